@@ -1,0 +1,88 @@
+"""The `migration-wizard` command: the TUI by default, and headless subcommands for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from rich.console import Console
+
+from wizard import paths
+from wizard.errors import WizardError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors exit 2 with one clear line
+        self.print_usage(sys.stderr)
+        print(f"migration-wizard: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="migration-wizard", description=__doc__)
+    parser.add_argument("--env", help="environment to open the wizard on (default: sandbox-staging)")
+    parser.add_argument("--headless", action="store_true", help="plain output, no TUI")
+    parser.add_argument("--journal", type=Path, help="journal file (default: under the user data dir)")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run one day (or one task) of the runbook")
+    run.add_argument("--headless", action="store_true", help="plain output (the TUI runs days from its screens)")
+    run.add_argument("--env", required=True)
+    run.add_argument("--day", required=True)
+    run.add_argument("--task")
+    run.add_argument("--journal", type=Path)
+    run.add_argument("--answers", type=Path, help="TOML file answering attest steps")
+    run.add_argument("--restart", action="store_true", help="start the day afresh instead of resuming")
+    run.add_argument("--runbook", type=Path)
+
+    status = sub.add_parser("status", help="what the journal says has happened")
+    status.add_argument("--json", action="store_true")
+    status.add_argument("--journal", type=Path)
+    status.add_argument("--env", help="which default journal to read (sandbox or real)")
+
+    rehearse = sub.add_parser("rehearse", help="rehearse the week on the embedded sandbox clusters")
+    rehearse.add_argument("--headless", action="store_true")
+    rehearse.add_argument("--journal", type=Path)
+    rehearse.add_argument("--days", default="monday,tuesday,wednesday,thursday,friday")
+
+    sandbox = sub.add_parser("sandbox", help="the embedded rehearsal clusters")
+    sandbox.add_argument("action", choices=["start", "stop", "reset", "status", "url"])
+    sandbox.add_argument("name", nargs="?")
+
+    runbook = sub.add_parser("runbook", help="check or show a runbook file")
+    runbook.add_argument("action", choices=["check", "show"])
+    runbook.add_argument("path", nargs="?", type=Path)
+
+    journal = sub.add_parser("journal", help="journal tools")
+    journal.add_argument("action", choices=["verify"])
+    journal.add_argument("path", type=Path)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    console = Console(highlight=False)
+    err = Console(stderr=True, highlight=False)
+    try:
+        from wizard import commands
+
+        handler = getattr(commands, f"cmd_{args.command or 'default'}")
+        return int(handler(args, console) or 0)
+    except WizardError as exc:
+        err.print(f"[bold red]✗[/] {exc.what}")
+        if exc.fix:
+            err.print(f"  [yellow]→[/] {exc.fix}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.print("Interrupted. The journal holds everything up to this point; `run` resumes from it.")
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

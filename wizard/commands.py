@@ -1,0 +1,310 @@
+"""Handlers behind each `migration-wizard` subcommand."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import fcntl
+import json
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from rich.console import Console
+
+from wizard import paths, sandbox
+from wizard.answers import file_asker, load_answers
+from wizard.console_view import print_result, print_step_start
+from wizard.engine import Engine
+from wizard.environments import Environment, resolve_environment
+from wizard.errors import WizardError
+from wizard.journal import Journal, read_events
+from wizard.runbook import load_runbook
+from wizard.state import replay
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+REHEARSAL_PLAN = (
+    ("monday", "sandbox-staging"),
+    ("tuesday", "sandbox-staging"),
+    ("wednesday", "sandbox-staging"),
+    ("thursday", "sandbox-production"),
+    ("friday", "sandbox-production"),
+)
+
+
+def journal_path(explicit: Path | None, env: Environment | None = None) -> Path:
+    if explicit:
+        return explicit.expanduser()
+    if env is None or env.kind == "sandbox":
+        return paths.journals_dir() / "rehearsal.jsonl"
+    return paths.default_journal()
+
+
+@contextmanager
+def writer_lock(path: Path) -> Iterator[None]:
+    """One writer per journal: a second wizard on the same file would interleave its events."""
+    lock_path = path.with_name(path.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise WizardError(f"Another migration-wizard is writing {path}.",
+                              "Finish or quit that session first; two writers would interleave the journal.") from None
+        yield
+
+
+def open_journal(path: Path, runbook_path: str, title: str) -> Journal:
+    from wizard import __version__
+
+    journal = Journal(path)
+    if not journal.events:
+        from hashlib import sha256
+
+        journal.append("run_started", runbook_path=runbook_path, runbook_title=title,
+                       runbook_sha256=sha256(Path(runbook_path).read_bytes()).hexdigest())
+    repaired = getattr(journal, "torn_repaired", None)
+    if repaired:
+        journal.append("journal_repaired", note="a torn last line from an earlier crash was set aside", **repaired)
+    journal.append("session_started", app_version=__version__, pid=os.getpid(), argv=sys.argv[1:])
+    return journal
+
+
+def prepare_environment(env: Environment) -> None:
+    if env.kind == "sandbox":
+        sandbox.ensure(env.name)
+        sandbox.ensure_workspace()
+
+
+def exit_code_for(outcome: Any) -> int:
+    if outcome.ok:
+        return EXIT_OK
+    if any(r.data.get("answer_missing") for r in outcome.results):
+        return EXIT_USAGE
+    return EXIT_FAILED
+
+
+async def _run_days(console: Console, runbook: Any, plan: list[tuple[str, Environment]], journal: Journal,
+                    answers: dict[str, Any], task: str | None = None, restart: bool = False,
+                    source: str = "answers file") -> list[Any]:
+    outcomes = []
+    for day_id, env in plan:
+        day = runbook.day(day_id)
+        console.rule(f"[bold]{day.id.capitalize()}[/] · {day.title} · on [bold]{env.name.upper()}[/] ({env.kind}, plays {env.role})")
+        engine = Engine(runbook, env, journal, ask=file_asker(answers, source),
+                        on_start=lambda t, s: print_step_start(console, t, s),
+                        on_result=lambda t, s, r: print_result(console, t, s, r))
+        outcome = await engine.run_day(day.id, task, restart=restart)
+        outcomes.append(outcome)
+        if outcome.skipped_as_done:
+            console.print(f"[dim]resumed: {len(outcome.skipped_as_done)} steps had already passed in this journal[/]")
+        if not outcome.ok:
+            break
+    return outcomes
+
+
+def cmd_run(args: Any, console: Console) -> int:
+    runbook = load_runbook(args.runbook)
+    env = resolve_environment(args.env)
+    runbook.day(args.day)
+    prepare_environment(env)
+    path = journal_path(args.journal, env)
+    answers = load_answers(args.answers)
+    with writer_lock(path):
+        journal = open_journal(path, runbook.path, runbook.title)
+        outcomes = asyncio.run(_run_days(console, runbook, [(args.day, env)], journal, answers, args.task, args.restart))
+    outcome = outcomes[-1]
+    console.print(f"[dim]journal: {path}[/]")
+    if outcome.ok:
+        console.print(f"[bold green]{outcome.day.capitalize()} passed on {env.name}.[/]")
+    else:
+        console.print(f"[bold red]Stopped at {outcome.stopped_at} on {env.name}.[/] Fix it, then run the same command to resume.")
+    return exit_code_for(outcome)
+
+
+def status_data(path: Path) -> dict[str, Any]:
+    read = read_events(path)
+    state = replay(read.events)
+    steps = []
+    for (env, step_id), record in sorted(state.steps.items(), key=lambda kv: kv[1].started_at or ""):
+        result = record.result
+        steps.append({"env": env, "step": step_id, "status": "running" if record.running else (result.status if result else "?"),
+                      "started_at": record.started_at, "duration_s": result.duration_s if result else None})
+    return {
+        "journal": str(path),
+        "exists": path.exists(),
+        "run_id": state.run_id,
+        "events": state.event_count,
+        "sessions": state.sessions,
+        "integrity": "intact" if read.intact else [p.what for p in read.problems],
+        "torn_tail_bytes": len(read.torn_tail),
+        "pins": state.pins,
+        "passes": [{"env": p.env, "day": p.day, "pass": p.pass_id, "finished": p.finished, "ok": p.ok} for p in state.passes],
+        "steps": steps,
+        "facts": sorted(state.facts),
+        "last_event_at": state.last_event_at,
+    }
+
+
+def cmd_status(args: Any, console: Console) -> int:
+    env = resolve_environment(args.env) if args.env else None
+    path = journal_path(args.journal, env)
+    data = status_data(path)
+    if args.json:
+        print(json.dumps(data, indent=2, default=str))
+        return EXIT_OK
+    console.print(f"journal: {data['journal']}" + ("" if data["exists"] else " [yellow](not started yet)[/]"))
+    console.print(f"run {data['run_id']} · {data['events']} events · {data['sessions']} sessions · integrity: {data['integrity']}")
+    for p in data["passes"]:
+        state = "passed" if p["ok"] else ("stopped" if p["finished"] else "in progress")
+        console.print(f"  {p['day']:<10} on {p['env']:<20} pass {p['pass']}: {state}")
+    from rich.table import Table
+
+    table = Table("step", "env", "status", "started", "seconds")
+    for s in data["steps"]:
+        table.add_row(s["step"], s["env"], s["status"], (s["started_at"] or "")[:19], f"{s['duration_s']:.2f}" if s["duration_s"] is not None else "")
+    console.print(table)
+    return EXIT_OK
+
+
+def take_backup(name: str) -> tuple[Path, str]:
+    """A real pg_dump of a sandbox cluster: the rehearsal's answer to "note the backup timestamp"."""
+    folder = paths.data_dir() / "rehearsal" / "backups"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.timezone.utc)
+    target = folder / f"{name}-{stamp:%Y%m%dT%H%M%SZ}.dump"
+    info = sandbox.conninfo(name)
+    subprocess.run([sandbox.tool("pg_dump"), "-Fc", "-h", str(info["host"]), "-U", "postgres", "-f", str(target), "postgres"],
+                   check=True, capture_output=True)
+    return target, stamp.isoformat(timespec="seconds")
+
+
+def rehearsal_answers(backup_time: str) -> dict[str, Any]:
+    import tomllib
+
+    text = (Path(__file__).parent / "rehearsal" / "answers.toml").read_text()
+    return {k: (v.replace("{backup_time}", backup_time) if isinstance(v, str) else v)
+            for k, v in tomllib.loads(text)["answers"].items()}
+
+
+def cmd_rehearse(args: Any, console: Console) -> int:
+    if not args.headless and sys.stdout.isatty() and _tui_available():
+        return _open_tui(args, env_name="sandbox-staging", rehearsal=True)
+    runbook = load_runbook()
+    path = journal_path(args.journal)
+    days = [d.strip().lower() for d in args.days.split(",") if d.strip()]
+    with writer_lock(path):
+        if path.exists():
+            archived = path.with_name(f"{path.stem}-{dt.datetime.now():%Y%m%d-%H%M%S}{path.suffix}")
+            path.rename(archived)
+            console.print(f"[dim]previous rehearsal journal kept as {archived}[/]")
+        console.print("[bold]Preparing the rehearsal:[/] two fresh embedded clusters, the workspace, a real backup")
+        for name in sandbox.NAMES:
+            sandbox.reset(name)
+        sandbox.ensure_workspace(refresh=True)
+        backup_file, backup_time = take_backup("sandbox-production")
+        console.print(f"[dim]backup taken: {backup_file.name} at {backup_time}[/]")
+        journal = open_journal(path, runbook.path, runbook.title)
+        journal.append("note", text=f"rehearsal backup {backup_file.name} taken with pg_dump", backup_file=backup_file.name, backup_time=backup_time)
+        plan = [(day, resolve_environment(env)) for day, env in REHEARSAL_PLAN if day in days]
+        outcomes = asyncio.run(_run_days(console, runbook, plan, journal, rehearsal_answers(backup_time), source="rehearsal answers"))
+        state = replay(journal.events)
+    _print_rehearsal_summary(console, state, outcomes, path)
+    return exit_code_for(outcomes[-1]) if outcomes else EXIT_OK
+
+
+def _print_rehearsal_summary(console: Console, state: Any, outcomes: list[Any], path: Path) -> None:
+    facts = state.facts
+    console.rule("[bold]Rehearsal summary")
+    m012 = facts.get("m012_apply")
+    if m012:
+        console.print(f"sandbox-staging: {m012['before']['table_count']} tables → {m012['after']['table_count']} after 012 "
+                      f"(removed {len(m012['tables_removed'])}: {', '.join(m012['tables_removed'])})")
+        console.print(f"core rows before {m012['before']['core_counts']} after {m012['after']['core_counts']}")
+    prod = facts.get("prod_m012_apply")
+    if prod:
+        console.print(f"sandbox-production: {prod['before']['table_count']} tables → {prod['after']['table_count']} after 012")
+    for outcome in outcomes:
+        verdict = "[green]passed[/]" if outcome.ok else f"[red]stopped at {outcome.stopped_at}[/]"
+        console.print(f"  {outcome.day:<10} on {outcome.env:<20} {verdict} ({len(outcome.results)} steps)")
+    console.print(f"[dim]journal: {path}[/]")
+
+
+def cmd_sandbox(args: Any, console: Console) -> int:
+    names = [args.name] if args.name else list(sandbox.NAMES)
+    for name in names:
+        sandbox.cluster_dir(name)  # validates the name
+    if args.action == "url":
+        if not args.name:
+            raise WizardError("`sandbox url` needs a cluster name.", f"Use one of: {', '.join(sandbox.NAMES)}.")
+        print(sandbox.url(args.name))
+        return EXIT_OK
+    for name in names:
+        if args.action == "start":
+            sandbox.ensure(name)
+            console.print(f"[green]{name}[/] running · {sandbox.url(name)}")
+        elif args.action == "stop":
+            console.print(f"{name}: {'stopped' if sandbox.stop(name) else 'was not running'}")
+        elif args.action == "reset":
+            sandbox.reset(name)
+            console.print(f"[green]{name}[/] rebuilt from the pre-clean-up schema · {sandbox.url(name)}")
+        else:
+            st = sandbox.status(name)
+            state = "running" if st.running else ("stopped" if st.initialised else "not created yet")
+            extra = f" · system id {st.system_identifier} · {st.tables} tables in public" if st.running else ""
+            console.print(f"{name}: {state}{extra}\n  {st.path}\n  {st.url}")
+    return EXIT_OK
+
+
+def cmd_runbook(args: Any, console: Console) -> int:
+    runbook = load_runbook(args.path)
+    if args.action == "check":
+        console.print(f"[green]✓[/] {runbook.path}: {len(runbook.days)} days, {len(runbook.tasks())} tasks, "
+                      f"{len(runbook.steps())} steps, {len(runbook.troubleshooting)} troubleshooting entries")
+        return EXIT_OK
+    for day in runbook.days:
+        console.print(f"[bold]{day.id.capitalize()}[/] — {day.title}")
+        for task in day.tasks:
+            console.print(f"  {task.id:<5} {task.title} [dim]({task.estimate_minutes} min, {len(task.steps)} steps)[/]")
+    return EXIT_OK
+
+
+def cmd_journal(args: Any, console: Console) -> int:
+    read = read_events(args.path)
+    if not args.path.exists():
+        raise WizardError(f"No journal at {args.path}.", "Check the path (`migration-wizard status` prints it).")
+    if read.torn_tail:
+        console.print(f"[yellow]note:[/] the last line is torn ({len(read.torn_tail)} bytes, a crash mid-write); it is ignored")
+    if read.intact:
+        console.print(f"[green]intact[/]: {len(read.events)} events, hash chain unbroken")
+        return EXIT_OK
+    first = read.problems[0]
+    console.print(f"[red]broken[/] at line {first.line}: {first.what}")
+    for problem in read.problems[1:5]:
+        console.print(f"  also line {problem.line}: {problem.what}")
+    return EXIT_FAILED
+
+
+def _tui_available() -> bool:
+    try:
+        import screens.app  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _open_tui(args: Any, env_name: str, rehearsal: bool = False) -> int:
+    from screens.app import run_app
+
+    return run_app(env_name=env_name, journal=getattr(args, "journal", None), rehearsal=rehearsal)
+
+
+def cmd_default(args: Any, console: Console) -> int:
+    env_name = args.env or "sandbox-staging"
+    if args.headless or not _tui_available():
+        console.print("The TUI is not available here; use `migration-wizard run --headless …` or `rehearse --headless`.")
+        return EXIT_USAGE
+    return _open_tui(args, env_name)

@@ -1,0 +1,91 @@
+"""Plain-terminal rendering of results (rich), for the headless mode and `status`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from wizard.results import StepResult
+from wizard.runbook.model import Step, Task
+
+MARKS = {
+    "passed": ("✓", "green"),
+    "attested": ("✓", "cyan"),
+    "failed": ("✗", "red"),
+    "error": ("!", "red"),
+    "cancelled": ("■", "yellow"),
+    "skipped": ("-", "dim"),
+}
+
+
+def table_of(data: dict[str, Any], title: str | None = None, limit: int = 20) -> Table | None:
+    columns = data.get("columns")
+    rows = data.get("rows")
+    if not columns or rows is None:
+        return None
+    table = Table(title=title, title_justify="left", show_lines=False, pad_edge=False)
+    types = data.get("column_types") or [""] * len(columns)
+    numeric = {"int2", "int4", "int8", "numeric", "float4", "float8", "oid"}
+    for name, typ in zip(columns, types):
+        table.add_column(f"{name}\n[dim]{typ}[/]", justify="right" if typ in numeric else "left")
+    for row in rows[:limit]:
+        table.add_row(*[Text("NULL", style="dim italic") if row.get(c) is None else Text(str(row.get(c))) for c in columns])
+    shown = min(limit, len(rows))
+    total = data.get("row_count", len(rows))
+    if total > shown:
+        table.caption = f"showing {shown:,} of {total:,} rows"
+    return table
+
+
+def print_step_start(console: Console, task: Task, step: Step) -> None:
+    console.print(f"[dim]… {step.id:<22}[/] {step.title}", end="\r" if console.is_terminal else "\n")
+
+
+def print_result(console: Console, task: Task, step: Step, result: StepResult) -> None:
+    mark, colour = MARKS.get(result.status, ("?", "white"))
+    console.print(f"[{colour}]{mark} {step.id:<22}[/] {step.title} [dim]({result.status}, {result.duration_s:.2f}s)[/]")
+    data = result.data
+    if step.kind in ("query",):
+        if "queries" in data:
+            for name, sub in data["queries"].items():
+                tbl = table_of(sub, title=name, limit=10)
+                if tbl is not None:
+                    console.print(tbl)
+        else:
+            tbl = table_of(data, limit=20)
+            if tbl is not None:
+                console.print(tbl)
+    elif step.kind == "migration" and "before" in data and "after" in data:
+        b, a = data["before"], data["after"]
+        console.print(f"    {data['file']}  sha256 {data['sha256'][:12]}  {data['statements']} statements, one transaction"
+                      f"{' (dry run, rolled back)' if data.get('mode') == 'dry_run' else ''}")
+        console.print(f"    tables {b['table_count']} → {a['table_count']}; removed: {', '.join(data['tables_removed']) or 'none'}")
+        console.print(f"    core rows before {b['core_counts']}  after {a['core_counts']}")
+    elif step.kind == "code_search":
+        console.print(f"    {data.get('match_count')} references to {len(data.get('tables', []))} tables "
+                      f"parsed from {data.get('tables_source', '').split('/')[-1]} in {data.get('files_scanned')} files")
+        for m in data.get("matches", [])[:10]:
+            console.print(f"    [red]{m['file']}:{m['line']}[/] {m['text']}")
+    elif step.kind == "command":
+        if "summary" in data:
+            console.print(f"    pytest: {data['summary']}  new failures: {len(data.get('new_failures', []))}")
+        else:
+            console.print(f"    exit code {data.get('exit_code')}")
+    elif step.kind == "file_check":
+        if data.get("exists"):
+            extra = f", drops {len(data['dropped_tables'])} tables" if data.get("dropped_tables") else ""
+            console.print(f"    {data['path']}: {data['lines']} lines, {data.get('statements', '-')} statements{extra}")
+        else:
+            console.print(f"    [red]missing:[/] {data.get('path')}")
+    elif step.kind == "attest" and "answer" in data:
+        console.print(f"    answer: {data['answer']} [dim]({data.get('answer_source')})[/]")
+    for check in result.checks:
+        c_mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
+        console.print(f"    {c_mark} {check.describe}  [dim]{check.evidence}[/]")
+    if result.error:
+        console.print(f"    [red]{result.error}[/]")
+    for item in result.advice:
+        console.print(f"    [yellow]Runbook troubleshooting[/] — {item['problem']}\n      → {item['advice']}")

@@ -1,0 +1,271 @@
+"""The engine: runs a day's steps on one environment, in order, judging each and journaling all.
+
+It stops at the first failure, attaches the runbook's troubleshooting advice, and resumes an
+interrupted day from the journal. Screens and the headless CLI drive it the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+import psycopg
+
+from wizard import db, expect
+from wizard.environments import Environment
+from wizard.errors import EnvironmentRefused, WizardError
+from wizard.journal import Journal
+from wizard.results import (ATTESTED, CANCELLED, ERROR, FAILED, PASSED, SKIPPED, Check, StepResult, now_iso)
+from wizard.runbook.model import Runbook, Step, Task
+from wizard.state import RunState, replay
+from wizard.steps import module_for
+from wizard.steps.base import StepContext, StepFailure, default_placeholders
+from wizard.steps.sqlrun import StepCancelled
+from wizard.troubleshoot import advice_for
+
+Asker = Callable[[Step], Awaitable[tuple[Any, str]]]
+DB_KINDS = ("query", "migration")
+
+
+@dataclass
+class DayOutcome:
+    day: str
+    env: str
+    results: list[StepResult] = field(default_factory=list)
+    skipped_as_done: list[str] = field(default_factory=list)
+    stopped_at: str | None = None
+    problem: str | None = None  # set when a configuration problem (not a failed check) stopped the day
+
+    @property
+    def ok(self) -> bool:
+        return self.stopped_at is None and self.problem is None and all(r.ok for r in self.results)
+
+
+class Engine:
+    def __init__(
+        self,
+        runbook: Runbook,
+        env: Environment,
+        journal: Journal,
+        *,
+        ask: Asker,
+        password: str | None = None,
+        workspace: Path | None = None,
+        on_result: Callable[[Task, Step, StepResult], None] | None = None,
+        on_start: Callable[[Task, Step], None] | None = None,
+        guards: list[Callable[[Step, "Engine"], Awaitable[None]]] | None = None,
+    ) -> None:
+        self.runbook = runbook
+        self.env = env
+        self.journal = journal
+        self.ask = ask
+        self.password = password
+        self.workspace = workspace or (Path(env.workspace) if env.workspace else None)
+        self.on_result = on_result
+        self.on_start = on_start
+        self.guards = guards or []
+        self._conn: psycopg.AsyncConnection | None = None
+        self._cancel = asyncio.Event()
+        self.fingerprint: db.Fingerprint | None = None
+        self.resources: dict[str, Any] = {}
+        self._cleanups: list[Callable[[], Awaitable[None]]] = []
+        self.secret: Callable[[str], str | None] = lambda name: None
+
+    # --- state -----------------------------------------------------------------
+    def state(self) -> RunState:
+        return replay(self.journal.events)
+
+    def provider_of(self, name: str) -> str:
+        for step in self.runbook.steps():
+            if step.save_as == name:
+                return step.id
+        return "?"
+
+    # --- connection and safety ------------------------------------------------
+    async def connection(self) -> psycopg.AsyncConnection:
+        if self._conn is None or self._conn.closed:
+            self._conn = await db.connect(self.env, password=self.password)
+            self.fingerprint = await db.fingerprint(self._conn)
+            self._check_pin(self.fingerprint)
+        return self._conn
+
+    def _check_pin(self, found: db.Fingerprint) -> None:
+        state = self.state()
+        pinned = state.pins.get(self.env.name)
+        seen = found.as_dict()
+        self.journal.append("env_connected", env=self.env.name, environment=self.env.describe(), fingerprint=seen)
+        if pinned is None:
+            self.journal.append("env_pinned", env=self.env.name, fingerprint=seen)
+            return
+        if (pinned.get("system_identifier"), pinned.get("database")) != (seen["system_identifier"], seen["database"]):
+            really = [name for name, fp in state.pins.items() if name != self.env.name
+                      and (fp.get("system_identifier"), fp.get("database")) == (seen["system_identifier"], seen["database"])]
+            where = f" It is the server pinned as {', '.join(really)}." if really else ""
+            self.journal.append("env_refused", env=self.env.name, pinned=pinned, found=seen)
+            raise EnvironmentRefused(
+                f"{self.env.name} now points at a different server than the one pinned on first use "
+                f"(pinned {pinned.get('system_identifier')}/{pinned.get('database')}, "
+                f"found {seen['system_identifier']}/{seen['database']}).{where} Nothing was run.",
+                "Check the profile's connection settings. If the server really was replaced, re-pin it with "
+                f"`migration-wizard env forget {self.env.name} --pin`.",
+            )
+
+    async def close(self) -> None:
+        while self._cleanups:
+            cleanup = self._cleanups.pop()
+            try:
+                await cleanup()
+            except Exception as exc:  # noqa: BLE001 - one failed cleanup must not skip the others
+                self.journal.append("note", env=self.env.name, text=f"cleanup failed: {exc}")
+        self.resources.clear()
+        if self._conn is not None and not self._conn.closed:
+            await self._conn.close()  # closing rolls back anything still open on the server
+        self._conn = None
+
+    def cancel(self) -> None:
+        """Cancel the running step (server-side for SQL, process group for commands)."""
+        self._cancel.set()
+
+    def check_targets(self, steps: list[tuple[Task, Step]]) -> None:
+        """Refuse up front, before anything runs, a day that holds steps for the other role."""
+        wrong = [(t, s) for t, s in steps if s.target in ("staging", "production") and s.target != self.env.role]
+        if wrong:
+            task, step = wrong[0]
+            raise EnvironmentRefused(
+                f"Task {task.id} ({task.title}) is for {step.target}, but {self.env.name} is a "
+                f"{self.env.role} environment. Nothing was run.",
+                f"Run it with --env pointing at a {step.target} environment.",
+            )
+
+    # --- running ---------------------------------------------------------------
+    def _selected(self, day_id: str, task_id: str | None) -> list[tuple[Task, Step]]:
+        day = self.runbook.day(day_id)
+        tasks = [t for t in day.tasks if task_id is None or t.id == task_id]
+        if task_id is not None and not tasks:
+            self.runbook.task(task_id)  # raises the "unknown task" message
+            raise WizardError(f"Task {task_id} is not on {day.id}.", f"It belongs to another day: run that day instead.")
+        return [(t, s) for t in tasks for s in t.steps]
+
+    async def run_day(self, day_id: str, task_id: str | None = None, *, restart: bool = False) -> DayOutcome:
+        day = self.runbook.day(day_id)
+        selected = self._selected(day.id, task_id)
+        self.check_targets(selected)
+        outcome = DayOutcome(day.id, self.env.name)
+        state = self.state()
+        open_pass = None if restart or task_id else state.open_pass(self.env.name, day.id)
+        if open_pass is not None:
+            done = open_pass.passed_steps
+            pass_id = open_pass.pass_id
+            for env_name, step_id in state.interrupted_steps():
+                if env_name == self.env.name:
+                    self.journal.append("step_interrupted", env=env_name, step=step_id,
+                                        note="the previous session ended during this step; it is run again")
+            self.journal.append("day_resumed", env=self.env.name, day=day.id, pass_id=pass_id, already_passed=sorted(done))
+        else:
+            done = set()
+            pass_id = 1 + max((p.pass_id for p in state.passes if p.env == self.env.name and p.day == day.id), default=0)
+            self.journal.append("day_started", env=self.env.name, day=day.id, pass_id=pass_id, task=task_id)
+        try:
+            for task, step in selected:
+                if step.id in done:
+                    outcome.skipped_as_done.append(step.id)
+                    continue
+                result = await self.run_step(task, step)
+                outcome.results.append(result)
+                if not result.ok and not step.optional:
+                    outcome.stopped_at = step.id
+                    break
+        except WizardError as exc:
+            outcome.problem = str(exc)
+            raise
+        finally:
+            await self.close()
+            if outcome.problem is None:
+                self.journal.append("day_finished", env=self.env.name, day=day.id, pass_id=pass_id,
+                                    ok=outcome.ok, stopped_at=outcome.stopped_at)
+        return outcome
+
+    def context(self) -> StepContext:
+        state = self.state()
+        return StepContext(
+            env=self.env,
+            facts=dict(self.runbook.facts),
+            saved=dict(state.facts),
+            placeholders=default_placeholders(self.env, self.workspace),
+            connection=self.connection,
+            ask=self.ask,
+            record_sql=lambda text: None,
+            cancelled=self._cancel,
+            resources=self.resources,
+            add_cleanup=self._cleanups.append,
+            secret=self.secret,
+        )
+
+    async def run_step(self, task: Task, step: Step) -> StepResult:
+        for guard in self.guards:
+            await guard(step, self)
+        self._cancel = asyncio.Event()
+        ctx = self.context()
+        ctx.record_sql = lambda text: self.journal.append("sql", env=self.env.name, step=step.id, text=text)
+        if self.on_start:
+            self.on_start(task, step)
+        started_at = now_iso()
+        self.journal.append("step_started", env=self.env.name, task=task.id, step=step.id, kind=step.kind, title=step.title)
+        t0 = time.monotonic()
+        result = StepResult(step.id, step.kind, PASSED, started_at=started_at, environment=self.env.name)
+        module = module_for(step.kind)
+        try:
+            if module is None:
+                raise StepFailure(f"the {step.kind!r} step kind is not available in this version")
+            result.data = await module.run(step, ctx)
+            if step.kind == "attest":
+                self.journal.append("answer", env=self.env.name, step=step.id, value=result.data.get("answer"),
+                                    source=result.data.get("answer_source"))
+            self._judge(step, ctx, result)
+        except StepCancelled as exc:
+            result.status, result.error = CANCELLED, str(exc)
+        except StepFailure as exc:
+            result.status, result.error, result.data = ERROR, str(exc), {**result.data, **exc.data}
+        except psycopg.Error as exc:
+            result.status, result.error = ERROR, f"{exc.sqlstate or 'ERROR'}: {str(exc).strip()}"
+        except WizardError as exc:
+            result.status, result.error = ERROR, str(exc)
+            result.duration_s = round(time.monotonic() - t0, 4)
+            self._finish(task, step, result)
+            raise
+        result.duration_s = round(time.monotonic() - t0, 4)
+        self._finish(task, step, result)
+        return result
+
+    def _judge(self, step: Step, ctx: StepContext, result: StepResult) -> None:
+        names: dict[str, Any] = {**ctx.saved, "facts": ctx.facts, **result.data, "result": result.data}
+        for expectation in step.expect:
+            try:
+                verdict = expect.judge(expectation.check, names)
+                result.checks.append(Check(expectation.check, expectation.describe, verdict.ok, verdict.evidence))
+            except expect.MissingResult as missing:
+                provider = self.provider_of(missing.name)
+                raise StepFailure(
+                    f"this check needs {missing.name!r}, measured by step {provider}, which has not passed "
+                    f"in this journal yet: run that step first (its day, on the environment it names)"
+                ) from None
+            except expect.ExpectationError as exc:
+                raise StepFailure(f"cannot judge {expectation.check!r}: {exc}") from None
+        if any(not c.ok for c in result.checks):
+            result.status = FAILED
+        elif step.kind == "attest":
+            result.status = ATTESTED
+
+    def _finish(self, task: Task, step: Step, result: StepResult) -> None:
+        if not result.ok:
+            result.advice = advice_for(self.runbook, task.id, result)
+        self.journal.append("step_finished", env=self.env.name, role=self.env.role, task=task.id, step=step.id,
+                            save_as=step.save_as, result=result.to_dict())
+        if self.on_result:
+            self.on_result(task, step, result)
+
+
+__all__ = ["Engine", "DayOutcome", "SKIPPED"]

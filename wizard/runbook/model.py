@@ -1,0 +1,122 @@
+"""The runbook model: days → tasks → steps, plus rollback options and troubleshooting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+STEP_KINDS = (
+    "query",
+    "migration",
+    "code_search",
+    "command",
+    "file_check",
+    "attest",
+    "service",
+    "http",
+    "load",
+    "monitor",
+)
+
+# Which environment role a step is for: "staging", "production", "any" (either),
+# or "local" (touches no database: code searches, file checks, attestations).
+STEP_TARGETS = ("staging", "production", "any", "local")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """A condition on a step's result, written as a small expression (see wizard.expect)."""
+
+    check: str
+    describe: str
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    kind: str
+    title: str
+    target: str
+    params: dict[str, Any]
+    expect: tuple[Expectation, ...] = ()
+    save_as: str | None = None
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    title: str
+    estimate_minutes: int
+    instructions: str
+    steps: tuple[Step, ...]
+    day_id: str = ""
+
+
+@dataclass(frozen=True)
+class Day:
+    id: str
+    title: str
+    summary: str
+    tasks: tuple[Task, ...]
+
+
+@dataclass(frozen=True)
+class Trouble:
+    """One row of the runbook's troubleshooting table: an error pattern and its advice."""
+
+    pattern: str
+    problem: str
+    advice: str
+    applies_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RollbackOption:
+    title: str
+    steps: tuple[str, ...]
+    estimate: str
+
+
+@dataclass(frozen=True)
+class Runbook:
+    title: str
+    path: str
+    facts: dict[str, Any]
+    days: tuple[Day, ...]
+    troubleshooting: tuple[Trouble, ...] = ()
+    rollback: tuple[RollbackOption, ...] = ()
+    next_week: dict[str, Any] = field(default_factory=dict)
+
+    def day(self, day_id: str) -> Day:
+        for day in self.days:
+            if day.id == day_id.lower():
+                return day
+        known = ", ".join(d.id for d in self.days)
+        from wizard.errors import WizardError
+
+        raise WizardError(f"Unknown day {day_id!r}.", f"Choose one of: {known}.")
+
+    def task(self, task_id: str) -> Task:
+        for day in self.days:
+            for task in day.tasks:
+                if task.id == task_id:
+                    return task
+        from wizard.errors import WizardError
+
+        raise WizardError(
+            f"Unknown task {task_id!r}.",
+            "Task ids look like 1.1 … 5.7; `migration-wizard runbook show` lists them.",
+        )
+
+    def tasks(self) -> list[Task]:
+        return [t for d in self.days for t in d.tasks]
+
+    def steps(self) -> list[Step]:
+        return [s for t in self.tasks() for s in t.steps]
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps():
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)

@@ -1,0 +1,96 @@
+"""command: run a process, keep its output, and read pytest's summary when asked.
+
+A pytest run is compared with a baseline run: only failures that did not fail in the baseline
+count as new, which is the runbook's "0 new failures".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import time
+from typing import Any
+
+from wizard.redact import redact
+from wizard.runbook.model import Step
+from wizard.steps.base import StepContext, StepFailure
+from wizard.steps.sqlrun import StepCancelled
+
+TAIL_LINES = 60
+_SUMMARY_PART = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|warnings?|deselected)")
+_FAILED_ID = re.compile(r"^(FAILED|ERROR) (\S+)")
+
+
+def parse_pytest(output: str) -> dict[str, Any]:
+    counts = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0}
+    summary = ""
+    for line in reversed(output.splitlines()):
+        stripped = line.strip("= \t")
+        if re.search(r"\b(passed|failed|error|errors|no tests ran)\b", stripped) and " in " in stripped:
+            summary = stripped
+            break
+    for number, word in _SUMMARY_PART.findall(summary):
+        key = {"error": "errors", "errors": "errors"}.get(word, word)
+        if key in counts:
+            counts[key] = int(number)
+    failed_ids = sorted({m.group(2) for line in output.splitlines() if (m := _FAILED_ID.match(line.strip()))})
+    return {**counts, "summary": summary, "failed_ids": failed_ids, "total": counts["passed"] + counts["failed"] + counts["errors"]}
+
+
+def preview(step: Step, ctx: StepContext) -> dict[str, str]:
+    argv = [ctx.expand(a) for a in step.params["argv"]]
+    cwd = ctx.expand(step.params.get("cwd", "{workspace}"))
+    return {"language": "bash", "text": f"cd {cwd}\n{' '.join(argv)}"}
+
+
+async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
+    argv = [ctx.expand(a) for a in step.params["argv"]]
+    cwd = ctx.path(step.params.get("cwd", "{workspace}"))
+    if not cwd.is_dir():
+        raise StepFailure(f"Working folder not found: {cwd}")
+    env = {**os.environ, **{k: ctx.expand(v) for k, v in step.params.get("env", {}).items()}}
+    timeout = float(step.params.get("timeout_s", 600))
+    started = time.monotonic()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv, cwd=cwd, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,  # so a cancel stops the whole process group
+        )
+    except FileNotFoundError:
+        raise StepFailure(f"Program not found: {argv[0]}") from None
+    reader = asyncio.ensure_future(proc.communicate())
+    waiter = asyncio.ensure_future(ctx.cancelled.wait())
+    done, _ = await asyncio.wait({reader, waiter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    if reader not in done:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        await reader
+        if ctx.cancelled.is_set():
+            raise StepCancelled("cancelled by the operator; the process was stopped")
+        raise StepFailure(f"{argv[0]} did not finish within {timeout:g} s and was stopped")
+    output = redact(reader.result()[0].decode(errors="replace"))
+    data: dict[str, Any] = {
+        "argv": [redact(a) for a in argv],
+        "cwd": str(cwd),
+        "exit_code": proc.returncode,
+        "seconds": round(time.monotonic() - started, 3),
+        "output_tail": "\n".join(output.splitlines()[-TAIL_LINES:]),
+    }
+    if step.params.get("parse") == "pytest":
+        data.update(parse_pytest(output))
+        baseline_name = step.params.get("baseline")
+        if baseline_name:
+            baseline = ctx.saved.get(baseline_name)
+            if baseline is None:
+                raise StepFailure(f"no baseline run {baseline_name!r} in this journal yet: run it first", data)
+            known = set(baseline.get("failed_ids", []))
+            data["baseline_failed"] = sorted(known)
+            data["new_failures"] = [t for t in data["failed_ids"] if t not in known]
+        else:
+            data["new_failures"] = list(data["failed_ids"])
+    return data
