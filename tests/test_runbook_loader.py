@@ -1,0 +1,420 @@
+"""The runbook loader: the shipped week1.toml, and clear errors for malformed runbooks."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from wizard.errors import RunbookError
+from wizard.runbook.loader import default_runbook_path, load_runbook
+from wizard.runbook.model import STEP_KINDS, Runbook
+
+EXPECTED_TASKS = (
+    [f"1.{n}" for n in range(1, 8)]
+    + [f"2.{n}" for n in range(1, 7)]
+    + [f"3.{n}" for n in range(1, 8)]
+    + [f"4.{n}" for n in range(1, 8)]
+    + [f"5.{n}" for n in range(1, 8)]
+)
+
+# What each kind's result offers an expectation (from the runbook brief and wizard/steps/*).
+RESULT_NAMES = {
+    "query": {"rows", "row_count", "scalar", "columns", "column_types", "shown_rows", "queries",
+              "query_count"},
+    "migration": {"sha256", "statements", "before", "after", "tables_removed", "tables_added",
+                  "changed", "schema_changed", "rolled_back", "notices", "planned_drops", "lines"},
+    "code_search": {"match_count", "matches", "tables", "by_table", "files_scanned"},
+    "command": {"exit_code", "passed", "failed", "errors", "skipped", "new_failures", "failed_ids",
+                "total"},
+    "file_check": {"exists", "lines", "sha256", "dropped_tables", "created_tables",
+                   "altered_tables", "cascade_drops", "statements", "has_transaction_control"},
+    "attest": {"answer", "confirmed"},
+}
+FUNCTIONS = {"len", "set", "sorted", "min", "max", "sum", "column", "as_map"}
+PLACEHOLDERS = {"migrations", "sql", "workspace", "python", "env.name"}
+
+
+@pytest.fixture(scope="module")
+def runbook() -> Runbook:
+    return load_runbook()
+
+
+# --------------------------------------------------------------------------------------
+# The shipped runbook
+# --------------------------------------------------------------------------------------
+
+
+def test_default_path_is_beside_the_loader() -> None:
+    path = default_runbook_path()
+    assert path.name == "week1.toml"
+    assert path.parent == Path(__file__).resolve().parents[1] / "wizard" / "runbook"
+    assert path.is_file()
+
+
+def test_shipped_runbook_loads(runbook: Runbook) -> None:
+    assert runbook.title
+    assert runbook.path == str(default_runbook_path())
+    assert [d.id for d in runbook.days] == ["monday", "tuesday", "wednesday", "thursday", "friday"]
+    assert runbook.facts["baseline_tables"] == 52
+    assert runbook.facts["core_tables"] == ["moves", "cohorts", "campaigns", "assets"]
+    assert runbook.facts["pytest_baseline_count"] == 22
+
+
+def test_every_task_in_order(runbook: Runbook) -> None:
+    assert [t.id for t in runbook.tasks()] == EXPECTED_TASKS
+    for day in runbook.days:
+        for task in day.tasks:
+            assert task.day_id == day.id
+            assert task.estimate_minutes > 0
+            assert task.instructions.strip()
+            assert task.steps, f"task {task.id} has no step"
+
+
+def test_step_ids_and_save_as_unique(runbook: Runbook) -> None:
+    ids = [s.id for s in runbook.steps()]
+    assert len(ids) == len(set(ids))
+    names = [s.save_as for s in runbook.steps() if s.save_as]
+    assert len(names) == len(set(names))
+    for task in runbook.tasks():
+        for step in task.steps:
+            assert step.id.startswith(task.id + ".")
+            assert step.kind in STEP_KINDS
+
+
+def test_every_expectation_parses(runbook: Runbook) -> None:
+    for step in runbook.steps():
+        for expectation in step.expect:
+            ast.parse(expectation.check, mode="eval")
+            assert expectation.describe
+
+
+def _int_literals(check: str) -> list[int]:
+    tree = ast.parse(check, mode="eval")
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int)
+        and not isinstance(node.value, bool)
+    ]
+
+
+def test_int_literal_helper() -> None:
+    assert _int_literals("scalar == 43") == [43]
+    assert _int_literals("row_count == 0 and not changed") == [0]
+    assert _int_literals("scalar == facts.baseline_tables") == []
+
+
+def test_no_magic_numbers_in_database_expectations(runbook: Runbook) -> None:
+    offenders = [
+        (step.id, e.check)
+        for step in runbook.steps()
+        if step.kind in ("migration", "query")
+        for e in step.expect
+        if any(value != 0 for value in _int_literals(e.check))
+    ]
+    assert offenders == []
+
+
+def test_expectations_only_use_known_names(runbook: Runbook) -> None:
+    """Each name is the step's own result, an EARLIER step's save_as, facts, or a helper."""
+    saved: set[str] = set()
+    for step in runbook.steps():
+        own = RESULT_NAMES.get(step.kind, set())
+        for e in step.expect:
+            tree = ast.parse(e.check, mode="eval")
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Name) and node.id not in ("True", "False", "None"):
+                    assert node.id in own | saved | FUNCTIONS | {"facts"}, (step.id, node.id)
+                if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                        and node.value.id == "facts"):
+                    assert node.attr in runbook.facts, (step.id, node.attr)
+        if step.save_as:
+            saved.add(step.save_as)
+
+
+def test_placeholders_are_known(runbook: Runbook) -> None:
+    def strings(value: object):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, list):
+            for item in value:
+                yield from strings(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                yield from strings(item)
+
+    for step in runbook.steps():
+        params = {k: v for k, v in step.params.items() if k != "patterns"}
+        for text in strings(params):
+            for name in re.findall(r"\{([a-z_][a-z_.]*)\}", text):
+                assert name in PLACEHOLDERS, (step.id, name)
+        for pattern in step.params.get("patterns", []):
+            assert "{table}" in pattern, (step.id, pattern)
+
+
+def test_key_steps_and_targets(runbook: Runbook) -> None:
+    by_name = {s.save_as: s for s in runbook.steps() if s.save_as}
+    for name, kind, target in [
+        ("m011_plan", "file_check", "local"),
+        ("m012_plan", "file_check", "local"),
+        ("backup", "attest", "local"),
+        ("baseline", "query", "staging"),
+        ("baseline_core", "query", "staging"),
+        ("pytest_baseline", "command", "local"),
+        ("m011_apply", "migration", "staging"),
+        ("m012_apply", "migration", "staging"),
+        ("prod_m011_apply", "migration", "production"),
+        ("prod_m012_apply", "migration", "production"),
+        ("final_verification", "query", "production"),
+    ]:
+        assert by_name[name].kind == kind, name
+        assert by_name[name].target == target, name
+    for task_id in ("4.4", "4.5", "4.7", "5.4"):
+        for step in runbook.task(task_id).steps:
+            assert step.target == "production", step.id
+    for step in runbook.steps():
+        if step.kind in ("code_search", "file_check"):
+            assert step.target == "local", step.id
+    assert by_name["backup"].params["max_age_hours"] == runbook.facts["backup_max_age_hours"]
+    assert "baseline_tables" in by_name["baseline"].expect[0].check
+
+
+def test_troubleshooting_rollback_next_week(runbook: Runbook) -> None:
+    troubles = runbook.troubleshooting
+    samples = [
+        'relation "agent_recommendations" already exists',
+        'column "workspace_id" of relation "agent_trust_scores" already exists',
+        "cannot drop table quests because other objects depend on it",
+        'table "quest_moves" does not exist',
+        'relation "moves" does not exist',
+        "connection refused",
+        "table count 52",
+        "table count 42",
+    ]
+    for text in samples:
+        assert any(re.search(t.pattern, text) for t in troubles), text
+    task_ids = {t.id for t in runbook.tasks()}
+    for trouble in troubles:
+        assert set(trouble.applies_to) <= task_ids
+    assert len(runbook.rollback) == 3
+    assert all(option.steps and option.estimate for option in runbook.rollback)
+    assert len(runbook.next_week["migrations"]) == 5
+
+
+# --------------------------------------------------------------------------------------
+# Malformed runbooks
+# --------------------------------------------------------------------------------------
+
+VALID = '''\
+title = "Tiny"
+
+[facts]
+baseline_tables = 52
+
+[[days]]
+id = "monday"
+title = "Monday"
+summary = "One day."
+
+[[days.tasks]]
+id = "1.1"
+title = "Count tables"
+estimate_minutes = 15
+instructions = """
+Run the count.
+"""
+
+[[days.tasks.steps]]
+id = "1.1.count"
+kind = "query"
+title = "Count"
+target = "staging"
+save_as = "baseline"
+sql = "SELECT 1"
+expect = ["scalar == facts.baseline_tables", { check = "row_count > 0", describe = "a row" }]
+
+[[days.tasks.steps]]
+id = "1.1.tests"
+kind = "command"
+title = "Tests"
+target = "local"
+argv = ["{python}", "-m", "pytest"]
+
+[[troubleshooting]]
+pattern = "connection refused"
+problem = "Server down"
+advice = "Wait and retry."
+applies_to = ["1.1"]
+'''
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "runbook.toml"
+    path.write_text(text)
+    return path
+
+
+def _error(tmp_path: Path, text: str) -> RunbookError:
+    path = _write(tmp_path, text)
+    with pytest.raises(RunbookError) as info:
+        load_runbook(path)
+    message = str(info.value)
+    assert "Traceback" not in message
+    assert message.startswith(str(path))
+    assert info.value.fix
+    return info.value
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_valid_snippet_loads(tmp_path: Path) -> None:
+    runbook = load_runbook(_write(tmp_path, VALID))
+    step = runbook.step("1.1.count")
+    assert step.params == {"sql": "SELECT 1"}
+    assert step.save_as == "baseline"
+    assert [e.describe for e in step.expect] == ["scalar == facts.baseline_tables", "a row"]
+    assert runbook.tasks()[0].day_id == "monday"
+    assert runbook.troubleshooting[0].applies_to == ("1.1",)
+
+
+def test_toml_syntax_error(tmp_path: Path) -> None:
+    text = VALID.replace('title = "Count tables"', 'title = "Count tables')
+    err = _error(tmp_path, text)
+    line = _line_of(text, 'title = "Count tables')
+    assert err.what.startswith(f"{tmp_path / 'runbook.toml'}:{line}:")
+    assert re.match(rf".*:{line}:\d+: TOML syntax error: ", err.what)
+    assert "(at line" not in err.what
+
+
+def test_unknown_kind(tmp_path: Path) -> None:
+    text = VALID.replace('kind = "query"', 'kind = "qurey"')
+    err = _error(tmp_path, text)
+    line = _line_of(text, 'kind = "qurey"')
+    assert err.what == (
+        f"{tmp_path / 'runbook.toml'}:{line}: days[0].tasks[0].steps[0].kind: "
+        "kind 'qurey' is not a step kind"
+    )
+    assert "query, migration" in err.fix
+
+
+def test_missing_required_param(tmp_path: Path) -> None:
+    text = VALID.replace('argv = ["{python}", "-m", "pytest"]\n', "")
+    err = _error(tmp_path, text)
+    line = _line_of(text, 'id = "1.1.tests"') - 1  # the step's table header
+    assert f":{line}: days[0].tasks[0].steps[1].argv: " in err.what
+    assert "argv" in err.fix
+
+
+def test_query_needs_sql_or_sql_file(tmp_path: Path) -> None:
+    text = VALID.replace('sql = "SELECT 1"', 'sql = "SELECT 1"\nsql_file = "{sql}/x.sql"')
+    err = _error(tmp_path, text)
+    assert "days[0].tasks[0].steps[0].sql: " in err.what
+    assert "exactly one" in err.what
+
+
+def test_duplicate_task_id(tmp_path: Path) -> None:
+    text = VALID.replace(
+        "[[days.tasks.steps]]\nid = \"1.1.tests\"",
+        '[[days.tasks]]\nid = "1.1"\ntitle = "Again"\nestimate_minutes = 5\ninstructions = "x"\n\n'
+        "[[days.tasks.steps]]\nid = \"1.1.tests\"",
+    )
+    err = _error(tmp_path, text)
+    line = _line_of(text, 'title = "Again"') - 1
+    assert f":{line}: days[0].tasks[1].id: duplicate task id '1.1'" in err.what
+
+
+def test_task_id_must_match_day(tmp_path: Path) -> None:
+    err = _error(tmp_path, VALID.replace('id = "1.1"', 'id = "2.1"'))
+    assert "days[0].tasks[0].id: task id '2.1' belongs to day 2" in err.what
+
+
+def test_bad_regex(tmp_path: Path) -> None:
+    text = VALID.replace('pattern = "connection refused"', 'pattern = "connection (refused"')
+    err = _error(tmp_path, text)
+    line = _line_of(text, "pattern = ")
+    assert f":{line}: troubleshooting[0].pattern: " in err.what
+    assert "not a valid regular expression" in err.what
+
+
+def test_bad_code_search_pattern(tmp_path: Path) -> None:
+    text = VALID.replace(
+        'argv = ["{python}", "-m", "pytest"]',
+        'argv = ["x"]\n\n[[days.tasks.steps]]\nid = "1.1.grep"\nkind = "code_search"\n'
+        'title = "Grep"\ntarget = "local"\npath = "{workspace}/backend"\n'
+        "tables_from = \"{migrations}/012.sql\"\npatterns = ['\\b{table}(']",
+    )
+    err = _error(tmp_path, text)
+    line = _line_of(text, "patterns = ")
+    assert f":{line}: days[0].tasks[0].steps[2].patterns[0]: " in err.what
+
+
+def test_unknown_param_key(tmp_path: Path) -> None:
+    text = VALID.replace('sql = "SELECT 1"', 'sql = "SELECT 1"\nmax_row = 5')
+    err = _error(tmp_path, text)
+    line = _line_of(text, "max_row = 5")
+    assert err.what == (
+        f"{tmp_path / 'runbook.toml'}:{line}: days[0].tasks[0].steps[0].max_row: "
+        "unknown key 'max_row' for a query step"
+    )
+    assert "max_rows" in err.fix and "sql_file" in err.fix
+
+
+def test_param_type_checked(tmp_path: Path) -> None:
+    err = _error(tmp_path, VALID.replace('sql = "SELECT 1"', 'sql = "SELECT 1"\nmax_rows = "5"'))
+    assert "days[0].tasks[0].steps[0].max_rows: expected an integer, got a string" in err.what
+
+
+def test_unknown_troubleshooting_task(tmp_path: Path) -> None:
+    err = _error(tmp_path, VALID.replace('applies_to = ["1.1"]', 'applies_to = ["9.9"]'))
+    assert "troubleshooting[0].applies_to[0]: no task has id '9.9'" in err.what
+
+
+def test_duplicate_save_as(tmp_path: Path) -> None:
+    err = _error(tmp_path, VALID.replace('argv = ["{python}"', 'save_as = "baseline"\nargv = ["{python}"'))
+    assert "days[0].tasks[0].steps[1].save_as: save_as 'baseline' is already used" in err.what
+
+
+def test_step_id_prefix(tmp_path: Path) -> None:
+    err = _error(tmp_path, VALID.replace('id = "1.1.tests"', 'id = "1.2.tests"'))
+    assert "days[0].tasks[0].steps[1].id: step id '1.2.tests' must be '1.1'" in err.what
+
+
+def test_bad_expectation(tmp_path: Path) -> None:
+    err = _error(tmp_path, VALID.replace('"scalar == facts.baseline_tables"', '"scalar =="'))
+    assert "days[0].tasks[0].steps[0].expect[0]: " in err.what
+
+
+def test_baseline_must_be_earlier_command(tmp_path: Path) -> None:
+    text = VALID.replace('argv = ["{python}"', 'baseline = "baseline"\nargv = ["{python}"')
+    err = _error(tmp_path, text)
+    assert "days[0].tasks[0].steps[1].baseline: baseline 'baseline' is saved by a query step" in err.what
+
+
+def test_attest_rules(tmp_path: Path) -> None:
+    text = VALID.replace(
+        'argv = ["{python}", "-m", "pytest"]',
+        'argv = ["x"]\n\n[[days.tasks.steps]]\nid = "1.1.ask"\nkind = "attest"\ntitle = "Ask"\n'
+        'target = "local"\nquestion = "When?"\nanswer_type = "confirm"\nmax_age_hours = 24',
+    )
+    err = _error(tmp_path, text)
+    assert "days[0].tasks[0].steps[2].max_age_hours: only applies to" in err.what
+    err = _error(tmp_path, text.replace('"confirm"', '"date"'))
+    assert "answer_type 'date' is not supported" in err.what
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(RunbookError) as info:
+        load_runbook(tmp_path / "nope.toml")
+    assert "not found" in str(info.value)
+
+
+def test_unknown_day_and_missing_title(tmp_path: Path) -> None:
+    err = _error(tmp_path, VALID.replace('id = "monday"', 'id = "funday"'))
+    assert "days[0].id: day id 'funday' is not a weekday" in err.what
+    err = _error(tmp_path, VALID.replace('title = "Tiny"\n', ""))
+    assert err.what.endswith("title: is missing")
