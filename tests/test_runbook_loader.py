@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from wizard import expect
 from wizard.errors import RunbookError
+from wizard.results import Check, StepResult
 from wizard.runbook.loader import default_runbook_path, load_runbook
 from wizard.runbook.model import STEP_KINDS, Runbook
+from wizard.troubleshoot import advice_for
 
 EXPECTED_TASKS = (
     [f"1.{n}" for n in range(1, 8)]
@@ -418,3 +421,121 @@ def test_unknown_day_and_missing_title(tmp_path: Path) -> None:
     assert "days[0].id: day id 'funday' is not a weekday" in err.what
     err = _error(tmp_path, VALID.replace('title = "Tiny"\n', ""))
     assert err.what.endswith("title: is missing")
+
+
+# --------------------------------------------------------------------------------------
+# The shipped expectations evaluated with the real engine pieces
+# --------------------------------------------------------------------------------------
+
+def _happy_week(runbook: Runbook) -> dict[str, dict]:
+    """Plausible results for every step of a week that went as the runbook says."""
+    facts = runbook.facts
+    removed = list(facts["removed_tables"])
+    others = [f"table_{i:02d}" for i in range(facts["baseline_tables"] - len(removed)
+                                              - len(facts["core_tables"]) - len(facts["conflict_tables"]))]
+    before = sorted(removed + others + facts["core_tables"] + facts["conflict_tables"])
+    after = sorted(set(before) - set(removed))
+    core = {"moves": 15, "cohorts": 8, "campaigns": 5, "assets": 42}
+    core_rows = [{"table_name": t, "row_count": n} for t, n in core.items()]
+
+    def snap(tables: list[str]) -> dict:
+        return {"tables": tables, "table_count": len(tables), "core_counts": dict(core)}
+
+    def table(rows: list[dict]) -> dict:
+        return {"rows": rows, "row_count": len(rows), "columns": list(rows[0]) if rows else [],
+                "scalar": next(iter(rows[0].values())) if rows else None}
+
+    ar_cols = [{"column_name": c, "is_nullable": "NO"} for c in facts["agent_recommendations_columns"]]
+    ats_cols = [{"column_name": c} for c in ("id", "workspace_id", "agent_id", "trust_score")]
+    policies = [{"policyname": f"p{i}"} for i in range(5)]
+    m011 = {"exists": True, "sha256": "a" * 64, "lines": 180, "statements": 12, "dropped_tables": [],
+            "created_tables": ["agent_recommendations"], "altered_tables": ["agent_trust_scores", "competitors"],
+            "has_transaction_control": False}
+    m012 = {"exists": True, "sha256": "b" * 64, "lines": 150, "statements": 9, "dropped_tables": removed,
+            "created_tables": [], "altered_tables": [], "has_transaction_control": False}
+    verification = {"agent_recommendations_columns": table(ar_cols), "agent_trust_scores_columns": table(ats_cols),
+                    "competitors_count": table([{"competitor_rows": 3}]), "table_count": table([{"n": len(after)}]),
+                    "removed_tables_present": table([]), "core_row_counts": table(core_rows),
+                    "rls_policies": table(policies)}
+    mig011 = {"sha256": m011["sha256"], "before": snap(before), "after": snap(before),
+              "tables_removed": [], "tables_added": [], "changed": True}
+    mig012 = {"sha256": m012["sha256"], "before": snap(before), "after": snap(after),
+              "tables_removed": sorted(removed), "tables_added": [], "changed": True}
+    pytest_ok = {"exit_code": 0, "passed": facts["pytest_baseline_count"], "failed": 0, "errors": 0,
+                 "new_failures": []}
+    return {
+        "1.1.inspect_011": m011, "1.2.inspect_012": m012,
+        "1.2.code_refs": {"match_count": 0}, "1.3.inspect_queries": {"exists": True, "dropped_tables": [],
+                                                                    "created_tables": [], "altered_tables": [],
+                                                                    "has_transaction_control": False},
+        "1.3.try_queries": {"queries": verification, "query_count": len(verification)},
+        "1.4.backup": {"answer": "2024-01-29T02:00:00+00:00"},
+        "1.5.version": table([{"version": "PostgreSQL 15.4 on x86_64"}]),
+        "1.6.table_count": table([{"total_tables": len(before)}]), "1.6.core_counts": table(core_rows),
+        "1.7.raptor_bus": pytest_ok, "1.7.full_suite_baseline": pytest_ok,
+        "2.1.check_011": m011, "2.1.check_012": m012, "2.2.apply_011": mig011,
+        "2.3.agent_recommendations_columns": table(ar_cols),
+        "2.3.agent_recommendations_workspace_id": table([{"is_nullable": "NO"}]),
+        "2.3.agent_trust_scores_columns": table(ats_cols),
+        "2.3.agent_trust_scores_workspace_id": table([{"is_nullable": "NO"}]),
+        "2.3.competitors": table([{"competitor_rows": 3}]), "2.4.apply_012": mig012,
+        "2.5.table_count": table([{"active_table_count": len(after)}]), "2.5.removed_tables": table([]),
+        "2.6.core_counts": table(core_rows), "3.1.code_refs": {"match_count": 0},
+        "3.7.full_suite": pytest_ok, "4.1.backup": {"answer": "2024-02-01T02:00:00+00:00"},
+        "4.2.window": {"answer": "now"}, "4.4.apply_011": mig011, "4.5.apply_012": mig012,
+        "4.7.table_count": table([{"active_table_count": len(after)}]),
+        "4.7.removed_tables": table([{"removed_table_count": 0}]), "4.7.core_counts": table(core_rows),
+        "4.7.rls_policies": table(policies),
+        "5.3.requests_per_second": {"answer": 85}, "5.3.failed_requests": {"answer": 0},
+        "5.3.mean_time": {"answer": 120},
+        "5.4.final_verification": {"queries": verification, "query_count": len(verification)},
+    }
+
+
+def test_a_happy_week_meets_every_expectation(runbook: Runbook) -> None:
+    results = _happy_week(runbook)
+    saved: dict[str, dict] = {}
+    for step in runbook.steps():
+        if step.kind == "attest" and step.params["answer_type"] == "confirm":
+            data = results.get(step.id, {"answer": "yes", "confirmed": True})
+        else:
+            assert step.id in results, f"no simulated result for {step.id}"
+            data = results[step.id]
+        names = {**saved, "facts": runbook.facts, **data}
+        for e in step.expect:
+            verdict = expect.judge(e.check, names)
+            assert verdict.ok, (step.id, e.check, verdict.evidence)
+        if step.save_as:
+            saved[step.save_as] = data
+
+
+def _failed(runbook: Runbook, step_id: str, names: dict) -> StepResult:
+    step = runbook.step(step_id)
+    checks = []
+    for e in step.expect:
+        verdict = expect.judge(e.check, {"facts": runbook.facts, **names})
+        checks.append(Check(e.check, e.describe, verdict.ok, verdict.evidence))
+    return StepResult(step_id, step.kind, "failed", checks=checks)
+
+
+def test_wrong_table_counts_get_the_runbooks_advice(runbook: Runbook) -> None:
+    week = _happy_week(runbook)
+    saved = {"m012_apply": week["2.4.apply_012"], "m012_plan": week["1.2.inspect_012"]}
+    for count, problem in ((52, "didn't run"), (42, "extra table was dropped")):
+        result = _failed(runbook, "2.5.table_count", {**saved, "scalar": count, "rows": [], "row_count": 1})
+        assert not all(c.ok for c in result.checks)
+        advice = advice_for(runbook, "2.5", result)
+        assert [a["problem"] for a in advice if problem in a["problem"]], (count, advice)
+
+
+def test_sql_errors_get_the_runbooks_advice(runbook: Runbook) -> None:
+    for task_id, error, words in [
+        ("2.2", 'relation "agent_recommendations" already exists', "008"),
+        ("4.4", 'column "workspace_id" of relation "agent_trust_scores" already exists', "skip 011"),
+        ("2.4", "cannot drop table quests because other objects depend on it", "FK"),
+        ("3.2", 'relation "moves" does not exist', "ROLLBACK"),
+        ("1.6", "connection refused", "status page"),
+    ]:
+        result = StepResult(f"{task_id}.x", "query", "error", error=error)
+        advice = advice_for(runbook, task_id, result)
+        assert any(words in a["advice"] for a in advice), (task_id, advice)
