@@ -24,8 +24,10 @@ class SqlPlan:
     created_tables: list[str] = field(default_factory=list)
     altered_tables: list[str] = field(default_factory=list)
     cascade_drops: list[str] = field(default_factory=list)
+    rebuilt_tables: list[str] = field(default_factory=list)  # dropped and created again (e.g. swap via rename)
     has_transaction_control: bool = False
     comment_lines: int = 0
+    do_blocks: int = 0
 
     def to_data(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -46,6 +48,63 @@ def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+def _do_block_statements(stmt: ast.DoStmt) -> list[Any]:
+    """The SQL inside a DO block, read with PL/pgSQL's own parser: migrations hide DDL there."""
+    body = next((a.arg.sval for a in stmt.args or () if a.defname == "as"), None)
+    language = next((a.arg.sval for a in stmt.args or () if a.defname == "language"), "plpgsql")
+    if body is None or language != "plpgsql":
+        return []
+    try:
+        tree = pglast.parse_plpgsql(f"CREATE FUNCTION wizard_probe() RETURNS void LANGUAGE plpgsql AS $wizard$ {body} $wizard$")
+    except Exception:  # noqa: BLE001 - an unparsable body is reported by the server when it runs
+        return []
+    found: list[Any] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            execsql = node.get("PLpgSQL_stmt_execsql")
+            if execsql:
+                query = execsql.get("sqlstmt", {}).get("PLpgSQL_expr", {}).get("query")
+                if query:
+                    try:
+                        found.extend(raw.stmt for raw in pglast.parse_sql(query))
+                    except pglast.parser.ParseError:
+                        pass
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(tree)
+    return found
+
+
+def _classify(stmt: Any, plan: SqlPlan) -> None:
+    if isinstance(stmt, ast.DropStmt) and stmt.removeType == enums.ObjectType.OBJECT_TABLE:
+        names = [_name(obj) for obj in stmt.objects]
+        plan.dropped_tables += names
+        if stmt.behavior == enums.DropBehavior.DROP_CASCADE:
+            plan.cascade_drops += names
+    elif isinstance(stmt, ast.CreateStmt):
+        plan.created_tables.append(_relname(stmt.relation))
+    elif isinstance(stmt, ast.AlterTableStmt):
+        plan.altered_tables.append(_relname(stmt.relation))
+    elif isinstance(stmt, ast.RenameStmt) and stmt.renameType == enums.ObjectType.OBJECT_TABLE:
+        old = _relname(stmt.relation)
+        if old in plan.created_tables:
+            plan.created_tables.remove(old)  # built under a temporary name, then swapped in
+        else:
+            plan.altered_tables.append(old)
+        plan.created_tables.append(stmt.newname)
+    elif isinstance(stmt, ast.TransactionStmt):
+        plan.has_transaction_control = True
+    elif isinstance(stmt, ast.DoStmt):
+        plan.do_blocks += 1
+        for inner in _do_block_statements(stmt):
+            _classify(inner, plan)
+
+
 def analyse_text(text: str, path: str = "<sql>") -> SqlPlan:
     try:
         statements = pglast.parse_sql(text)
@@ -62,22 +121,13 @@ def analyse_text(text: str, path: str = "<sql>") -> SqlPlan:
         comment_lines=sum(1 for line in text.splitlines() if line.strip().startswith("--")),
     )
     for raw in statements:
-        stmt = raw.stmt
-        if isinstance(stmt, ast.DropStmt) and stmt.removeType == enums.ObjectType.OBJECT_TABLE:
-            names = [_name(obj) for obj in stmt.objects]
-            plan.dropped_tables += names
-            if stmt.behavior == enums.DropBehavior.DROP_CASCADE:
-                plan.cascade_drops += names
-        elif isinstance(stmt, ast.CreateStmt):
-            plan.created_tables.append(_relname(stmt.relation))
-        elif isinstance(stmt, ast.AlterTableStmt):
-            plan.altered_tables.append(_relname(stmt.relation))
-        elif isinstance(stmt, ast.TransactionStmt):
-            plan.has_transaction_control = True
-    plan.dropped_tables = _unique(plan.dropped_tables)
+        _classify(raw.stmt, plan)
+    created = set(plan.created_tables)
+    plan.rebuilt_tables = _unique([t for t in plan.dropped_tables if t in created])
+    plan.dropped_tables = _unique([t for t in plan.dropped_tables if t not in created])
     plan.created_tables = _unique(plan.created_tables)
     plan.altered_tables = _unique(plan.altered_tables)
-    plan.cascade_drops = _unique(plan.cascade_drops)
+    plan.cascade_drops = _unique([t for t in plan.cascade_drops if t not in created])
     return plan
 
 

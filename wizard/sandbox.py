@@ -99,9 +99,12 @@ def url(name: str) -> str:
 
 def _run(argv: list[str], *, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     user = _service_user()
+    # Drop root's group too: a folder readable by "others" but not by group root would
+    # otherwise refuse the service account.
+    identity = {"user": user, "group": pwd.getpwnam(user).pw_gid, "extra_groups": []} if user else {}
     try:
-        return subprocess.run(argv, user=user, capture_output=True, text=True, timeout=timeout, check=True,
-                              cwd=tempfile.gettempdir())
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=True,
+                              cwd=tempfile.gettempdir(), **identity)
     except subprocess.CalledProcessError as exc:
         detail = (exc.stderr or exc.stdout or "").strip().splitlines()[-3:]
         raise WizardError(f"{Path(argv[0]).name} failed: {' '.join(detail)}",
