@@ -1,0 +1,1 @@
+"""RaptorFlow's rehearsal backend: a small application the wizard checks during the week."""

@@ -1,0 +1,6 @@
+"""Lets `pytest backend/tests/...` run from the repository root as well as from backend/."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
