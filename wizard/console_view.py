@@ -64,12 +64,12 @@ def print_result(console: Console, task: Task, step: Step, result: StepResult) -
                       f"{' (dry run, rolled back)' if data.get('mode') == 'dry_run' else ''}")
         console.print(f"    tables {b['table_count']} → {a['table_count']}; removed: {', '.join(data['tables_removed']) or 'none'}")
         console.print(f"    core rows before {b['core_counts']}  after {a['core_counts']}")
-    elif step.kind == "code_search":
+    elif step.kind == "code_search" and "match_count" in data:
         console.print(f"    {data.get('match_count')} references to {len(data.get('tables', []))} tables "
                       f"parsed from {data.get('tables_source', '').split('/')[-1]} in {data.get('files_scanned')} files")
         for m in data.get("matches", [])[:10]:
             console.print(f"    [red]{m['file']}:{m['line']}[/] {m['text']}")
-    elif step.kind == "command":
+    elif step.kind == "command" and "exit_code" in data:
         if "summary" in data:
             console.print(f"    pytest: {data['summary']}  new failures: {len(data.get('new_failures', []))}")
         else:

@@ -36,12 +36,14 @@ class DayOutcome:
     env: str
     results: list[StepResult] = field(default_factory=list)
     skipped_as_done: list[str] = field(default_factory=list)
+    optional_failed: list[str] = field(default_factory=list)  # reported, but they do not stop the day
     stopped_at: str | None = None
     problem: str | None = None  # set when a configuration problem (not a failed check) stopped the day
 
     @property
     def ok(self) -> bool:
-        return self.stopped_at is None and self.problem is None and all(r.ok for r in self.results)
+        return self.stopped_at is None and self.problem is None and all(
+            r.ok or r.step_id in self.optional_failed for r in self.results)
 
 
 class Engine:
@@ -141,17 +143,20 @@ class Engine:
             )
 
     # --- running ---------------------------------------------------------------
-    def _selected(self, day_id: str, task_id: str | None) -> list[tuple[Task, Step]]:
+    def _selected(self, day_id: str, task_ids: list[str] | None) -> list[tuple[Task, Step]]:
         day = self.runbook.day(day_id)
-        tasks = [t for t in day.tasks if task_id is None or t.id == task_id]
-        if task_id is not None and not tasks:
-            self.runbook.task(task_id)  # raises the "unknown task" message
-            raise WizardError(f"Task {task_id} is not on {day.id}.", f"It belongs to another day: run that day instead.")
+        for task_id in task_ids or []:
+            if not any(t.id == task_id for t in day.tasks):
+                self.runbook.task(task_id)  # raises the "unknown task" message
+                raise WizardError(f"Task {task_id} is not on {day.id}.", "It belongs to another day: run that day instead.")
+        tasks = [t for t in day.tasks if task_ids is None or t.id in task_ids]
         return [(t, s) for t in tasks for s in t.steps]
 
-    async def run_day(self, day_id: str, task_id: str | None = None, *, restart: bool = False) -> DayOutcome:
+    async def run_day(self, day_id: str, task_id: str | list[str] | None = None, *, restart: bool = False) -> DayOutcome:
+        """Run a day, or some of its tasks (one id or a list), resuming an interrupted pass."""
         day = self.runbook.day(day_id)
-        selected = self._selected(day.id, task_id)
+        task_ids = [task_id] if isinstance(task_id, str) else task_id
+        selected = self._selected(day.id, task_ids)
         self.check_targets(selected)
         outcome = DayOutcome(day.id, self.env.name)
         state = self.state()
@@ -167,7 +172,7 @@ class Engine:
         else:
             done = set()
             pass_id = 1 + max((p.pass_id for p in state.passes if p.env == self.env.name and p.day == day.id), default=0)
-            self.journal.append("day_started", env=self.env.name, day=day.id, pass_id=pass_id, task=task_id)
+            self.journal.append("day_started", env=self.env.name, day=day.id, pass_id=pass_id, tasks=task_ids)
         try:
             for task, step in selected:
                 if step.id in done:
@@ -175,7 +180,9 @@ class Engine:
                     continue
                 result = await self.run_step(task, step)
                 outcome.results.append(result)
-                if not result.ok and not step.optional:
+                if not result.ok and step.optional:
+                    outcome.optional_failed.append(step.id)
+                elif not result.ok:
                     outcome.stopped_at = step.id
                     break
         except WizardError as exc:

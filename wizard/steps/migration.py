@@ -89,6 +89,10 @@ async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
             async with conn.transaction():
                 await conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(lock_timeout)))
                 await conn.execute(sql.SQL("set local statement_timeout = {}").format(sql.Literal(statement_timeout)))
+                if conn.info.server_version >= 140000:
+                    # If the wizard is killed mid-migration, the server notices within a second
+                    # and rolls back, instead of holding locks until the statement ends.
+                    await conn.execute("set local client_connection_check_interval = '1s'")
                 data["before"] = await _snapshot(conn, core)
                 ctx.record_sql(text)
                 await conn.execute(text)  # type: ignore[arg-type]

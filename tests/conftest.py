@@ -1,0 +1,77 @@
+"""Shared fixtures: real embedded PostgreSQL clusters in a throwaway data dir. No mocks."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One isolated user data dir for the session; clusters live here and are stopped at the end."""
+    path = tmp_path_factory.mktemp("mwdata")
+    previous = os.environ.get("MIGRATION_WIZARD_DATA")
+    os.environ["MIGRATION_WIZARD_DATA"] = str(path)
+    os.environ.setdefault("MIGRATION_WIZARD_CONFIG", str(tmp_path_factory.mktemp("mwconfig")))
+    yield path
+    from wizard import sandbox
+
+    for name in sandbox.NAMES:
+        try:
+            sandbox.stop(name)
+        except Exception:  # noqa: BLE001 - best effort at teardown
+            pass
+    if previous is None:
+        os.environ.pop("MIGRATION_WIZARD_DATA", None)
+    else:
+        os.environ["MIGRATION_WIZARD_DATA"] = previous
+
+
+@pytest.fixture(scope="session")
+def clusters(data_dir: Path) -> dict[str, str]:
+    """Both sandbox clusters, created, started and seeded once; a pristine template db on each."""
+    from wizard import sandbox
+
+    for name in sandbox.NAMES:
+        sandbox.ensure(name)
+        with psycopg.connect(**{**sandbox.conninfo(name), "dbname": "template1"}, autocommit=True) as conn:
+            exists = conn.execute("select 1 from pg_database where datname = 'pristine'").fetchone()
+            if not exists:
+                conn.execute("create database pristine template postgres")
+    sandbox.ensure_workspace()
+    return {name: sandbox.url(name) for name in sandbox.NAMES}
+
+
+@pytest.fixture
+def fresh_db(clusters: dict[str, str]):
+    """A brand-new copy of the pre-clean-up database on sandbox-staging, dropped afterwards."""
+    from wizard import sandbox
+
+    name = "t_" + uuid.uuid4().hex[:10]
+    info = sandbox.conninfo("sandbox-staging")
+    with psycopg.connect(**{**info, "dbname": "template1"}, autocommit=True) as conn:
+        conn.execute(f"create database {name} template pristine")
+    yield name
+    with psycopg.connect(**{**info, "dbname": "template1"}, autocommit=True) as conn:
+        conn.execute(f"drop database if exists {name} with (force)")
+
+
+@pytest.fixture
+def fresh_env(fresh_db: str):
+    """An Environment playing staging, pointing at a fresh database."""
+    from wizard import sandbox
+    from wizard.environments import Environment
+
+    return Environment(
+        name="sandbox-staging",
+        kind="sandbox",
+        role="staging",
+        conninfo={**sandbox.conninfo("sandbox-staging"), "dbname": fresh_db},
+        workspace=str(sandbox.workspace_dir()),
+    )

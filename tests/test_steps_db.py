@@ -1,0 +1,166 @@
+"""Every database step kind, against a fresh copy of the real pre-clean-up sandbox database."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from wizard.answers import file_asker
+from wizard.engine import Engine
+from wizard.journal import Journal
+from wizard.paths import sql_dir
+from wizard.runbook.model import Day, Expectation, Runbook, Step, Task
+
+MIGRATIONS = sql_dir() / "migrations"
+
+
+def _runbook(*steps: Step, facts: dict | None = None) -> Runbook:
+    task = Task("2.2", "Test task", 5, "Instructions", tuple(steps), "tuesday")
+    return Runbook("test", "test.toml", facts or {"core_tables": ["moves", "cohorts", "campaigns", "assets"]},
+                   (Day("tuesday", "Test", "", (task,)),))
+
+
+def _engine(env, tmp_path: Path, runbook: Runbook, answers: dict | None = None) -> Engine:
+    return Engine(runbook, env, Journal(tmp_path / "j.jsonl"), ask=file_asker(answers or {}))
+
+
+def _count_tables(env) -> int:
+    with psycopg.connect(**env.conninfo) as conn:
+        return conn.execute("select count(*) from information_schema.tables where table_schema='public' "
+                            "and table_type='BASE TABLE'").fetchone()[0]
+
+
+async def test_query_step_returns_typed_table(fresh_env, tmp_path):
+    step = Step("2.2.q", "query", "core counts", "staging",
+                {"sql": "select 'moves' as table_name, count(*) as row_count from moves"},
+                (Expectation("rows[0].row_count == 15", "15 moves"),))
+    outcome = await _engine(fresh_env, tmp_path, _runbook(step)).run_day("tuesday")
+    result = outcome.results[0]
+    assert outcome.ok, result
+    assert result.data["columns"] == ["table_name", "row_count"]
+    assert result.data["column_types"] == ["text", "int8"]
+    assert result.data["row_count"] == 1 and not result.data["truncated"]
+
+
+async def test_query_truncation_is_honest(fresh_env, tmp_path):
+    step = Step("2.2.q", "query", "many rows", "staging", {"sql": "select g from generate_series(1, 5000) g", "max_rows": 100})
+    result = (await _engine(fresh_env, tmp_path, _runbook(step)).run_day("tuesday")).results[0]
+    assert result.data["shown_rows"] == 100 and result.data["row_count"] == 5000 and result.data["truncated"]
+
+
+async def test_verification_file_runs_every_query(fresh_env, tmp_path):
+    step = Step("2.2.v", "query", "all checks", "staging", {"sql_file": str(sql_dir() / "VERIFICATION_QUERIES.sql")})
+    result = (await _engine(fresh_env, tmp_path, _runbook(step)).run_day("tuesday")).results[0]
+    assert result.ok, result.error
+    assert result.data["query_count"] >= 5
+
+
+async def test_migrations_apply_measure_and_are_idempotent(fresh_env, tmp_path):
+    steps = (
+        Step("2.2.plan", "file_check", "plan", "local", {"path": str(MIGRATIONS / "012_remove_unused_features.sql")}, (), "m012_plan"),
+        Step("2.2.a011", "migration", "011", "staging", {"file": str(MIGRATIONS / "011_fix_migration_conflicts.sql")}, (), "m011_apply"),
+        Step("2.2.a012", "migration", "012", "staging", {"file": str(MIGRATIONS / "012_remove_unused_features.sql")},
+             (Expectation("after.table_count == len(set(before.tables) - set(m012_plan.dropped_tables))", "derived count"),
+              Expectation("after.core_counts == before.core_counts", "core rows kept")), "m012_apply"),
+    )
+    engine = _engine(fresh_env, tmp_path, _runbook(*steps))
+    first = await engine.run_day("tuesday")
+    assert first.ok, [r.error or r.checks for r in first.results]
+    plan, a011, a012 = (r.data for r in first.results)
+    assert len(plan["dropped_tables"]) == 9
+    assert a012["before"]["table_count"] == 52 and a012["after"]["table_count"] == 43
+    assert sorted(a012["tables_removed"]) == sorted(plan["dropped_tables"])
+    assert a012["after"]["core_counts"] == {"moves": 15, "cohorts": 8, "campaigns": 5, "assets": 42}
+    assert a011["changed"] and a011["schema_changed"]
+    second = await engine.run_day("tuesday")
+    assert second.ok
+    assert not any(r.data.get("changed") for r in second.results if r.kind == "migration"), "second run changed something"
+
+
+async def test_dry_run_rolls_back(fresh_env, tmp_path):
+    step = Step("2.2.dry", "migration", "dry", "staging",
+                {"file": str(MIGRATIONS / "012_remove_unused_features.sql"), "mode": "dry_run"})
+    result = (await _engine(fresh_env, tmp_path, _runbook(step)).run_day("tuesday")).results[0]
+    assert result.ok and result.data["rolled_back"]
+    assert result.data["after"]["table_count"] == 43
+    assert _count_tables(fresh_env) == 52
+
+
+async def test_sql_error_halfway_leaves_database_as_before(fresh_env, tmp_path):
+    broken = tmp_path / "broken.sql"
+    broken.write_text((MIGRATIONS / "012_remove_unused_features.sql").read_text()
+                      + "\nALTER TABLE moves ADD COLUMN oops int;\nSELECT 1/0;\n")
+    step = Step("2.4.apply", "migration", "broken 012", "staging", {"file": str(broken)})
+    runbook = _runbook(step)
+    outcome = await _engine(fresh_env, tmp_path, runbook).run_day("tuesday")
+    result = outcome.results[0]
+    assert result.status == "error" and "22012" in result.error  # division_by_zero
+    assert result.data["rolled_back"]
+    assert _count_tables(fresh_env) == 52
+    journal_text = (tmp_path / "j.jsonl").read_text()
+    assert "division by zero" in journal_text
+
+
+async def test_transaction_control_in_a_file_is_refused(fresh_env, tmp_path):
+    bad = tmp_path / "tx.sql"
+    bad.write_text("BEGIN;\nDROP TABLE IF EXISTS quests CASCADE;\nCOMMIT;\n")
+    step = Step("2.4.apply", "migration", "tx", "staging", {"file": str(bad)})
+    result = (await _engine(fresh_env, tmp_path, _runbook(step)).run_day("tuesday")).results[0]
+    assert result.status == "error" and "BEGIN/COMMIT" in result.error
+    assert _count_tables(fresh_env) == 52
+
+
+async def test_missing_migration_file(fresh_env, tmp_path):
+    step = Step("2.4.apply", "migration", "missing", "staging", {"file": str(tmp_path / "nope.sql")})
+    result = (await _engine(fresh_env, tmp_path, _runbook(step)).run_day("tuesday")).results[0]
+    assert result.status == "error" and "not found" in result.error
+
+
+async def test_cancel_sends_server_side_cancel(fresh_env, tmp_path):
+    step = Step("2.2.sleep", "query", "sleep", "staging", {"sql": "select pg_sleep(30)"})
+    engine = _engine(fresh_env, tmp_path, _runbook(step))
+    task = asyncio.ensure_future(engine.run_day("tuesday"))
+    await asyncio.sleep(0.5)
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    engine.cancel()
+    outcome = await asyncio.wait_for(task, 5)
+    assert outcome.results[0].status == "cancelled"
+    assert loop.time() - t0 < 2
+
+
+async def test_failed_expectation_gets_runbook_advice(fresh_env, tmp_path):
+    from wizard.runbook.model import Trouble
+
+    step = Step("2.5.count", "query", "count", "staging",
+                {"sql": "select count(*) from information_schema.tables where table_schema='public' and table_type='BASE TABLE'"},
+                (Expectation("scalar == 43", "table count 43"),))
+    runbook = _runbook(step)
+    runbook = Runbook(runbook.title, runbook.path, runbook.facts, runbook.days,
+                      (Trouble(r"52 == 43", "Query returns 52 tables instead of 43", "Migration 012 didn't run: rerun migration 012"),))
+    result = (await _engine(fresh_env, tmp_path, runbook).run_day("tuesday")).results[0]
+    assert result.status == "failed"
+    assert result.advice and "rerun migration 012" in result.advice[0]["advice"]
+
+
+async def test_wrong_role_is_refused_before_anything_runs(fresh_env, tmp_path):
+    from wizard.errors import EnvironmentRefused
+
+    step = Step("4.4.apply", "migration", "prod", "production", {"file": str(MIGRATIONS / "011_fix_migration_conflicts.sql")})
+    with pytest.raises(EnvironmentRefused):
+        await _engine(fresh_env, tmp_path, _runbook(step)).run_day("tuesday")
+    assert _count_tables(fresh_env) == 52
+
+
+async def test_unreachable_server_is_one_clear_message(tmp_path):
+    from wizard.environments import Environment
+    from wizard.errors import ConnectionFailed
+
+    env = Environment("staging", "staging", "staging", {"host": str(tmp_path), "port": 5432, "dbname": "postgres", "user": "postgres"})
+    step = Step("2.2.q", "query", "q", "staging", {"sql": "select 1"})
+    with pytest.raises(ConnectionFailed) as err:
+        await _engine(env, tmp_path, _runbook(step)).run_day("tuesday")
+    assert "Cannot connect to staging" in err.value.what and err.value.fix
