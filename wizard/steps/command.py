@@ -83,6 +83,9 @@ async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
     }
     if step.params.get("parse") == "pytest":
         data.update(parse_pytest(output))
+        if not data["summary"]:
+            last = " | ".join(output.strip().splitlines()[-3:]) or "no output"
+            raise StepFailure(f"pytest printed no summary (exit code {proc.returncode}): {last}", data)
         baseline_name = step.params.get("baseline")
         if baseline_name:
             baseline = ctx.saved.get(baseline_name)
