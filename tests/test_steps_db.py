@@ -164,3 +164,36 @@ async def test_unreachable_server_is_one_clear_message(tmp_path):
     with pytest.raises(ConnectionFailed) as err:
         await _engine(env, tmp_path, _runbook(step)).run_day("tuesday")
     assert "Cannot connect to staging" in err.value.what and err.value.fix
+
+
+async def test_wrong_password_is_one_clear_message(clusters, tmp_path):
+    """A real scram-sha-256 check: the sandbox trusts local sockets, except for this one role."""
+    from wizard import sandbox
+    from wizard.environments import Environment
+    from wizard.errors import ConnectionFailed
+
+    hba = sandbox.cluster_dir("sandbox-staging") / "pg_hba.conf"
+    original = hba.read_text()
+    hba.write_text("local all pw_probe scram-sha-256\n" + original)
+    info = sandbox.conninfo("sandbox-staging")
+    with psycopg.connect(**info, autocommit=True) as conn:
+        conn.execute("drop role if exists pw_probe")
+        conn.execute("create role pw_probe login password 'right-password-3e9'")
+        conn.execute("select pg_reload_conf()")
+    try:
+        env = Environment("staging", "staging", "staging", {**info, "user": "pw_probe"})
+        step = Step("2.2.q", "query", "q", "staging", {"sql": "select 1"})
+        engine = Engine(_runbook(step), env, Journal(tmp_path / "j.jsonl"), ask=file_asker({}), password="wrong-password-77")
+        with pytest.raises(ConnectionFailed) as err:
+            await engine.run_day("tuesday")
+        assert "password authentication failed" in err.value.what
+        assert "wrong-password-77" not in str(err.value)
+        assert "forget" in err.value.fix
+        good = Engine(_runbook(step), env, Journal(tmp_path / "j2.jsonl"), ask=file_asker({}), password="right-password-3e9")
+        assert (await good.run_day("tuesday")).ok
+        assert "right-password-3e9" not in (tmp_path / "j2.jsonl").read_text()
+    finally:
+        hba.write_text(original)
+        with psycopg.connect(**info, autocommit=True) as conn:
+            conn.execute("select pg_reload_conf()")
+            conn.execute("drop role if exists pw_probe")

@@ -18,6 +18,7 @@ from wizard import db, expect
 from wizard.environments import Environment
 from wizard.errors import EnvironmentRefused, WizardError
 from wizard.journal import Journal
+from wizard.redact import register_secret
 from wizard.results import (ATTESTED, CANCELLED, ERROR, FAILED, PASSED, SKIPPED, Check, StepResult, now_iso)
 from wizard.runbook.model import Runbook, Step, Task
 from wizard.state import RunState, replay
@@ -65,6 +66,7 @@ class Engine:
         self.journal = journal
         self.ask = ask
         self.password = password
+        register_secret(password)
         self.workspace = workspace or (Path(env.workspace) if env.workspace else None)
         self.on_result = on_result
         self.on_start = on_start
