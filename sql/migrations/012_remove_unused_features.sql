@@ -88,6 +88,34 @@ DROP TABLE IF EXISTS cohort_relations CASCADE;
 
 
 -- ---------------------------------------------------------------------------------------------
+-- Post-check (reads only): the nine are gone, the core tables are still here, and no foreign key
+-- is left pointing at a removed table. A failure rolls the whole migration back.
+-- ---------------------------------------------------------------------------------------------
+DO $$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['quests', 'quest_moves', 'quest_milestones', 'capability_nodes',
+                           'maneuver_prerequisites', 'quick_wins', 'cohort_relations',
+                           'move_decisions', 'notifications'] LOOP
+    IF to_regclass('public.' || t) IS NOT NULL THEN
+      RAISE EXCEPTION '012 post-check: % still exists', t;
+    END IF;
+  END LOOP;
+  FOREACH t IN ARRAY ARRAY['moves', 'cohorts', 'campaigns', 'assets'] LOOP
+    IF to_regclass('public.' || t) IS NULL THEN
+      RAISE EXCEPTION '012 post-check: core table % is missing', t;
+    END IF;
+  END LOOP;
+  IF EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'moves_quest_id_fkey'
+             AND conrelid = 'public.moves'::regclass) THEN
+    RAISE EXCEPTION '012 post-check: moves_quest_id_fkey (moves -> quests) survived';
+  END IF;
+END
+$$;
+
+
+-- ---------------------------------------------------------------------------------------------
 -- Not removed here, on purpose
 -- ---------------------------------------------------------------------------------------------
 -- The audit counted twelve unused tables; three of them (market_insights,
