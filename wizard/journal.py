@@ -43,6 +43,7 @@ class Problem:
     seq: int | None
     line: int
     what: str
+    kind: str = "damaged"  # edited | removed | reordered | damaged | chain | blank | truncated | head
 
 
 @dataclass
@@ -50,6 +51,8 @@ class ReadOutcome:
     events: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     torn_tail: bytes = b""
+    next_seq: int = 0  # the seq the next appended event gets (damaged lines keep their place)
+    last_line: bytes = b""  # the last complete line (its hash is the next event's `prev`)
 
     @property
     def intact(self) -> bool:
@@ -60,8 +63,18 @@ class CorruptJournal(WizardError):
     pass
 
 
+def _span(first: int, last: int) -> str:
+    return f"event {first}" if first == last else f"events {first}-{last}"
+
+
 def read_events(path: Path, *, strict_chain: bool = True) -> ReadOutcome:
-    """Read and check every event. A torn last line is set aside; anything else is a Problem."""
+    """Read and check every event. A torn last line is set aside; anything else is a Problem.
+
+    Each problem names the first event it concerns: an edited event (its bytes no longer match its
+    hash, or its hash was recomputed but the next event still links to the original), removed
+    events (a gap in `seq` where the chain link fails), reordered events, and damaged lines. A
+    problem's knock-on effect on the next link is not reported twice.
+    """
     outcome = ReadOutcome()
     try:
         raw = path.read_bytes()
@@ -73,34 +86,175 @@ def read_events(path: Path, *, strict_chain: bool = True) -> ReadOutcome:
         cut = raw.rfind(b"\n") + 1
         outcome.torn_tail = raw[cut:]
         raw = raw[:cut]
-    prev = GENESIS
-    for number, line in enumerate(raw.splitlines(), start=1):
-        if not line.strip():
-            outcome.problems.append(Problem(None, number, "blank line inside the journal"))
-            continue
-        try:
-            event = json.loads(line)
-            if not isinstance(event, dict):
-                raise ValueError("not an object")
-        except ValueError:
-            outcome.problems.append(Problem(None, number, "line is not a JSON event (edited or damaged)"))
-            prev = line_hash(line)
+    lines = raw.split(b"\n")[:-1] if raw else []
+    parsed: list[dict[str, Any] | None] = []
+    later: dict[int, int] = {}  # seq -> last line index holding it
+    for index, line in enumerate(lines):
+        event: Any = None
+        if line.strip():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                event = None
+        if not isinstance(event, dict):
+            event = None
+        parsed.append(event)
+        if event is not None and isinstance(event.get("seq"), int):
+            later[event["seq"]] = index
+    problems = outcome.problems
+    prev, expected, reported = GENESIS, 0, False  # reported: the line before already has a problem
+    run_id = None
+    for index, (line, event) in enumerate(zip(lines, parsed)):
+        number = index + 1
+        if event is None:
+            if not line.strip():
+                problems.append(Problem(None, number, f"line {number} is blank inside the journal (where event {expected} belongs)", "blank"))
+            else:
+                problems.append(Problem(expected, number, f"event {expected} (line {number}) is damaged: the line is not a JSON event any more", "damaged"))
+            prev, expected, reported = line_hash(line), expected + 1, True
             continue
         seq = event.get("seq")
-        expected_seq = len(outcome.events) + len([p for p in outcome.problems if p.seq is None and "JSON" in p.what])
+        seq_int = seq if isinstance(seq, int) else None
+        run_id = run_id or event.get("run")
         if strict_chain:
+            problem: Problem | None = None
             if event.get("hash") != event_hash(event):
-                outcome.problems.append(Problem(seq, number, f"event {seq} was edited (its content no longer matches its hash)"))
+                problem = Problem(seq_int, number, f"event {seq} (line {number}) was edited: its content no longer matches its hash", "edited")
+            elif line != _canonical(event):
+                problem = Problem(seq_int, number, f"event {seq} (line {number}) was edited: its bytes differ from what the wizard wrote", "edited")
             elif event.get("prev") != prev:
-                if seq != expected_seq:
-                    outcome.problems.append(
-                        Problem(seq, number, f"event {seq} is out of place: expected event {expected_seq} here (an event was removed or reordered)")
-                    )
-                else:
-                    outcome.problems.append(Problem(seq, number, f"event {seq} does not follow the event before it (chain broken)"))
+                if seq_int is not None and seq_int > expected:
+                    if later.get(expected, -1) > index:
+                        problem = Problem(seq_int, number, f"event {seq} (line {number}) is out of order: event {expected} should come before it (events were reordered)", "reordered")
+                    else:
+                        problem = Problem(expected, number, f"{_span(expected, seq_int - 1)} {'was' if seq_int - 1 == expected else 'were'} removed: line {number} holds event {seq}, which links to an event that is not there", "removed")
+                elif seq_int is not None and seq_int < expected:
+                    problem = Problem(seq_int, number, f"event {seq} (line {number}) is out of order: it comes after event {expected - 1} (events were reordered or repeated)", "reordered")
+                elif not reported:
+                    if event.get("run") != run_id:
+                        problem = Problem(seq_int, number, f"event {seq} (line {number}) belongs to another run ({event.get('run')}): it was spliced in", "chain")
+                    elif index > 0:
+                        problem = Problem(seq_int - 1 if seq_int else None, number - 1,
+                                          f"event {expected - 1} (line {number - 1}) was rewritten: its hash was recomputed, but event {seq} still links to the original", "edited")
+                    else:
+                        problem = Problem(seq_int, number, f"event {seq} (line {number}) does not start the chain: events before it were removed", "removed")
+            if problem is not None:
+                problems.append(problem)
+            reported = problem is not None
         outcome.events.append(event)
+        if seq_int is not None:
+            expected = max(expected, seq_int + 1)
+        else:
+            expected += 1
         prev = line_hash(line)
+    outcome.next_seq = expected
+    outcome.last_line = lines[-1] if lines else b""
     return outcome
+
+
+# --- the head sidecar: the last event's seq and hash, so a journal cut short is found -----------
+
+HEAD_SUFFIX = ".head"
+
+
+def head_path(path: Path) -> Path:
+    return path.with_name(path.name + HEAD_SUFFIX)
+
+
+def write_head(path: Path, event: dict[str, Any], line: bytes, size: int) -> None:
+    """Record the last event atomically (tmp + os.replace) beside the journal."""
+    head = {"journal": path.name, "run": event.get("run"), "seq": event.get("seq"), "hash": event.get("hash"),
+            "line_sha256": line_hash(line), "size": size, "ts": event.get("ts")}
+    target = head_path(path)
+    tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+    with tmp.open("wb") as fh:
+        fh.write(_canonical(head) + b"\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+
+
+def read_head(path: Path) -> dict[str, Any] | None:
+    try:
+        head = json.loads(head_path(path).read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {"unreadable": True}
+    return head if isinstance(head, dict) else {"unreadable": True}
+
+
+def check_head(path: Path, outcome: ReadOutcome) -> tuple[list[Problem], list[str]]:
+    """Compare the journal's end with its head sidecar: (problems, warnings)."""
+    head = read_head(path)
+    name = head_path(path).name
+    if head is None:
+        return [], [f"no head sidecar ({name}): events cut off the end of the journal cannot be detected "
+                    "(it is written with every new event)"]
+    if head.get("unreadable") or not isinstance(head.get("seq"), int):
+        return [], [f"the head sidecar {name} is unreadable; events cut off the end cannot be detected"]
+    events = outcome.events
+    lines = len(events) + sum(1 for p in outcome.problems if p.kind in ("damaged", "blank"))
+    last = events[-1] if events else None
+    last_seq = last.get("seq") if last else -1
+    torn = " (and the last line is torn)" if outcome.torn_tail else ""
+    if last is not None and head.get("run") not in (None, last.get("run")):
+        return [Problem(last_seq, lines, f"the head sidecar belongs to run {head.get('run')}, not to this journal's run {last.get('run')}: "
+                        "the journal was replaced", "head")], []
+    if not isinstance(last_seq, int):
+        return [], []
+    if head["seq"] > last_seq:
+        return [Problem(last_seq + 1, lines + 1, f"the journal was cut short: it ends at event {last_seq} but its head sidecar recorded "
+                        f"event {head['seq']} ({_span(last_seq + 1, head['seq'])} missing){torn}", "truncated")], []
+    match = next((e for e in reversed(events) if e.get("seq") == head["seq"]), None)
+    if match is None or match.get("hash") != head.get("hash"):
+        return [Problem(head["seq"], lines, f"event {head['seq']} is not the event the head sidecar recorded: the end of the journal was rewritten", "head")], []
+    behind = last_seq - head["seq"]
+    if behind == 1:
+        return [], [f"the head sidecar is one event behind (the wizard stopped between writing event {last_seq} and updating {name})"]
+    if behind > 1:
+        return [], [f"the head sidecar is {behind} events behind: events {head['seq'] + 1}-{last_seq} were appended without updating it"]
+    return [], []
+
+
+@dataclass
+class Verification:
+    path: Path
+    outcome: ReadOutcome
+    problems: list[Problem]
+    warnings: list[str]
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+    @property
+    def first(self) -> Problem | None:
+        return min(self.problems, key=lambda p: p.line) if self.problems else None
+
+    def summary(self) -> str:
+        count = len(self.outcome.events)
+        if self.intact:
+            return f"intact: {count} events, hash chain unbroken"
+        first = self.first
+        return f"BROKEN at line {first.line}: {first.what}"  # type: ignore[union-attr]
+
+
+def verify(path: Path) -> Verification:
+    """Everything `journal verify` checks: the chain, its recorded truncations, and the head sidecar."""
+    outcome = read_events(path)
+    problems = list(outcome.problems)
+    warnings: list[str] = []
+    for number, event in enumerate(outcome.events, start=1):
+        if event.get("type") == "journal_problem_found":
+            problems.append(Problem(event.get("seq"), number, f"event {event.get('seq')} records what was found when the journal was "
+                                    f"reopened: {event.get('note', '')}", event.get("kind") or "truncated"))
+    head_problems, head_warnings = check_head(path, outcome)
+    problems += head_problems
+    warnings += head_warnings
+    if outcome.torn_tail:
+        warnings.insert(0, f"the last line is torn ({len(outcome.torn_tail)} bytes, a crash mid-write); it is ignored")
+    return Verification(Path(path), outcome, problems, warnings)
 
 
 class Journal:
@@ -112,25 +266,18 @@ class Journal:
         outcome = read_events(self.path)
         self.events = outcome.events
         self.problems = outcome.problems
+        # The end of the journal against its head sidecar: a journal cut short (or whose end was
+        # rewritten) is found now, before the next append moves the sidecar on. The caller
+        # journals it (`journal_problem_found`) so the evidence stays in the chain.
+        self.head_problem = next(iter(check_head(self.path, outcome)[0]), None) if self.path.exists() else None
         self._repair_torn_tail(outcome.torn_tail)
-        self._prev = GENESIS
-        if self.events:
-            self._prev = line_hash(self._last_line())
-        self.seq = len(self.events) + len([p for p in self.problems if p.seq is None and "JSON" in p.what])
+        self._prev = line_hash(outcome.last_line) if outcome.last_line else GENESIS
+        self.seq = outcome.next_seq
         self.session = uuid.uuid4().hex[:12]
         self._mono0 = time.monotonic()
         first = self.events[0] if self.events else None
         self.run_id = (first or {}).get("run") or run_id or uuid.uuid4().hex[:16]
         self.listeners: list = []
-
-    def _last_line(self) -> bytes:
-        with self.path.open("rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            block = min(size, 1 << 20)
-            fh.seek(size - block)
-            data = fh.read()
-        return data.rstrip(b"\n").rsplit(b"\n", 1)[-1]
 
     def _repair_torn_tail(self, torn: bytes) -> None:
         if not torn:
@@ -162,6 +309,8 @@ class Journal:
             fh.write(line + b"\n")
             fh.flush()
             os.fsync(fh.fileno())
+            size = fh.tell()
+        write_head(self.path, event, line, size)
         self._prev = line_hash(line)
         self.seq += 1
         self.events.append(event)
