@@ -62,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     journal = sub.add_parser("journal", help="journal tools")
     journal.add_argument("action", choices=["verify"])
     journal.add_argument("path", type=Path)
+
+    export = sub.add_parser("export", help="write the week's documents from the journal")
+    export.add_argument("--out", type=Path, help="folder to write into (default: the current folder)")
+    export.add_argument("--journal", type=Path)
+
+    review = sub.add_parser("review", help="review a saved journal offline (no database, nothing runs)")
+    review.add_argument("path", type=Path)
     return parser
 
 

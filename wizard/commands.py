@@ -21,7 +21,7 @@ from wizard.console_view import print_result, print_step_start
 from wizard.engine import Engine
 from wizard.environments import Environment, resolve_environment
 from wizard.errors import WizardError
-from wizard.journal import Journal, read_events
+from wizard.journal import Journal, head_path, read_events, verify
 from wizard.runbook import load_runbook
 from wizard.state import replay
 
@@ -72,6 +72,8 @@ def open_journal(path: Path, runbook_path: str, title: str) -> Journal:
     repaired = getattr(journal, "torn_repaired", None)
     if repaired:
         journal.append("journal_repaired", note="a torn last line from an earlier crash was set aside", **repaired)
+    if journal.head_problem is not None:  # cut short or rewritten since the last session: keep the evidence
+        journal.append("journal_problem_found", kind=journal.head_problem.kind, note=journal.head_problem.what)
     journal.append("session_started", app_version=__version__, pid=os.getpid(), argv=sys.argv[1:])
     return journal
 
@@ -202,6 +204,8 @@ def cmd_rehearse(args: Any, console: Console) -> int:
         if path.exists():
             archived = path.with_name(f"{path.stem}-{dt.datetime.now():%Y%m%d-%H%M%S}{path.suffix}")
             path.rename(archived)
+            if head_path(path).exists():
+                head_path(path).rename(head_path(archived))
             console.print(f"[dim]previous rehearsal journal kept as {archived}[/]")
         console.print("[bold]Preparing the rehearsal:[/] two fresh embedded clusters, the workspace, a real backup")
         for name in sandbox.NAMES:
@@ -290,19 +294,43 @@ def cmd_runbook(args: Any, console: Console) -> int:
 
 
 def cmd_journal(args: Any, console: Console) -> int:
-    read = read_events(args.path)
     if not args.path.exists():
         raise WizardError(f"No journal at {args.path}.", "Check the path (`migration-wizard status` prints it).")
-    if read.torn_tail:
-        console.print(f"[yellow]note:[/] the last line is torn ({len(read.torn_tail)} bytes, a crash mid-write); it is ignored")
-    if read.intact:
-        console.print(f"[green]intact[/]: {len(read.events)} events, hash chain unbroken")
+    result = verify(args.path)
+    for warning in result.warnings:
+        console.print(f"[yellow]note:[/] {warning}")
+    if result.intact:
+        console.print(f"[green]intact[/]: {len(result.outcome.events)} events, hash chain unbroken"
+                      + ("" if any("head sidecar" in w for w in result.warnings) else ", head sidecar matches"))
         return EXIT_OK
-    first = read.problems[0]
-    console.print(f"[red]broken[/] at line {first.line}: {first.what}")
-    for problem in read.problems[1:5]:
+    first = result.first
+    console.print(f"[red]broken[/] at line {first.line}: {first.what}")  # type: ignore[union-attr]
+    for problem in [p for p in result.problems if p is not first][:4]:
         console.print(f"  also line {problem.line}: {problem.what}")
     return EXIT_FAILED
+
+
+def cmd_export(args: Any, console: Console) -> int:
+    from wizard.exports import export_all
+
+    path = journal_path(args.journal) if args.journal else next(
+        (p for p in (paths.default_journal(), journal_path(None)) if p.exists()), journal_path(None))
+    if not path.exists():
+        raise WizardError(f"No journal at {path}.", "Run a day first, or name the journal with --journal PATH.")
+    out = (args.out or Path.cwd()).expanduser()
+    for written in export_all(path, out):
+        console.print(f"[green]wrote[/] {written}")
+    return EXIT_OK
+
+
+def cmd_review(args: Any, console: Console) -> int:
+    if not args.path.exists():
+        raise WizardError(f"No journal at {args.path}.", "Give the path of a saved journal (.jsonl).")
+    if not _tui_available():
+        raise WizardError("The review screens are not available in this installation.", "Use `migration-wizard export` instead.")
+    from screens.review import run_review
+
+    return run_review(args.path)
 
 
 def _tui_available() -> bool:
