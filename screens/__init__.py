@@ -1,0 +1,1 @@
+"""The Textual face of migration-wizard. Imports `wizard`; `wizard` never imports this package."""

@@ -1,0 +1,462 @@
+"""WizardApp: the banner on every screen, the week, the tasks, and the engine driven from workers.
+
+The engine is async: it runs in an async worker on the app's own loop, so a 10 s query leaves
+the screen painting and the cancel key live. Anything that blocks (preparing the sandbox, reading
+files for previews) runs in thread workers. The journal is the truth: every event it records
+triggers a replay, and the screens redraw from that RunState.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+from textual import work
+from textual.app import App
+from textual.reactive import reactive
+from textual.worker import Worker
+
+from screens.actions import bindings
+from screens.base import MIN_HEIGHT, MIN_WIDTH
+from screens.dialogs import AttestScreen, ConfirmScreen, EnvironmentScreen
+from screens.display import Display
+from screens.help import HelpScreen
+from screens.overview import WeekOverview
+from screens.palette import WizardCommands
+from screens.task import TaskScreen
+from wizard.banner import BannerInfo, banner_for
+from wizard.environments import Environment
+from wizard.errors import WizardError
+from wizard.journal import Journal
+from wizard.results import StepResult
+from wizard.runbook.model import Runbook, Step, Task
+from wizard.state import RunState, replay
+
+ResultHook = Callable[[Task, Step, StepResult], None]
+
+
+class WizardApp(App[int]):
+    CSS_PATH = "wizard.tcss"
+    TITLE = "migration-wizard"
+    COMMANDS = App.COMMANDS | {WizardCommands}
+    BINDINGS = bindings("app")
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (MIN_WIDTH, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (MIN_HEIGHT, "-tall")]
+
+    banner_info: reactive[BannerInfo | None] = reactive(None, always_update=True)
+    state_version: reactive[int] = reactive(0, always_update=True)
+
+    def __init__(
+        self,
+        *,
+        env: Environment,
+        journal_path: Path,
+        runbook: Runbook | None = None,
+        rehearsal: bool = False,
+        prepare: bool = True,
+        fmt: Display | None = None,
+    ) -> None:
+        super().__init__()
+        if runbook is None:
+            from wizard.runbook import load_runbook
+
+            runbook = load_runbook()
+        self.runbook = runbook
+        self.env = env
+        self.journal_path = Path(journal_path)
+        self.rehearsal = rehearsal
+        self.prepare_env = prepare
+        self.fmt = fmt or Display()
+        self.journal: Journal | None = None
+        self.state = RunState()
+        self.progress = ""
+        self.problem: WizardError | None = None
+        self.engine: Any = None  # wizard.engine.Engine while a run is going
+        self.engine_worker: Worker[Any] | None = None
+        self.running: tuple[Task, Step] | None = None
+        self.last_step: tuple[Task, Step] | None = None
+        self.rehearsal_answers: dict[str, Any] = {}
+        self.wizard_keymap: dict[str, str] = {}
+        self.result_hooks: list[ResultHook] = []
+        self.first_paint_at: float | None = None
+        self.cancel_requested_at: float | None = None
+        self._cancel_requested = False
+        self._fingerprint: dict[str, Any] | None = None
+        self._refresh_pending = False
+        self._preview_engine: Any = None
+        self.banner_info = banner_for(env)
+
+    # --- life cycle ---------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.push_screen(WeekOverview())
+        self.call_after_refresh(self._painted)
+        self.prepare()
+
+    def _painted(self) -> None:
+        self.first_paint_at = time.perf_counter()
+
+    def set_keymap(self, keymap: dict[str, str]) -> None:  # type: ignore[override]
+        self.wizard_keymap = dict(keymap)
+        super().set_keymap(keymap)
+
+    def _set_progress(self, text: str) -> None:
+        self.progress = text
+        self.state_version += 1
+
+    @work(thread=True, exclusive=True, group="prepare", name="prepare")
+    def prepare(self) -> None:
+        """Sandbox clusters, workspace and journal: slow, so in a thread, with visible progress."""
+        from wizard import commands, sandbox
+
+        say = lambda text: self.call_from_thread(self._set_progress, text)  # noqa: E731
+        try:
+            notes: list[dict[str, Any]] = []
+            if self.rehearsal:
+                path = self.journal_path
+                if path.exists():
+                    import datetime as dt
+
+                    archived = path.with_name(f"{path.stem}-{dt.datetime.now():%Y%m%d-%H%M%S}{path.suffix}")
+                    path.rename(archived)
+                    notes.append({"text": f"previous rehearsal journal kept as {archived.name}"})
+                for name in sandbox.NAMES:
+                    say(f"⏳ Preparing the rehearsal: rebuilding the {name} cluster from the pre-clean-up schema…")
+                    sandbox.reset(name)
+                say("⏳ Preparing the rehearsal: copying the workspace (backend/, database/)…")
+                sandbox.ensure_workspace(refresh=True)
+                say("⏳ Preparing the rehearsal: taking a real pg_dump backup of sandbox-production…")
+                backup_file, backup_time = commands.take_backup("sandbox-production")
+                notes.append({"text": f"rehearsal backup {backup_file.name} taken with pg_dump",
+                              "backup_file": backup_file.name, "backup_time": backup_time})
+                self.rehearsal_answers = commands.rehearsal_answers(backup_time)
+            elif self.prepare_env and self.env.kind == "sandbox":
+                say(f"⏳ Starting the {self.env.name} cluster (first use creates and seeds it)…")
+                commands.prepare_environment(self.env)
+            say("⏳ Opening the journal…")
+            journal = commands.open_journal(self.journal_path, self.runbook.path, self.runbook.title)
+            for note in notes:
+                journal.append("note", **note)
+            # Warm imports the first run and the first result table need, off the event loop.
+            import textual_fastdatatable.data_table  # noqa: F401
+            import wizard.engine  # noqa: F401
+        except WizardError as exc:
+            self.call_from_thread(self._prepare_failed, exc)
+        except Exception as exc:  # noqa: BLE001 - shown on screen, never a traceback over the UI
+            self.log.error(traceback.format_exc())
+            self.call_from_thread(self._prepare_failed, WizardError(f"Preparing {self.env.name} failed: {exc}",
+                                                                    "Try `migration-wizard sandbox reset`, then open the wizard again."))
+        else:
+            self.call_from_thread(self._journal_ready, journal)
+
+    def _prepare_failed(self, exc: WizardError) -> None:
+        self.problem = exc
+        self._set_progress(f"✗ {exc.what}" + (f"  → {exc.fix}" if exc.fix else ""))
+
+    def _journal_ready(self, journal: Journal) -> None:
+        self.journal = journal
+        self.progress = ""
+        journal.listeners.append(self._on_journal_event)
+        self.refresh_state()
+        self.refresh_bindings()
+
+    # --- the journal is the truth -------------------------------------------------------
+    def _on_journal_event(self, event: dict[str, Any]) -> None:
+        if event.get("type") == "env_connected" and event.get("env") == self.env.name:
+            self._fingerprint = event.get("fingerprint")
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            self.call_later(self.refresh_state)
+
+    def refresh_state(self) -> None:
+        self._refresh_pending = False
+        if self.journal is not None:
+            self.state = replay(self.journal.events)
+        self.banner_info = banner_for(self.env, fingerprint=self._fingerprint, pins=self.state.pins)
+        self.state_version += 1
+
+    # --- navigation ---------------------------------------------------------------------
+    def day_of(self, task_id: str) -> str:
+        for day in self.runbook.days:
+            if any(t.id == task_id for t in day.tasks):
+                return day.id
+        raise WizardError(f"Unknown task {task_id!r}.")
+
+    def _pop_to_overview(self) -> bool:
+        """Close task and help screens; never a dialog (a question may be waiting on it)."""
+        while len(self.screen_stack) > 2 and isinstance(self.screen, (TaskScreen, HelpScreen)):
+            self.pop_screen()
+        return isinstance(self.screen, WeekOverview)
+
+    def overview(self) -> WeekOverview | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, WeekOverview):
+                return screen
+        return None
+
+    def open_task(self, task_id: str) -> None:
+        task = self.runbook.task(task_id)
+        if isinstance(self.screen, TaskScreen):
+            self.pop_screen()
+        elif not isinstance(self.screen, WeekOverview):
+            self._pop_to_overview()
+        overview = self.overview()
+        if overview is not None:
+            overview.select_day(next(i for i, d in enumerate(self.runbook.days) if d.id == self.day_of(task_id)))
+        self.push_screen(TaskScreen(task))
+
+    def open_neighbour(self, task_id: str, delta: int) -> None:
+        ids = [t.id for t in self.runbook.tasks()]
+        index = ids.index(task_id) + delta
+        if 0 <= index < len(ids):
+            self.open_task(ids[index])
+
+    def open_day(self, day_id: str) -> None:
+        self._pop_to_overview()
+        overview = self.overview()
+        if overview is not None:
+            overview.select_day(next(i for i, d in enumerate(self.runbook.days) if d.id == day_id))
+
+    def action_week(self) -> None:
+        self._pop_to_overview()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    # --- previews -----------------------------------------------------------------------
+    def preview(self, step: Step) -> dict[str, str]:
+        """What a step will run, as text. Reads files: call it from a thread worker."""
+        from wizard.engine import Engine
+        from wizard.steps import module_for
+
+        module = module_for(step.kind)
+        if module is None or not hasattr(module, "preview"):
+            return {"language": "text", "text": f"The {step.kind!r} step kind is not available in this version."}
+        if self.journal is None:
+            return {"language": "text", "text": "(the journal is still opening)"}
+        if self._preview_engine is None or self._preview_engine.env is not self.env:
+            self._preview_engine = Engine(self.runbook, self.env, self.journal, ask=self.ask)
+        try:
+            return module.preview(step, self._preview_engine.context())
+        except Exception as exc:  # noqa: BLE001 - a preview must never take the screen down
+            return {"language": "text", "text": f"(no preview: {exc})"}
+
+    # --- running ------------------------------------------------------------------------
+    def can_run(self) -> bool:
+        return self.journal is not None and self.engine is None
+
+    def start_run(self, day_id: str, task_ids: list[str] | None = None, step: tuple[Task, Step] | None = None) -> None:
+        if self.journal is None:
+            self.notify(self.progress or "Still preparing the environment…", title="Not ready yet")
+            return
+        if self.engine is not None:
+            self.notify("A step is already running. Ctrl+K cancels it.", severity="warning")
+            return
+        if step is not None:
+            what = f"step {step[1].id}"
+        elif task_ids:
+            what = f"task {', '.join(task_ids)}"
+        else:
+            what = day_id.capitalize()
+        reasons = []
+        if step is None and not task_ids:
+            from screens.model import PASSED, day_summary
+
+            summary = day_summary(self.state, self.env.name, self.env.role, self.runbook.day(day_id))
+            if summary.verdict == PASSED:
+                reasons.append(f"{what} already passed on {self.env.name}: running it again starts a new pass "
+                               "and runs every step again.")
+        if self.env.kind in ("staging", "production"):
+            reasons.append(f"This is a real {self.env.kind} environment"
+                           f"{' at ' + self.banner_info.host if self.banner_info and self.banner_info.host else ''}."
+                           " Each step is journaled.")
+        if reasons:
+            self.push_screen(ConfirmScreen(f"Run {what} on {self.env.name}?", "\n".join(reasons),
+                                           self.banner_info or banner_for(self.env), yes=f"Run {what}", no="Don't run"),
+                             lambda ok: self._launch(day_id, task_ids, step) if ok else None)
+            return
+        self._launch(day_id, task_ids, step)
+
+    def _launch(self, day_id: str, task_ids: list[str] | None, step: tuple[Task, Step] | None) -> None:
+        from wizard.engine import Engine
+
+        engine = Engine(self.runbook, self.env, self.journal, ask=self.ask,  # type: ignore[arg-type]
+                        on_start=self._on_step_start, on_result=self._on_step_result)
+        self.engine = engine
+        self._cancel_requested = False
+        self.cancel_requested_at = None
+        self.refresh_bindings()
+        self.engine_worker = self.run_worker(self._drive(engine, day_id, task_ids, step), name="engine",
+                                             group="engine", exclusive=True, exit_on_error=False)
+
+    async def _drive(self, engine: Any, day_id: str, task_ids: list[str] | None, step: tuple[Task, Step] | None) -> None:
+        outcome, problem, result = None, None, None
+        try:
+            if step is not None:
+                engine.check_targets([step])
+                result = await engine.run_step(*step)
+            else:
+                outcome = await engine.run_day(day_id, task_ids)
+        except WizardError as exc:
+            problem = exc
+        except Exception as exc:  # noqa: BLE001 - shown, journaled by the engine, never a crash of the UI
+            self.log.error(traceback.format_exc())
+            problem = WizardError(f"Unexpected error: {exc}", "The journal holds everything up to this point.")
+        finally:
+            try:
+                await engine.close()
+            except Exception:  # noqa: BLE001
+                pass
+            self.engine = None
+            self.running = None
+            self.refresh_state()
+            self.refresh_bindings()
+        if problem is not None:
+            self.notify(f"{problem.what}\n→ {problem.fix}" if problem.fix else problem.what, title="Nothing more was run",
+                        severity="error", timeout=15)
+        elif outcome is not None:
+            if outcome.ok:
+                self.notify(f"{outcome.day.capitalize()} passed on {self.env.name}.", title="Day passed")
+            else:
+                self.notify(f"Stopped at {outcome.stopped_at} on {self.env.name}. Open the task to see why; "
+                            "running the day again resumes there.", title="Day stopped", severity="warning", timeout=10)
+        elif result is not None and not result.ok:
+            self.notify(f"{result.step_id}: {result.status}", severity="warning")
+
+    def _on_step_start(self, task: Task, step: Step) -> None:
+        self.running = (task, step)
+        self.last_step = (task, step)
+        if self._cancel_requested and self.engine is not None:
+            self.engine.cancel()
+        self.refresh_state()
+
+    def _on_step_result(self, task: Task, step: Step, result: StepResult) -> None:
+        self.running = None
+        self.last_step = (task, step)
+        for hook in list(self.result_hooks):
+            hook(task, step, result)
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            self.call_later(self.refresh_state)
+
+    async def ask(self, step: Step) -> tuple[Any, str]:
+        """The engine's question for an attest step: the form, validated by wizard.steps.attest."""
+        from wizard.steps.sqlrun import StepCancelled
+
+        if self._cancel_requested:
+            raise StepCancelled("cancelled by the operator before the question was asked")
+        task_id = self.running[0].id if self.running else self.day_of_step(step.id)
+        suggestion = self.rehearsal_answers.get(step.id)
+        screen = AttestScreen(task_id, step, self.banner_info or banner_for(self.env), suggestion)
+        answer = await self.push_screen_wait(screen)
+        if answer is None:
+            raise StepCancelled("cancelled by the operator: the question was closed without an answer")
+        source = "operator"
+        if suggestion is not None and str(answer).strip() == str(suggestion):
+            source = "operator (accepted the rehearsal's suggestion)"
+        return answer, source
+
+    def day_of_step(self, step_id: str) -> str:
+        for task in self.runbook.tasks():
+            if any(s.id == step_id for s in task.steps):
+                return task.id
+        return "?"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_step":
+            return True if self.engine is not None else None
+        if action == "switch_env":
+            return True if self.can_run() else None
+        return True
+
+    def action_cancel_step(self) -> None:
+        if self.engine is None:
+            self.notify("Nothing is running.")
+            return
+        self._cancel_requested = True
+        self.cancel_requested_at = time.perf_counter()
+        if isinstance(self.screen, AttestScreen):
+            self.screen.dismiss(None)
+        self.engine.cancel()
+        what = self.running[1].id if self.running else "the run"
+        self.notify(f"Cancelling {what} on {self.env.name}…", title="Cancel")
+
+    async def action_quit(self) -> None:
+        if self.engine is None:
+            self.exit(0)
+            return
+        what = f"Step {self.running[1].id}" if self.running else "A step"
+        self.push_screen(
+            ConfirmScreen(
+                f"Quit while a step runs on {self.env.name}?",
+                f"{what} is running on {self.env.name.upper()} ({self.env.kind}). Quitting cancels it on the server, "
+                "rolls back whatever it had open and closes the connection, then quits. The journal keeps the cancel.",
+                self.banner_info or banner_for(self.env), yes="Cancel it and quit", no="Keep running"),
+            self._quit_confirmed)
+
+    def _quit_confirmed(self, yes: bool | None) -> None:
+        if yes:
+            self.run_worker(self._cancel_and_exit(), group="quit", exclusive=True)
+
+    async def _cancel_and_exit(self) -> None:
+        worker = self.engine_worker
+        self.action_cancel_step()
+        if worker is not None:
+            try:
+                await worker.wait()
+            except Exception:  # noqa: BLE001 - the worker reports its own failure
+                pass
+        self.exit(0)
+
+    # --- environments -------------------------------------------------------------------
+    def action_switch_env(self) -> None:
+        from wizard.environments import SANDBOX_ROLES
+
+        if not self.can_run():
+            self.notify("Wait for the running step (or cancel it) before switching.", severity="warning")
+            return
+        if self.env.kind != "sandbox":
+            self.notify(f"{self.env.name} has a journal of its own; open the wizard with --env to change.",
+                        severity="warning")
+            return
+        choices = [(name, f"sandbox, plays {role}") for name, role in SANDBOX_ROLES.items()]
+        self.push_screen(EnvironmentScreen(choices, self.env.name, self.banner_info or banner_for(self.env)),
+                         self._switch_to)
+
+    def _switch_to(self, name: str | None) -> None:
+        if not name or name == self.env.name:
+            return
+        from wizard.environments import resolve_environment
+
+        self.env = resolve_environment(name)
+        self._fingerprint = None
+        self._preview_engine = None
+        self.refresh_state()
+        self.notify(f"Now on {name.upper()}. The banner names it on every screen.", title="Environment")
+        self._ensure_env()
+
+    @work(thread=True, exclusive=True, group="prepare")
+    def _ensure_env(self) -> None:
+        from wizard import commands
+
+        try:
+            commands.prepare_environment(self.env)
+        except WizardError as exc:
+            self.call_from_thread(self.notify, f"{exc.what}\n→ {exc.fix}", severity="error")
+
+
+def run_app(env_name: str = "sandbox-staging", journal: Path | None = None, rehearsal: bool = False) -> int:
+    """`migration-wizard` (and `rehearse`): the TUI, holding the journal's writer lock throughout."""
+    from wizard import commands
+    from wizard.environments import resolve_environment
+    from wizard.runbook import load_runbook
+
+    runbook = load_runbook()
+    env = resolve_environment(env_name)
+    path = commands.journal_path(journal, env)
+    with commands.writer_lock(path):
+        app = WizardApp(env=env, journal_path=path, runbook=runbook, rehearsal=rehearsal)
+        app.run()
+    return app.return_code or 0

@@ -1,0 +1,66 @@
+"""What every screen has: the connection banner on top, the footer, and a clear message instead
+of a broken layout when the terminal is smaller than the layout needs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Static
+
+from screens.widgets.banner import Banner
+
+if TYPE_CHECKING:
+    from screens.app import WizardApp
+
+MIN_WIDTH, MIN_HEIGHT = 80, 24
+
+
+class TooSmall(Static):
+    """Shown (by CSS breakpoint classes) only when the terminal is below MIN_WIDTH x MIN_HEIGHT."""
+
+    def render(self) -> str:
+        width, height = self.app.size
+        return (f"This terminal is {width}x{height}.\n\nmigration-wizard needs at least {MIN_WIDTH}x{MIN_HEIGHT} "
+                "to show the week, the steps and their results.\n\nEnlarge the window (or reduce the font size); "
+                "nothing has stopped: a running step keeps running, and Ctrl+K still cancels it.")
+
+
+class WizardScreen(Screen[Any]):
+    """A full screen: banner, body, footer."""
+
+    @property
+    def wizard(self) -> "WizardApp":
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Banner()
+        yield TooSmall(classes="too-small")
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "state_version", lambda _: self.refresh_view(), init=False)
+
+    def refresh_view(self) -> None:
+        """Redraw from the app's replayed RunState; called on every journal change."""
+
+
+class WizardModal(ModalScreen[Any]):
+    """A dialog: the banner stays on top, so the environment is named while deciding."""
+
+    @property
+    def wizard(self) -> "WizardApp":
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Banner()
+        yield TooSmall(classes="too-small")
+        yield from self.compose_body()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()

@@ -1,0 +1,179 @@
+"""The week overview: Monday to Friday, each task's state on this environment, estimate vs actual,
+where the run stands, and the step running now (or the last one) with its results."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, OptionList, Static
+from textual.widgets.option_list import Option
+
+from screens.actions import bindings
+from screens.base import WizardScreen
+from screens.model import MARKS, NOT_STARTED, STYLES, day_summary, standing, step_result, step_state, task_seconds, task_state
+from screens.widgets.step_view import StepView
+from wizard.runbook.model import Task
+
+TASK_COLUMNS = (("", "mark"), ("Task", "id"), ("Title", "title"), ("State", "state"), ("Estimate", "estimate"),
+                ("Actual", "actual"), ("Steps", "steps"))
+
+
+class WeekOverview(WizardScreen):
+    BINDINGS = bindings("overview")
+    palette_scope = "overview"
+    AUTO_FOCUS = "#tasks"
+
+    def __init__(self) -> None:
+        super().__init__(id="overview")
+        self.day_index = 0
+        self._rows: list[str] = []
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="run-title", markup=False)
+        yield Static("", id="standing", markup=False)
+        with Horizontal(id="week"):
+            yield OptionList(id="days")
+            with Vertical(id="day-pane"):
+                yield Static("", id="day-title", markup=False)
+                yield DataTable(id="tasks", cursor_type="row", zebra_stripes=True)
+        yield StepView(show_preview=False, id="now")
+        yield Static("", id="day-summary", markup=False)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        table = self.query_one("#tasks", DataTable)
+        for label, key in TASK_COLUMNS:
+            table.add_column(label, key=key)
+        days = self.query_one("#days", OptionList)
+        days.border_title = "Days"
+        self.query_one("#now", StepView).border_title = "Now"
+        self.refresh_view()
+
+    # --- what is selected ---------------------------------------------------------
+    @property
+    def day(self):  # noqa: ANN201 - a runbook Day
+        return self.wizard.runbook.days[self.day_index]
+
+    def selected_task(self) -> Task | None:
+        table = self.query_one("#tasks", DataTable)
+        if not self._rows or table.cursor_row is None or table.cursor_row >= len(self._rows):
+            return None
+        return self.wizard.runbook.task(self._rows[table.cursor_row])
+
+    def select_day(self, index: int) -> None:
+        index = max(0, min(index, len(self.wizard.runbook.days) - 1))
+        if index != self.day_index:
+            self.day_index = index
+            self.query_one("#tasks", DataTable).move_cursor(row=0)
+        self.refresh_view()
+
+    # --- drawing ------------------------------------------------------------------
+    def refresh_view(self) -> None:
+        app = self.wizard
+        state, env = app.state, app.env
+        running_step = app.running[1].id if app.running else None
+        journal = app.fmt.path(str(app.journal_path))
+        self.query_one("#run-title", Static).update(f"{app.runbook.title}  ·  journal {journal}")
+        if app.journal is None:
+            self.query_one("#standing", Static).update(app.progress or "Opening the journal…")
+        else:
+            self.query_one("#standing", Static).update(standing(app.runbook, state, env.name, env.role, app.running))
+        days = self.query_one("#days", OptionList)
+        options = []
+        for day in app.runbook.days:
+            summary = day_summary(state, env.name, env.role, day, running_step)
+            word = summary.verdict if summary.other_role is None or summary.verdict != NOT_STARTED else f"needs {summary.other_role}"
+            mark = MARKS.get(summary.verdict, "✗" if summary.verdict.startswith("stopped") else "·")
+            options.append(Option(f"{mark} {summary.label:<10}{summary.done}/{summary.total}  {word}", id=day.id))
+        highlighted = self.day_index
+        days.set_options(options)
+        days.highlighted = highlighted
+        day = self.day
+        summary = day_summary(state, env.name, env.role, day, running_step)
+        title = f"{day.id.capitalize()} — {day.title}   ({summary.done}/{summary.total} tasks done · {summary.verdict})"
+        if summary.other_role:
+            title += f"   · its database steps need a {summary.other_role} environment"
+        self.query_one("#day-title", Static).update(title)
+        self._fill_tasks(day.tasks, running_step)
+        self._show_now()
+
+    def _fill_tasks(self, tasks, running_step: str | None) -> None:  # noqa: ANN001
+        app = self.wizard
+        table = self.query_one("#tasks", DataTable)
+        row = table.cursor_row
+        table.clear()
+        self._rows = []
+        for task in tasks:
+            word = task_state(app.state, app.env.name, task, running_step)
+            passed = sum(step_state(app.state, app.env.name, s.id) in ("passed", "attested", "skipped") for s in task.steps)
+            style = STYLES.get(word, "")
+            table.add_row(Text(MARKS.get(word, "?"), style=style), task.id, task.title, Text(word, style=style),
+                          app.fmt.estimate(task.estimate_minutes),
+                          app.fmt.duration(task_seconds(app.state, task)), f"{passed}/{len(task.steps)}", key=task.id)
+            self._rows.append(task.id)
+        if self._rows:
+            table.move_cursor(row=min(row or 0, len(self._rows) - 1), animate=False)
+
+    def _show_now(self) -> None:
+        """The running step, else the last step that finished on this environment, else nothing."""
+        app = self.wizard
+        view = self.query_one("#now", StepView)
+        if app.running is not None:
+            task, step = app.running
+        elif app.last_step is not None:
+            task, step = app.last_step
+        else:
+            view.display = False
+            summary = self.query_one("#day-summary", Static)
+            summary.display = True
+            summary.border_title = f"{self.day.id.capitalize()}"
+            summary.update(" ".join(self.day.summary.split()) + "\n\nr runs the day on " + app.env.name +
+                           "; Enter opens the highlighted task; ← → change the day; F1 lists every key.")
+            return
+        self.query_one("#day-summary", Static).display = False
+        view.display = True
+        running_step = app.running[1].id if app.running else None
+        view.show(task, step, step_result(app.state, app.env.name, step.id),
+                  step_state(app.state, app.env.name, step.id, running_step), app.fmt)
+        view.border_title = f"Now: task {task.id} · {task.title}"
+
+    # --- input ----------------------------------------------------------------------
+    @on(OptionList.OptionHighlighted, "#days")
+    def day_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index is not None and event.option_index != self.day_index:
+            self.select_day(event.option_index)
+
+    @on(OptionList.OptionSelected, "#days")
+    def day_selected(self, event: OptionList.OptionSelected) -> None:
+        self.select_day(event.option_index)
+        self.query_one("#tasks", DataTable).focus()
+
+    @on(DataTable.RowSelected, "#tasks")
+    def task_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open_task()
+
+    def action_prev_day(self) -> None:
+        self.select_day(self.day_index - 1)
+
+    def action_next_day(self) -> None:
+        self.select_day(self.day_index + 1)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("run_day", "run_task"):
+            return None if not self.wizard.can_run() else True
+        return True
+
+    def action_run_day(self) -> None:
+        self.wizard.start_run(self.day.id)
+
+    def action_run_task(self) -> None:
+        task = self.selected_task()
+        if task is not None:
+            self.wizard.start_run(self.day.id, task_ids=[task.id])
+
+    def action_open_task(self) -> None:
+        task = self.selected_task()
+        if task is not None:
+            self.wizard.open_task(task.id)

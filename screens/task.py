@@ -1,0 +1,125 @@
+"""One task: the runbook's instructions, its steps, and the selected step in full (its SQL or
+command, expectations and verdict, advice on failure, results)."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from screens.actions import bindings
+from screens.base import WizardScreen
+from screens.model import MARKS, step_result, step_state, task_seconds, task_state
+from screens.widgets.step_view import StepView
+from wizard.runbook.model import Step, Task
+
+
+class TaskScreen(WizardScreen):
+    BINDINGS = bindings("task")
+    palette_scope = "task"
+    AUTO_FOCUS = "#steps"
+
+    def __init__(self, task: Task) -> None:
+        super().__init__(classes="task-screen")
+        self.the_task = task
+        self.step_index = 0
+        self.previews: dict[str, dict[str, str]] = {}
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="task-title", markup=False)
+        with Horizontal(id="task-body"):
+            with Vertical(id="task-left"):
+                with VerticalScroll(id="instructions-box"):
+                    yield Markdown(self.the_task.instructions, id="instructions")
+                yield OptionList(id="steps")
+            yield StepView(show_preview=True, id="step-view")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#instructions-box").border_title = "Instructions"
+        self.query_one("#steps", OptionList).border_title = "Steps  (s runs the selected one)"
+        self.refresh_view()
+        self.load_previews()
+
+    @property
+    def step(self) -> Step:
+        return self.the_task.steps[self.step_index]
+
+    @work(thread=True, exclusive=True, group="previews")
+    def load_previews(self) -> None:
+        """Previews read SQL files from disk: done in a thread, never on the event loop."""
+        for step in self.the_task.steps:
+            preview = self.wizard.preview(step)
+            self.app.call_from_thread(self._preview_ready, step.id, preview)
+
+    def _preview_ready(self, step_id: str, preview: dict[str, str]) -> None:
+        self.previews[step_id] = preview
+        if step_id == self.step.id:
+            self.refresh_view()
+
+    def refresh_view(self) -> None:
+        app = self.wizard
+        task, env = self.the_task, app.env.name
+        running_step = app.running[1].id if app.running else None
+        word = task_state(app.state, env, task, running_step)
+        day = task.day_id.capitalize() if task.day_id else ""
+        self.query_one("#task-title", Static).update(
+            f"{MARKS.get(word, '?')} Task {task.id} · {task.title} · {day} · estimate "
+            f"{app.fmt.estimate(task.estimate_minutes)} · actual {app.fmt.duration(task_seconds(app.state, task))}"
+            f" · {word}")
+        steps = self.query_one("#steps", OptionList)
+        options = []
+        for step in task.steps:
+            s_word = step_state(app.state, env, step.id, running_step)
+            optional = " (optional)" if step.optional else ""
+            options.append(Option(f"{MARKS.get(s_word, '?')} {step.id}  {step.kind}{optional}\n   {s_word} · {step.title}",
+                                  id=step.id))
+        steps.set_options(options)
+        steps.highlighted = self.step_index
+        step = self.step
+        preview = self.previews.get(step.id)
+        self.query_one("#step-view", StepView).show(
+            task, step, step_result(app.state, env, step.id), step_state(app.state, env, step.id, running_step),
+            app.fmt, preview or {"language": "text", "text": "(loading…)"})
+
+    @on(OptionList.OptionHighlighted, "#steps")
+    def step_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index is not None and event.option_index != self.step_index:
+            self.step_index = event.option_index
+            self.refresh_view()
+
+    @on(OptionList.OptionSelected, "#steps")
+    def step_selected(self, event: OptionList.OptionSelected) -> None:
+        self.step_index = event.option_index
+        self.refresh_view()
+
+    def show_step(self, step_id: str) -> None:
+        for index, step in enumerate(self.the_task.steps):
+            if step.id == step_id:
+                self.step_index = index
+                self.refresh_view()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("run_step", "run_task", "run_day"):
+            return None if not self.wizard.can_run() else True
+        return True
+
+    def action_run_step(self) -> None:
+        self.wizard.start_run(self.the_task.day_id, step=(self.the_task, self.step))
+
+    def action_run_task(self) -> None:
+        self.wizard.start_run(self.the_task.day_id, task_ids=[self.the_task.id])
+
+    def action_run_day(self) -> None:
+        self.wizard.start_run(self.the_task.day_id)
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_next_task(self) -> None:
+        self.wizard.open_neighbour(self.the_task.id, +1)
+
+    def action_prev_task(self) -> None:
+        self.wizard.open_neighbour(self.the_task.id, -1)

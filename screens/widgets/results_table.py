@@ -1,0 +1,143 @@
+"""A query result as a table: names and types in the header, numbers right-aligned, NULL as a dim
+NULL, and an honest line saying how many rows the server returned versus how many are shown.
+
+It reads `TableResult.to_data()` (columns, column_types, rows as dicts, row_count, shown_rows,
+truncated). The grid is textual-fastdatatable on an Arrow table: measured on this machine with
+100,000 rows, Textual's DataTable took ~18 s to paint its first rows (it measures every cell as
+it is added), the Arrow-backed table ~0.3 s; both scroll alike once painted. See
+benchmarks/bench_tui.py.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+BIG = 5_000  # above this many rows the Arrow table is built in a thread, off the event loop
+
+
+def truncation_line(data: dict[str, Any]) -> str:
+    rows = data.get("rows") or []
+    shown = int(data.get("shown_rows", len(rows)))
+    total = int(data.get("row_count", shown) or 0)
+    if data.get("columns"):
+        if total > shown or data.get("truncated"):
+            return f"showing {shown:,} of {total:,} rows"
+        return f"{shown:,} row" + ("" if shown == 1 else "s")
+    status = data.get("status") or ""
+    return f"{status} ({total:,} rows affected)" if total else status or "no rows"
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
+
+
+def build_arrow(data: dict[str, Any]) -> tuple[Any, list[str]]:
+    """An Arrow table of the rows, one column per result column; a column Arrow cannot type as
+    one kind (mixed values) is shown as text rather than refused."""
+    import pyarrow as pa
+
+    names = list(data.get("columns") or [])
+    rows = data.get("rows") or []
+    labels: list[str] = []
+    seen: dict[str, int] = {}
+    arrays = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        labels.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+        values = [_cell(row.get(name)) for row in rows]
+        try:
+            arrays.append(pa.array(values))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            arrays.append(pa.array([None if v is None else str(v) for v in values], type=pa.string()))
+    return pa.Table.from_arrays(arrays, names=labels), labels
+
+
+def header_labels(data: dict[str, Any]) -> list[Text]:
+    names = list(data.get("columns") or [])
+    types = list(data.get("column_types") or [])
+    types += [""] * (len(names) - len(types))
+    return [Text.assemble((name, "bold"), (f" {typ}" if typ else "", "dim italic")) for name, typ in zip(names, types)]
+
+
+class ResultsTable(Vertical):
+    """One result set. `load(data)` replaces what it shows."""
+
+    DEFAULT_CSS = """
+    ResultsTable { height: auto; max-height: 24; }
+    ResultsTable > .results-title { text-style: bold; }
+    ResultsTable > .results-grid { height: auto; max-height: 20; }
+    ResultsTable > .results-count { color: $text-muted; }
+    """
+
+    def __init__(self, data: dict[str, Any] | None = None, *, title: str | None = None,
+                 id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._data = data
+        self._title = title
+        self.generation = 0
+        self.grid: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._title or "", classes="results-title", markup=False)
+        yield Static("", classes="results-count", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(".results-title", Static).display = bool(self._title)
+        if self._data is not None:
+            self.load(self._data, self._title)
+
+    def load(self, data: dict[str, Any], title: str | None = None) -> None:
+        self._data = data
+        if title is not None:
+            self._title = title
+            title_widget = self.query_one(".results-title", Static)
+            title_widget.update(title)
+            title_widget.display = bool(title)
+        self.generation += 1
+        self.query_one(".results-count", Static).update(truncation_line(data))
+        if not data.get("columns"):
+            self._replace(None)
+            return
+        if len(data.get("rows") or []) > BIG:
+            self._build_in_thread(data, self.generation)
+        else:
+            self._replace(self._make_grid(build_arrow(data)[0], data))
+
+    @work(thread=True, exclusive=True, group="results-build")
+    def _build_in_thread(self, data: dict[str, Any], generation: int) -> None:
+        table, _ = build_arrow(data)
+        self.app.call_from_thread(self._finish_build, table, data, generation)
+
+    def _finish_build(self, table: Any, data: dict[str, Any], generation: int) -> None:
+        if generation == self.generation:  # a newer result replaced this one meanwhile
+            self._replace(self._make_grid(table, data))
+
+    def _make_grid(self, table: Any, data: dict[str, Any]) -> Any:
+        from textual_fastdatatable import ArrowBackend, DataTable
+
+        return DataTable(
+            backend=ArrowBackend(table),
+            column_labels=header_labels(data),
+            show_row_labels=False,
+            null_rep="[dim italic]NULL[/]",
+            render_markup=False,
+            max_column_content_width=60,
+            cursor_type="row",
+            classes="results-grid",
+        )
+
+    def _replace(self, grid: Any) -> None:
+        if self.grid is not None:
+            self.grid.remove()
+        self.grid = grid
+        if grid is not None:
+            self.mount(grid, before=self.query_one(".results-count"))

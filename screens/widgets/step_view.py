@@ -1,0 +1,123 @@
+"""One step in full: what it runs (read-only, syntax-highlighted), what it expects and the verdict
+with its evidence, the troubleshooting advice when it failed, and its results as tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Static, TextArea
+
+from screens.display import Display
+from screens.model import MARKS, RUNNING, css_state
+from screens.present import present
+from screens.widgets.results_table import ResultsTable
+from wizard.results import StepResult
+from wizard.runbook.model import Step, Task
+
+HIGHLIGHTED = ("sql", "bash")
+
+
+def checks_text(step: Step, result: StepResult | None) -> Text:
+    text = Text()
+    pending = list(result.checks) if result else []
+    if not step.expect:
+        text.append("(no expectation: the step passes when it runs without error)", style="dim")
+    for expectation in step.expect:
+        found = next((c for c in pending if c.check == expectation.check), None)
+        if found is not None:
+            pending.remove(found)
+            mark, style = ("✓", "green") if found.ok else ("✗", "bold red")
+            text.append(f"{mark} ", style=style)
+            text.append(expectation.describe)
+            text.append(f"   {found.evidence}\n", style="dim")
+        else:
+            text.append("· ", style="dim")
+            text.append(expectation.describe, style="dim")
+            text.append("   not judged yet\n", style="dim italic")
+    return text
+
+
+class StepView(VerticalScroll):
+    """Shows one step; `show()` refreshes it, rebuilding result tables only when the result changed."""
+
+    def __init__(self, *, show_preview: bool = True, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.show_preview = show_preview
+        self._key: Any = None
+        self._preview_key: Any = None
+        self.step: Step | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("Select a step.", classes="sv-head", markup=False)
+        if self.show_preview:
+            yield TextArea("", read_only=True, show_line_numbers=True, soft_wrap=True, classes="sv-preview",
+                           tab_behavior="focus")
+        yield Static("Expectations", classes="sv-label")
+        yield Static("", classes="sv-checks")
+        yield Static("", classes="sv-error", markup=False)
+        yield Static("", classes="sv-advice")
+        yield Vertical(classes="sv-blocks")
+
+    def show(self, task: Task, step: Step, result: StepResult | None, word: str, display: Display,
+             preview: dict[str, str] | None = None) -> None:
+        self.step = step
+        head = self.query_one(".sv-head", Static)
+        mark = MARKS.get(word, "?")
+        extra = f" · {display.duration(result.duration_s)}" if result is not None and word != RUNNING else ""
+        optional = " · optional" if step.optional else ""
+        head.update(f"{mark} {word.upper()} · {step.id} · {step.kind} · for {step.target}{optional}{extra}\n{step.title}")
+        for cls in list(head.classes):
+            if cls.startswith("state-"):
+                head.remove_class(cls)
+        head.add_class(css_state(word))
+        if self.show_preview and preview is not None:
+            self.set_preview(preview, display)
+        self.query_one(".sv-checks", Static).update(checks_text(step, result))
+        error = self.query_one(".sv-error", Static)
+        error.update(f"✗ {display.path(result.error)}" if result is not None and result.error else "")
+        error.display = bool(result is not None and result.error)
+        advice = self.query_one(".sv-advice", Static)
+        items = result.advice if result is not None else []
+        advice_text = Text()
+        for item in items:
+            advice_text.append("Runbook troubleshooting — ", style="bold")
+            advice_text.append(f"{item.get('problem', '')}\n")
+            advice_text.append(f"→ {item.get('advice', '')}\n")
+        advice.update(advice_text)
+        advice.display = bool(items)
+        key = (task.id, step.id, result.started_at if result else None, result.status if result else None, word == RUNNING)
+        if key != self._key:
+            self._key = key
+            self._rebuild_blocks(step, result, word, display)
+
+    def set_preview(self, preview: dict[str, str], display: Display) -> None:
+        key = (self.step.id if self.step else None, preview.get("text"))
+        if key == self._preview_key:
+            return
+        self._preview_key = key
+        area = self.query_one(".sv-preview", TextArea)
+        language = preview.get("language")
+        area.language = language if language in HIGHLIGHTED else None
+        area.load_text(display.path(preview.get("text", "")))
+
+    def _rebuild_blocks(self, step: Step, result: StepResult | None, word: str, display: Display) -> None:
+        holder = self.query_one(".sv-blocks", Vertical)
+        holder.remove_children()
+        if result is None:
+            if word == RUNNING:
+                holder.mount(Static("Running… Ctrl+K cancels it (on the server, for SQL).", classes="sv-running"))
+            return
+        widgets = []
+        for block in present(step, result, display.path):
+            if block.kind == "table" and block.data is not None:
+                widgets.append(ResultsTable(block.data, title=block.title))
+            elif block.kind == "output":
+                widgets.append(Static(block.text, classes="sv-output", markup=False))
+            else:
+                widgets.append(Static(block.text, classes="sv-text", markup=False))
+        if widgets:
+            holder.mount(Static("Result", classes="sv-label"))
+            holder.mount_all(widgets)
