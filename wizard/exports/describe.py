@@ -1,0 +1,131 @@
+"""The results that mattered, per step kind, as Markdown lines (shared by the log and the report)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wizard.exports.context import (Attempt, ExportContext, NOT_RUN, cell, counts_text, fmt_duration, fmt_ts, mark,
+                                    md_table)
+
+MAX_ROWS = 25
+MAX_EVIDENCE = 200
+
+
+def short(text: Any, limit: int = MAX_EVIDENCE) -> str:
+    value = " ".join(str(text).split())
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def table_lines(table: dict[str, Any], limit: int = MAX_ROWS) -> list[str]:
+    columns = list(table.get("columns") or [])
+    if not columns:
+        return [f"Status: `{table.get('status', '')}`"]
+    rows = [[r.get(c) for c in columns] for r in (table.get("rows") or [])[:limit]]
+    out = md_table(columns, rows)
+    total = int(table.get("row_count") or 0)
+    if total > len(rows):
+        out.append("")
+        out.append(f"({total} rows; the first {len(rows)} shown)")
+    else:
+        out.append("")
+        out.append(f"({total} row{'' if total == 1 else 's'})")
+    return out
+
+
+def _names(items: list[str] | None) -> str:
+    return ", ".join(items) if items else "none"
+
+
+def result_lines(ctx: ExportContext, attempt: Attempt) -> list[str]:
+    """What the step measured or was told, in a few lines (tables for queries)."""
+    data = attempt.data
+    kind = attempt.kind or (attempt.result.kind if attempt.result else "")
+    out: list[str] = []
+    if attempt.result is None:
+        return [f"- No result: the step was {attempt.status} (the session ended before it finished)."]
+    if kind == "query":
+        if "queries" in data:
+            for name, description, section, table, _sql in ctx.named_queries(attempt):
+                out += ["", f"**{name}**" + (f": {description}" if description else "")]
+                out += [""] + table_lines(table)
+            if data.get("failed_query"):
+                out += ["", f"Stopped at query `{data['failed_query']}`."]
+        elif "columns" in data:
+            out += [""] + table_lines(data)
+    elif kind == "migration":
+        before, after = data.get("before") or {}, data.get("after") or {}
+        mode = "dry run (applied, measured, rolled back)" if data.get("mode") == "dry_run" else "applied in one transaction"
+        out.append(f"- `{data.get('file', '?')}` · sha256 `{str(data.get('sha256', ''))[:12]}` · {data.get('statements', '?')} statements · {mode}"
+                   f" · lock_timeout {data.get('lock_timeout', '?')}, statement_timeout {data.get('statement_timeout', '?')}")
+        if before:
+            out.append(f"- Public tables: {before.get('table_count', '?')} before → {after.get('table_count', '?') if after else '?'} after")
+            out.append(f"- Tables removed: {_names(data.get('tables_removed'))}")
+            out.append(f"- Tables added: {_names(data.get('tables_added'))}")
+            out.append(f"- Core rows before: {counts_text(ctx, before.get('core_counts'))}")
+            out.append(f"- Core rows after: {counts_text(ctx, after.get('core_counts'))}")
+            out.append(f"- Schema changed: {'yes' if data.get('schema_changed') else 'no'} · rolled back: {'yes' if data.get('rolled_back') else 'no'}")
+        if data.get("notices"):
+            out.append(f"- Server notices: {short('; '.join(data['notices']), 400)}")
+    elif kind == "file_check":
+        if not data.get("exists", True):
+            out.append(f"- `{data.get('path', '?')}` does not exist")
+        else:
+            name = str(data.get("path", "?")).rsplit("/", 1)[-1]
+            out.append(f"- `{name}`: {data.get('lines', '?')} lines, {data.get('statements', '?')} statements, sha256 `{str(data.get('sha256', ''))[:12]}`")
+            if any(k in data for k in ("created_tables", "altered_tables", "dropped_tables")):
+                out.append(f"- Parsed: creates {_names(data.get('created_tables'))}; alters {_names(data.get('altered_tables'))}; "
+                           f"drops {_names(data.get('dropped_tables'))}")
+    elif kind == "code_search":
+        out.append(f"- {data.get('match_count', '?')} matches in {data.get('files_scanned', '?')} files, for "
+                   f"{len(data.get('tables') or [])} tables parsed from `{str(data.get('tables_source', '?')).rsplit('/', 1)[-1]}`")
+        for match in (data.get("matches") or [])[:10]:
+            if isinstance(match, dict):
+                out.append(f"  - `{match.get('file')}:{match.get('line')}` ({match.get('table', '?')}): `{short(match.get('text', ''), 120)}`")
+            else:
+                out.append(f"  - `{short(cell(match), 160)}`")
+    elif kind == "command":
+        argv = data.get("argv") or []
+        shown = " ".join(["python" if i == 0 and str(a).endswith(("python", "python3")) else str(a) for i, a in enumerate(argv)])
+        out.append(f"- `{shown}` → exit code {data.get('exit_code', '?')}")
+        if "passed" in data:
+            out.append(f"- pytest: {data.get('passed', 0)} passed, {data.get('failed', 0)} failed, {data.get('errors', 0)} errors"
+                       f" ({data.get('summary', '')}); new failures: {len(data.get('new_failures') or [])}")
+    elif kind == "attest":
+        for answer in attempt.answers or [{"value": data.get("answer"), "source": data.get("answer_source")}]:
+            out.append(f"- Answer: **{cell(answer.get('value'))}** ({answer.get('source') or 'operator'})")
+    else:
+        keys = ", ".join(sorted(data)) or "no data"
+        out.append(f"- Recorded: {keys}")
+    return out
+
+
+def check_lines(attempt: Attempt) -> list[str]:
+    result = attempt.result
+    if result is None:
+        return []
+    out = [f"  - {'✅' if c.ok else '❌'} {c.describe} — `{short(c.evidence)}`" for c in result.checks]
+    return (["- Checks:"] + out) if out else []
+
+
+def error_lines(attempt: Attempt) -> list[str]:
+    result = attempt.result
+    if result is None or result.ok:
+        return []
+    out = []
+    if result.error:
+        out.append(f"- Error: `{short(result.error, 400)}`")
+    for advice in result.advice:
+        out.append(f"- Runbook advice ({advice.get('problem', '')}): {advice.get('advice', '')}")
+    return out
+
+
+def attempt_heading(ctx: ExportContext, attempt: Attempt) -> str:
+    return f"{mark(attempt.status)} `{attempt.step}` — {attempt.title or attempt.step}"
+
+
+def attempt_meta(ctx: ExportContext, attempt: Attempt) -> str:
+    where = ctx.env_line(attempt.env)
+    if attempt.fingerprint:
+        where += f", server {ctx.server_text(attempt.fingerprint)}"
+    return (f"- {attempt.status} · on {where} · started {fmt_ts(attempt.started_at)} · "
+            f"ended {fmt_ts(attempt.finished_at) if attempt.finished_at else NOT_RUN} · {fmt_duration(attempt.duration_s)}")
