@@ -366,7 +366,7 @@ def issues(ctx: ExportContext) -> list[str]:
         between = [a for a in ctx.attempts[i + 1:] if fix is not None and a.started_seq < fix.started_seq and a.step != attempt.step]
         if fix is not None:
             out.append(f"  - Resolved: passed at {fmt_ts(fix.finished_at)} after {len(later[: later.index(fix) + 1])} more run(s)"
-                       + (f"; steps run in between: {', '.join(sorted({a.step for a in between}))}" if between else ""))
+                       + (f"; tasks run in between: {', '.join(sorted({a.task for a in between}, key=_task_key))}" if between else ""))
             answers = [str(ans.get("value")) for ans in fix.answers]
             if answers:
                 out.append(f"  - The answer that passed: {', '.join(answers)}")
@@ -383,6 +383,10 @@ def issues(ctx: ExportContext) -> list[str]:
     if not found:
         out.append("- None: every step that ran passed on its first run.")
     return out
+
+
+def _task_key(task_id: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in task_id.split(".") if p.isdigit())
 
 
 def risk(ctx: ExportContext) -> list[str]:

@@ -38,7 +38,7 @@ def _pad(text: str, width: int, right: bool) -> str:
 
 
 def aligned(table: dict[str, Any]) -> str:
-    """A TableResult.to_data() dict in psql's aligned format, ending with "(N rows)" and a blank line."""
+    """A TableResult.to_data() dict in psql's aligned format, ending with "(N rows)" and a blank line, as psql does."""
     columns: list[str] = list(table.get("columns") or [])
     types: list[str] = list(table.get("column_types") or [""] * len(columns))
     total = int(table.get("row_count") or 0)
@@ -73,4 +73,4 @@ def aligned(table: dict[str, Any]) -> str:
     if table.get("truncated") or shown < total:
         footer += f"  -- the wizard kept the first {shown}"
     out.append(footer)
-    return "\n".join(out) + "\n"
+    return "\n".join(out) + "\n\n"

@@ -33,11 +33,11 @@ def _attempt_block(ctx: ExportContext, attempt: Attempt) -> list[str]:
             out.append(f"-- {name}" + (f": {description}" if description else ""))
             if sql:
                 out += sql.strip().split("\n")
-            out += [aligned(table)]
+            out += [aligned(table).rstrip("\n"), ""]
         if data.get("failed_query"):
             out += [f"-- stopped at query {data['failed_query']}", ""]
     elif "columns" in data:
-        out += [sql for sql in attempt.sql] + [aligned(data)]
+        out += [sql for sql in attempt.sql] + [aligned(data).rstrip("\n"), ""]
     if result is not None and result.error:
         out += [f"ERROR: {short(result.error, 600)}", ""]
     if result is not None and result.checks:

@@ -1,0 +1,75 @@
+"""Make the fixed journal the export golden files are built from: REAL steps on the sandbox clusters.
+
+Run once, by hand, and commit what it writes (the journal, its head sidecar, and copies of the
+runbook and SQL files it ran with, so the goldens do not move when those files are edited later):
+
+    MIGRATION_WIZARD_DATA=/tmp/mw-golden /tmp/venv/bin/python tests/golden/make_journal.py
+
+The story is a week with two real mistakes an operator makes, each followed by its fix:
+Tuesday is started before Monday (its first step needs Monday's parsed 011 and stops), and the
+first answer to Monday's backup question is a three-day-old backup (refused by the 24 h rule).
+Then Monday, Tuesday (resumed), Wednesday, Thursday and Friday's final verification pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import shutil
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rich.console import Console  # noqa: E402
+
+from wizard import paths, sandbox  # noqa: E402
+from wizard.commands import REHEARSAL_PLAN, _run_days, open_journal, rehearsal_answers, take_backup  # noqa: E402
+from wizard.environments import resolve_environment  # noqa: E402
+from wizard.runbook import load_runbook  # noqa: E402
+
+
+def main() -> None:
+    console = Console(highlight=False, width=120)
+    runbook = load_runbook()
+    target = HERE / "journal.jsonl"
+    for stale in (target, target.with_name(target.name + ".head")):
+        stale.unlink(missing_ok=True)
+    for name in sandbox.NAMES:
+        sandbox.reset(name)
+    sandbox.ensure_workspace(refresh=True)
+    backup_file, backup_time = take_backup("sandbox-production")
+    answers = rehearsal_answers(backup_time)
+    journal = open_journal(target, runbook.path, runbook.title)
+    journal.append("note", text=f"rehearsal backup {backup_file.name} taken with pg_dump", backup_file=backup_file.name,
+                   backup_time=backup_time)
+    tasks = {day: (list(t) if t else None) for day, _, t in REHEARSAL_PLAN}
+    left_out = [t.id for day, _, ts in REHEARSAL_PLAN if ts for t in runbook.day(day).tasks if t.id not in ts]
+    journal.append("note", text="tasks not rehearsed: they need the application checks", tasks=left_out)
+    staging, production = resolve_environment("sandbox-staging"), resolve_environment("sandbox-production")
+
+    def run(day: str, env, given) -> bool:  # noqa: ANN001
+        outcomes = asyncio.run(_run_days(console, runbook, [(day, env, tasks[day])], journal, given, source="rehearsal answers"))
+        return outcomes[-1].ok
+
+    assert not run("tuesday", staging, answers), "Tuesday before Monday should stop at 2.1"
+    stale = (dt.datetime.fromisoformat(backup_time) - dt.timedelta(days=3)).isoformat()
+    assert not run("monday", staging, {**answers, "1.4.backup": stale}), "a 3-day-old backup should be refused"
+    assert run("monday", staging, answers)
+    assert run("tuesday", staging, answers)
+    assert run("wednesday", staging, answers)
+    assert run("thursday", production, answers)
+    assert run("friday", production, answers)
+    for name in ("week1.toml",):
+        shutil.copyfile(Path(runbook.path), HERE / name)
+    (HERE / "sql").mkdir(exist_ok=True)
+    for name in ("VERIFICATION_QUERIES.sql", "FINAL_VERIFICATION.sql"):
+        shutil.copyfile(paths.sql_dir() / name, HERE / "sql" / name)
+    shutil.copyfile(ROOT / "wizard" / "rehearsal" / "week2.toml", HERE / "week2.toml")
+    console.print(f"wrote {target} ({len(journal.events)} events)")
+
+
+if __name__ == "__main__":
+    main()
