@@ -119,10 +119,15 @@ class TaskTime:
 
 class ExportContext:
     def __init__(self, journal_path: Path, *, runbook_path: Path | None = None, sql_dir: Path | None = None,
-                 week2_path: Path | None = None) -> None:
+                 week2_path: Path | None = None, events: list[dict[str, Any]] | None = None) -> None:
+        """Reads and verifies the journal; given `events` (already read), verification is left to
+        the caller (`self.verification` stays None until it is set), as the review screen does."""
         self.journal_path = Path(journal_path)
-        self.verification: Verification = verify(self.journal_path)
-        self.events = self.verification.outcome.events
+        self.verification: Verification | None = None
+        if events is None:
+            self.verification = verify(self.journal_path)
+            events = self.verification.outcome.events
+        self.events = events
         self.state: RunState = replay(self.events)
         self.runbook, self.runbook_note = self._runbook(runbook_path)
         self.sql_dir = sql_dir
@@ -245,6 +250,8 @@ class ExportContext:
     def integrity_text(self) -> str:
         v = self.verification
         count = len(self.events)
+        if v is None:
+            return "not checked yet"
         if v.intact:
             extra = "; the last line was torn by a crash and is ignored" if v.outcome.torn_tail else ""
             return f"intact ({count} events, hash chain unbroken{extra})"

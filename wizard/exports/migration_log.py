@@ -18,13 +18,13 @@ def header(ctx: ExportContext, title: str) -> list[str]:
     if ctx.rehearsal:
         out += [">", "> **REHEARSAL** on embedded sandbox clusters (sandbox-staging plays staging, sandbox-production plays "
                 "production), with the rehearsal's own answers. This is not a record of the real migration."]
-    if not ctx.verification.intact:
+    if ctx.verification is not None and not ctx.verification.intact:
         out += [">", f"> **WARNING: the journal's hash chain is broken**: {ctx.verification.first.what}. "  # type: ignore[union-attr]
                 "What follows may not be what happened."]
     out += [""]
     out.append(f"- Run `{ctx.run_id}` · {ctx.state.sessions} session(s) · {len(ctx.events)} events · "
                f"as of the last event, {fmt_ts(ctx.last_event_at)}")
-    out.append(f"- Hash chain: {ctx.verification and ctx.integrity_text()}")
+    out.append(f"- Hash chain: {ctx.integrity_text()}")
     recorded = ctx.state.runbook
     if recorded:
         out.append(f"- Runbook: {recorded.get('runbook_title') or ctx.runbook.title} (`{str(recorded.get('runbook_path', '')).rsplit('/', 1)[-1]}`, "
