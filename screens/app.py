@@ -120,6 +120,11 @@ class WizardApp(App[int]):
 
                     archived = path.with_name(f"{path.stem}-{dt.datetime.now():%Y%m%d-%H%M%S}{path.suffix}")
                     path.rename(archived)
+                    from wizard import journal as journal_module
+
+                    head_path = getattr(journal_module, "head_path", None)  # the journal's head sidecar, if any
+                    if head_path is not None and head_path(path).exists():
+                        head_path(path).rename(head_path(archived))
                     notes.append({"text": f"previous rehearsal journal kept as {archived.name}"})
                 for name in sandbox.NAMES:
                     say(f"⏳ Preparing the rehearsal: rebuilding the {name} cluster from the pre-clean-up schema…")
@@ -387,14 +392,15 @@ class WizardApp(App[int]):
         if self.engine is None:
             self.exit(0)
             return
+        self.push_screen(self.quit_dialog(), self._quit_confirmed)
+
+    def quit_dialog(self) -> ConfirmScreen:
         what = f"Step {self.running[1].id}" if self.running else "A step"
-        self.push_screen(
-            ConfirmScreen(
-                f"Quit while a step runs on {self.env.name}?",
-                f"{what} is running on {self.env.name.upper()} ({self.env.kind}). Quitting cancels it on the server, "
-                "rolls back whatever it had open and closes the connection, then quits. The journal keeps the cancel.",
-                self.banner_info or banner_for(self.env), yes="Cancel it and quit", no="Keep running"),
-            self._quit_confirmed)
+        return ConfirmScreen(
+            f"Quit while a step runs on {self.env.name}?",
+            f"{what} is running on {self.env.name.upper()} ({self.env.kind}). Quitting cancels it on the server, "
+            "rolls back whatever it had open and closes the connection, then quits. The journal keeps the cancel.",
+            self.banner_info or banner_for(self.env), yes="Cancel it and quit", no="Keep running")
 
     def _quit_confirmed(self, yes: bool | None) -> None:
         if yes:

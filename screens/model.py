@@ -52,6 +52,21 @@ def step_result(state: RunState, env: str, step_id: str) -> StepResult | None:
     return record.result if record else None
 
 
+def latest_step(runbook: Runbook, state: RunState, env: str) -> tuple[Task, Step] | None:
+    """The step that finished last on this environment, per the journal."""
+    best: tuple[str, str] | None = None
+    for (env_name, step_id), record in state.steps.items():
+        if env_name == env and record.result is not None and (best is None or (record.started_at or "") > best[0]):
+            best = (record.started_at or "", step_id)
+    if best is None:
+        return None
+    for task in runbook.tasks():
+        for step in task.steps:
+            if step.id == best[1]:
+                return task, step
+    return None
+
+
 def task_state(state: RunState, env: str, task: Task, running: str | None = None) -> str:
     states = [(step, step_state(state, env, step.id, running)) for step in task.steps]
     if any(s == RUNNING for _, s in states):

@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 
 from screens.actions import bindings
 from screens.base import WizardScreen
-from screens.model import MARKS, NOT_STARTED, STYLES, day_summary, standing, step_result, step_state, task_seconds, task_state
+from screens.model import MARKS, NOT_STARTED, STYLES, day_summary, latest_step, standing, step_result, step_state, task_seconds, task_state
 from screens.widgets.step_view import StepView
 from wizard.runbook.model import Task
 
@@ -43,9 +43,13 @@ class WeekOverview(WizardScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
+        # Fixed widths: the table draws the same way whatever was shown before (deterministic snapshots).
+        tasks = self.wizard.runbook.tasks()
+        widths = {"mark": 1, "id": max(4, *(len(t.id) for t in tasks)), "title": min(28, max(len(t.title) for t in tasks)),
+                  "state": 11, "estimate": 8, "actual": 7, "steps": 5}
         table = self.query_one("#tasks", DataTable)
         for label, key in TASK_COLUMNS:
-            table.add_column(label, key=key)
+            table.add_column(label, key=key, width=widths[key])
         days = self.query_one("#days", OptionList)
         days.border_title = "Days"
         self.query_one("#now", StepView).border_title = "Now"
@@ -94,7 +98,7 @@ class WeekOverview(WizardScreen):
         summary = day_summary(state, env.name, env.role, day, running_step)
         title = f"{day.id.capitalize()} — {day.title}   ({summary.done}/{summary.total} tasks done · {summary.verdict})"
         if summary.other_role:
-            title += f"   · its database steps need a {summary.other_role} environment"
+            title += f"  · needs a {summary.other_role} environment"
         self.query_one("#day-title", Static).update(title)
         self._fill_tasks(day.tasks, running_step)
         self._show_now()
@@ -124,16 +128,18 @@ class WeekOverview(WizardScreen):
             task, step = app.running
         elif app.last_step is not None:
             task, step = app.last_step
+        elif (latest := latest_step(app.runbook, app.state, app.env.name)) is not None:
+            task, step = latest
         else:
-            view.display = False
+            view.add_class("-idle")
             summary = self.query_one("#day-summary", Static)
-            summary.display = True
+            summary.remove_class("-idle")
             summary.border_title = f"{self.day.id.capitalize()}"
             summary.update(" ".join(self.day.summary.split()) + "\n\nr runs the day on " + app.env.name +
                            "; Enter opens the highlighted task; ← → change the day; F1 lists every key.")
             return
-        self.query_one("#day-summary", Static).display = False
-        view.display = True
+        self.query_one("#day-summary", Static).add_class("-idle")
+        view.remove_class("-idle")
         running_step = app.running[1].id if app.running else None
         view.show(task, step, step_result(app.state, app.env.name, step.id),
                   step_state(app.state, app.env.name, step.id, running_step), app.fmt)

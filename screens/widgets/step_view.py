@@ -36,7 +36,8 @@ def checks_text(step: Step, result: StepResult | None) -> Text:
         else:
             text.append("· ", style="dim")
             text.append(expectation.describe, style="dim")
-            text.append("   not judged yet\n", style="dim italic")
+            text.append("   not judged: the step stopped before its checks\n" if result is not None
+                        else "   not judged yet\n", style="dim italic")
     return text
 
 

@@ -1,0 +1,197 @@
+"""Snapshot tests (pytest-textual-snapshot) of each screen an operator sees, in each environment
+colour. Nothing connects: environments have fixed details, journals hold known results, and
+the Display masks durations, times and tmp paths, so the SVGs are the same on every run.
+
+Update after a deliberate UI change with `pytest tests/test_tui_snapshots.py --snapshot-update`
+and look at the report before committing the new SVGs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from screens.app import WizardApp
+from screens.dialogs import AttestScreen
+from screens.testing import demo_environment, monday_results, passed, stable_display, table, write_journal
+from wizard.results import ERROR, StepResult
+from wizard.runbook import load_runbook
+
+SIZE = (120, 40)
+KINDS = ("sandbox", "staging", "production")
+
+
+@pytest.fixture(scope="module")
+def runbook():
+    return load_runbook()
+
+
+def make_app(tmp_path: Path, runbook, kind: str, days=()) -> WizardApp:  # noqa: ANN001
+    env = demo_environment(kind)
+    path = tmp_path / "journal.jsonl"
+    if days:
+        write_journal(path, runbook, env, list(days))
+    return WizardApp(env=env, journal_path=path, runbook=runbook, prepare=False,
+                     fmt=stable_display((str(tmp_path), "<tmp>")))
+
+
+async def settle(pilot) -> None:  # noqa: ANN001
+    """Wait for the journal to open (a thread worker) and for previews to load."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def tuesday_failed(runbook) -> list[StepResult]:  # noqa: ANN001
+    results = []
+    for task in runbook.day("tuesday").tasks:
+        for step in task.steps:
+            if step.id == "2.4.apply_012":
+                results.append(StepResult(
+                    step.id, step.kind, ERROR, duration_s=0.3, data={"rolled_back": True, "sql_error": {"sqlstate": "2BP01"}},
+                    error="2BP01: cannot drop table quests because other objects depend on it "
+                          "(constraint quest_moves_quest_id_fkey on table quest_moves depends on table quests)"))
+                return results
+            results.append(passed(step, table([("ok", "bool")], [[True]])))
+    return results
+
+
+def thursday_with_big_result(runbook) -> list[StepResult]:  # noqa: ANN001
+    results = []
+    for task in runbook.day("thursday").tasks:
+        for step in task.steps:
+            if step.id == "4.7.rls_policies":
+                rows = [[f"table_{i % 43:02d}", f"policy_{i}", None if i % 3 == 0 else f"(workspace_id = {i})", i]
+                        for i in range(1000)]
+                data = table([("tablename", "name"), ("policyname", "name"), ("qual", "text"), ("n", "int4")], rows,
+                             total=52_113)
+                results.append(passed(step, data))
+                return results
+            if step.kind == "attest":
+                results.append(passed(step, {"answer": "yes", "answer_source": "operator"}, status="attested"))
+            else:
+                results.append(passed(step, {}))
+    return results
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_week_overview_fresh(snap_compare, tmp_path, runbook, kind):
+    assert snap_compare(make_app(tmp_path, runbook, kind), terminal_size=SIZE, run_before=settle)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_week_overview_monday_passed(snap_compare, tmp_path, runbook, kind):
+    app = make_app(tmp_path, runbook, kind, [("monday", monday_results(runbook), True)])
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+
+def test_task_screen_results_sandbox(snap_compare, tmp_path, runbook):
+    """Task 1.6: the 52-table baseline, then the core tables' counts in a results table."""
+    app = make_app(tmp_path, runbook, "sandbox", [("monday", monday_results(runbook), True)])
+
+    async def open_task(pilot):  # noqa: ANN001
+        await settle(pilot)
+        pilot.app.open_task("1.6")
+        await settle(pilot)
+        await pilot.press("down")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=open_task)
+
+
+def test_task_screen_failure_advice_staging(snap_compare, tmp_path, runbook):
+    """A failed migration: the error, and the runbook's troubleshooting advice for it."""
+    app = make_app(tmp_path, runbook, "staging", [("monday", monday_results(runbook), True),
+                                                  ("tuesday", tuesday_failed(runbook), False)])
+
+    async def open_task(pilot):  # noqa: ANN001
+        await settle(pilot)
+        pilot.app.open_task("2.4")
+        await settle(pilot)
+        pilot.app.screen.query_one("#step-view").scroll_end(animate=False)
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=open_task)
+
+
+def test_task_screen_truncated_table_production(snap_compare, tmp_path, runbook):
+    """NULLs, right-aligned numbers, types in the header, and 'showing 1,000 of 52,113 rows'."""
+    app = make_app(tmp_path, runbook, "production", [("thursday", thursday_with_big_result(runbook), None)])
+
+    async def open_task(pilot):  # noqa: ANN001
+        await settle(pilot)
+        pilot.app.open_task("4.7")
+        await settle(pilot)
+        pilot.app.screen.show_step("4.7.rls_policies")
+        await settle(pilot)
+        pilot.app.screen.query_one("#step-view").scroll_end(animate=False)
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=open_task)
+
+
+ATTEST = {"sandbox": ("1.4", "1.4.backup", "yesterday evening"),
+          "staging": ("1.5", "1.5.separate_project", "production"),
+          "production": ("4.1", "4.1.backup", "26/11/2026")}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_attest_form_refuses_a_bad_answer(snap_compare, tmp_path, runbook, kind):
+    task_id, step_id, bad = ATTEST[kind]
+    app = make_app(tmp_path, runbook, kind)
+
+    async def ask(pilot):  # noqa: ANN001
+        await settle(pilot)
+        pilot.app.push_screen(AttestScreen(task_id, runbook.step(step_id), pilot.app.banner_info))
+        await settle(pilot)
+        await pilot.press(*bad, "enter")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ask)
+
+
+@pytest.mark.parametrize("kind", ("staging", "production"))
+def test_run_confirmation_names_the_environment(snap_compare, tmp_path, runbook, kind):
+    app = make_app(tmp_path, runbook, kind)
+    keys = ["r"] if kind == "staging" else ["right", "right", "right", "r"]
+
+    async def press_run(pilot):  # noqa: ANN001
+        await settle(pilot)
+        await pilot.press(*keys)
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=press_run)
+
+
+def test_quit_confirmation_sandbox(snap_compare, tmp_path, runbook):
+    app = make_app(tmp_path, runbook, "sandbox")
+
+    async def ask_quit(pilot):  # noqa: ANN001
+        await settle(pilot)
+        pilot.app.running = (runbook.task("1.6"), runbook.step("1.6.table_count"))
+        pilot.app.push_screen(pilot.app.quit_dialog())
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ask_quit)
+
+
+def test_rerun_confirmation_sandbox(snap_compare, tmp_path, runbook):
+    app = make_app(tmp_path, runbook, "sandbox", [("monday", monday_results(runbook), True)])
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle, press=["r"])
+
+
+def test_help_screen(snap_compare, tmp_path, runbook):
+    app = make_app(tmp_path, runbook, "sandbox")
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle, press=["f1"])
+
+
+def test_environment_picker(snap_compare, tmp_path, runbook):
+    app = make_app(tmp_path, runbook, "sandbox")
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle, press=["e"])
+
+
+@pytest.mark.parametrize("size", [(70, 30), (120, 20)])
+def test_small_terminal_message(snap_compare, tmp_path, runbook, size):
+    app = make_app(tmp_path, runbook, "production")
+    assert snap_compare(app, terminal_size=size, run_before=settle)
