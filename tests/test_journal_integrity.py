@@ -209,3 +209,39 @@ def test_a_cut_found_on_reopening_stays_in_the_chain(tmp_path: Path, capsys, mon
 def test_a_missing_journal_is_a_clear_error(tmp_path: Path, capsys):
     code, out = _run_verify(tmp_path / "nope.jsonl", capsys)
     assert code != 0 and "No journal at" in out
+
+
+def _tampered(kind: str, path: Path) -> None:
+    lines = _lines(path)
+    if kind == "edit":
+        lines[5] = lines[5].replace(b'"scalar":52', b'"scalar":53')
+    elif kind == "remove":
+        del lines[6]
+    elif kind == "reorder":
+        lines[4], lines[5] = lines[5], lines[4]
+    elif kind == "cut":
+        lines = lines[:-3]
+    elif kind == "damage":
+        lines[7] = lines[7][:-5]
+    _write(path, lines)
+
+
+@pytest.mark.parametrize("kind", ["intact", "edit", "remove", "reorder", "cut", "damage"])
+def test_the_fast_check_agrees_with_the_full_read(tmp_path: Path, kind: str):
+    path = _journal(tmp_path)
+    if kind != "intact":
+        _tampered(kind, path)
+    fast, full = verify(path, fast=True), verify(path)
+    assert [(p.line, p.kind, p.what) for p in fast.problems] == [(p.line, p.kind, p.what) for p in full.problems]
+    assert fast.warnings == full.warnings and fast.count == full.count
+    assert fast.outcome.sparse == (kind in ("intact", "cut"))  # a cut chain is whole: only the sidecar knows
+
+
+def test_the_fast_check_copes_with_nested_keys_named_like_the_chain(tmp_path: Path):
+    path = tmp_path / "nested.jsonl"
+    journal = Journal(path)
+    journal.append("note", text="a query result may have columns called hash, prev or seq",
+                   rows=[{"hash": "x", "prev": "y", "seq": 3}])
+    journal.append("note", text="after it")
+    result = verify(path, fast=True)
+    assert result.intact and result.outcome.sparse and result.count == 2

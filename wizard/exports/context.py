@@ -43,6 +43,7 @@ class Attempt:
     finished_at: str | None = None
     result: StepResult | None = None
     sql: list[str] = field(default_factory=list)
+    sql_lines: list[int] = field(default_factory=list)  # journal lines of SQL not read yet (offline review)
     answers: list[dict[str, Any]] = field(default_factory=list)
     interrupted: bool = False
     fingerprint: dict[str, Any] | None = None  # the server this environment was connected to
@@ -137,6 +138,8 @@ class ExportContext:
         self.notes: list[dict[str, Any]] = []
         self.left_out: list[str] = []
         self.answer_sources: set[str] = set()
+        self._by_task: dict[str, list[Attempt]] | None = None
+        self._by_task_count = 0
         self._walk()
 
     # --- reading ---------------------------------------------------------------------------------
@@ -179,7 +182,10 @@ class ExportContext:
             elif kind == "sql":
                 attempt = open_attempts.get((env, event.get("step", "")))
                 if attempt is not None:
-                    attempt.sql.append(event.get("text", ""))
+                    if "text" in event:
+                        attempt.sql.append(event["text"])
+                    else:  # read lazily by the offline review (see screens/review_data.py)
+                        attempt.sql_lines.append(event.get("line", -1))
             elif kind == "answer":
                 attempt = open_attempts.get((env, event.get("step", "")))
                 if attempt is not None:
@@ -239,7 +245,12 @@ class ExportContext:
         return None
 
     def task_time(self, task: Task) -> TaskTime:
-        return TaskTime(task, [a for a in self.attempts if a.task == task.id])
+        if self._by_task is None or self._by_task_count != len(self.attempts):
+            self._by_task = {}
+            for attempt in self.attempts:
+                self._by_task.setdefault(attempt.task, []).append(attempt)
+            self._by_task_count = len(self.attempts)
+        return TaskTime(task, list(self._by_task.get(task.id, [])))
 
     def task_status_text(self, task: Task) -> str:
         verdict = self.task_time(task).verdict()
