@@ -1,0 +1,137 @@
+"""What the offline review shows, read from a saved journal with no database and no engine.
+
+Three stages, so the first screen never waits for a large journal:
+  1. the line index (one buffered pass over the file): the event log can be shown at once;
+  2. the replay (a thread): every event parsed except the SQL texts, which stay on disk until a
+     step is opened; gives the week overview, steps, verdicts, timings, results;
+  3. the chain check (a thread): `wizard.journal.verify`, for the integrity status.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from wizard.exports.context import NOT_RUN, Attempt, ExportContext, fmt_duration
+from wizard.journal import Verification, verify
+from wizard.journal_index import JournalIndex
+from wizard.results import StepResult
+from wizard.runbook.model import Step, Task
+
+# SQL events are nearly half of a journal's bytes and only matter when their step is opened. In
+# the canonical line (sorted keys, no spaces) `env` and `step` come before `text`, so they can be
+# read without parsing the (long) text.
+_SQL_EVENT = b',"type":"sql","v":'
+_SQL_HEAD = re.compile(rb'^\{"env":"([^"\\]*)",.*?,"step":"([^"\\]*)","text":"')
+PROGRESS_EVERY = 5000
+
+
+@dataclass
+class ReviewData:
+    path: Path
+    index: JournalIndex
+    context: ExportContext | None = None
+    verification: Verification | None = None
+    problem_lines: dict[int, str] = field(default_factory=dict)  # 0-based line -> problem kind
+    load_error: str | None = None
+    runbook_path: Path | None = None  # default: the runbook the journal names, else the shipped one
+    sql_dir: Path | None = None
+
+    @classmethod
+    def open(cls, path: Path, *, runbook_path: Path | None = None, sql_dir: Path | None = None) -> "ReviewData":
+        return cls(Path(path), JournalIndex(Path(path)), runbook_path=runbook_path, sql_dir=sql_dir)
+
+    # --- stage 2: the replay ------------------------------------------------------------------
+    def load(self, progress: Callable[[int, int], None] | None = None) -> ExportContext:
+        events: list[dict[str, Any]] = []
+        total = len(self.index)
+        for i in range(total):
+            line = self.index.line(i)
+            if _SQL_EVENT in line:
+                head = _SQL_HEAD.match(line)
+                if head is not None:
+                    events.append({"type": "sql", "env": head.group(1).decode(), "step": head.group(2).decode(), "line": i})
+                    continue
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue  # a damaged line: the chain check names it
+            if isinstance(event, dict):
+                events.append(event)
+            if progress is not None and i % PROGRESS_EVERY == 0:
+                progress(i, total)
+        if progress is not None:
+            progress(total, total)
+        self.context = ExportContext(self.path, events=events, runbook_path=self.runbook_path, sql_dir=self.sql_dir)
+        return self.context
+
+    # --- stage 3: the chain -------------------------------------------------------------------
+    def check(self) -> Verification:
+        result = verify(self.path, fast=True)
+        self.verification = result
+        self.problem_lines = {p.line - 1: p.kind for p in result.problems if p.line}
+        if self.context is not None:
+            self.context.verification = result
+        return result
+
+    # --- reading a step -------------------------------------------------------------------------
+    def sql_of(self, attempt: Attempt) -> list[str]:
+        """The SQL an attempt ran, read from the journal the first time it is asked for."""
+        if attempt.sql_lines:
+            texts = []
+            for line in attempt.sql_lines:
+                event = self.index.event(line) if line >= 0 else None
+                texts.append(str((event or {}).get("text", "")))
+            attempt.sql = texts + attempt.sql
+            attempt.sql_lines = []
+        return attempt.sql
+
+    def ordered_result(self, attempt: Attempt) -> StepResult | None:
+        """The attempt's result with a multi-query step's results in the order they ran."""
+        result = attempt.result
+        if result is None or self.context is None or "queries" not in result.data:
+            return result
+        self.sql_of(attempt)
+        ordered = {name: table for name, _d, _s, table, _sql in self.context.named_queries(attempt)}
+        return StepResult(**{**result.__dict__, "data": {**result.data, "queries": ordered}})
+
+    def what_ran(self, step: Step, attempt: Attempt | None) -> dict[str, str]:
+        """The text shown where the live wizard shows a preview: what this attempt actually ran."""
+        if attempt is None:
+            return {"language": "text", "text": f"{NOT_RUN}: this step has no run in the journal."}
+        data = attempt.data
+        if attempt.kind in ("query", "migration"):
+            sql = self.sql_of(attempt)
+            if sql:
+                return {"language": "sql", "text": "\n\n".join(s.strip() for s in sql)}
+            return {"language": "text", "text": "(no SQL was sent: the step stopped before it)"}
+        if attempt.kind == "command":
+            return {"language": "bash", "text": f"cd {data.get('cwd', '')}\n{' '.join(map(str, data.get('argv') or []))}"}
+        if attempt.kind == "attest":
+            answers = ", ".join(f"{a.get('value')} ({a.get('source')})" for a in attempt.answers) or "(none recorded)"
+            return {"language": "text", "text": f"{step.params.get('question', step.title)}\n\nanswer: {answers}"}
+        if attempt.kind == "file_check":
+            return {"language": "text", "text": f"read and parsed {data.get('path', step.params.get('path', ''))}"}
+        if attempt.kind == "code_search":
+            return {"language": "text", "text": f"searched {data.get('root', '')} for {', '.join(data.get('tables') or [])}"}
+        return {"language": "text", "text": json.dumps(step.params, indent=2, default=str)}
+
+    # --- rows for the screens ---------------------------------------------------------------------
+    def task_attempts(self, task: Task) -> list[Attempt]:
+        return self.context.task_time(task).attempts if self.context else []
+
+    def envs_of(self, task: Task) -> str:
+        envs: list[str] = []
+        for attempt in self.task_attempts(task):
+            if attempt.env not in envs:
+                envs.append(attempt.env)
+        return ", ".join(envs)
+
+    def actual(self, task: Task) -> str:
+        if self.context is None:
+            return ""
+        timing = self.context.task_time(task)
+        return fmt_duration(timing.active_s) if timing.attempts else NOT_RUN
