@@ -28,9 +28,21 @@ from screens.display import Display
 from screens.model import MARKS, STYLES
 from screens.review_data import ReviewData
 from screens.review_events import EventLog, event_detail
-from screens.review_task import ReviewTaskScreen, verdict_word
 from wizard.banner import BannerInfo, offline_banner
-from wizard.exports.context import NOT_RUN, fmt_ts
+
+NOT_RUN = "not run yet"
+
+
+def fmt_ts(value: str | None, **kw: bool) -> str:
+    from wizard.exports.context import fmt_ts as fmt
+
+    return fmt(value, **kw)
+
+
+def verdict_word(verdict: str) -> str:
+    from screens.review_task import verdict_word as word
+
+    return word(verdict)
 
 HERE = Path(__file__).resolve().parent
 DETAIL_RUNS = 40
@@ -266,6 +278,8 @@ class ReviewScreen(WizardScreen):
             self.select_day(self.day_index + delta)
 
     def action_open_task(self) -> None:
+        from screens.review_task import ReviewTaskScreen
+
         task = self.selected_task()
         if task is not None:
             self.app.push_screen(ReviewTaskScreen(task))
@@ -362,6 +376,8 @@ class ReviewApp(App[int]):
 
     # --- navigation used by the task screen -------------------------------------------------------
     def open_neighbour(self, task_id: str, delta: int) -> None:
+        from screens.review_task import ReviewTaskScreen
+
         ctx = self.data.context
         if ctx is None:
             return

@@ -13,13 +13,17 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from wizard.exports.context import NOT_RUN, Attempt, ExportContext, fmt_duration
-from wizard.journal import Verification, verify
 from wizard.journal_index import JournalIndex
-from wizard.results import StepResult
-from wizard.runbook.model import Step, Task
+
+if TYPE_CHECKING:  # the replay's modules load in the worker thread, not before the first frame
+    from wizard.exports.context import Attempt, ExportContext
+    from wizard.journal import Verification
+    from wizard.results import StepResult
+    from wizard.runbook.model import Step, Task
+
+NOT_RUN = "not run yet"
 
 # SQL events are nearly half of a journal's bytes and only matter when their step is opened. In
 # the canonical line (sorted keys, no spaces) `env` and `step` come before `text`, so they can be
@@ -46,6 +50,8 @@ class ReviewData:
 
     # --- stage 2: the replay ------------------------------------------------------------------
     def load(self, progress: Callable[[int, int], None] | None = None) -> ExportContext:
+        from wizard.exports.context import ExportContext
+
         events: list[dict[str, Any]] = []
         total = len(self.index)
         for i in range(total):
@@ -70,6 +76,8 @@ class ReviewData:
 
     # --- stage 3: the chain -------------------------------------------------------------------
     def check(self) -> Verification:
+        from wizard.journal import verify
+
         result = verify(self.path, fast=True)
         self.verification = result
         self.problem_lines = {p.line - 1: p.kind for p in result.problems if p.line}
@@ -94,6 +102,8 @@ class ReviewData:
         result = attempt.result
         if result is None or self.context is None or "queries" not in result.data:
             return result
+        from wizard.results import StepResult
+
         self.sql_of(attempt)
         ordered = {name: table for name, _d, _s, table, _sql in self.context.named_queries(attempt)}
         return StepResult(**{**result.__dict__, "data": {**result.data, "queries": ordered}})
@@ -131,6 +141,8 @@ class ReviewData:
         return ", ".join(envs)
 
     def actual(self, task: Task) -> str:
+        from wizard.exports.context import fmt_duration
+
         if self.context is None:
             return ""
         timing = self.context.task_time(task)
