@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from textual import work
 from textual.app import App
@@ -20,12 +20,9 @@ from textual.worker import Worker
 
 from screens.actions import bindings
 from screens.base import MIN_HEIGHT, MIN_WIDTH
-from screens.dialogs import AttestScreen, ConfirmScreen, EnvironmentScreen
 from screens.display import Display
-from screens.help import HelpScreen
 from screens.overview import WeekOverview
 from screens.palette import WizardCommands
-from screens.task import TaskScreen
 from wizard.banner import BannerInfo, banner_for
 from wizard.environments import Environment
 from wizard.errors import WizardError
@@ -34,16 +31,20 @@ from wizard.results import StepResult
 from wizard.runbook.model import Runbook, Step, Task
 from wizard.state import RunState, replay
 
+if TYPE_CHECKING:
+    from screens.dialogs import ConfirmScreen
+
+# The task, help and dialog screens (Markdown, TextArea, Input…) are imported where first used:
+# the week overview paints without paying for them.
+
 ResultHook = Callable[[Task, Step, StepResult], None]
 
 
 class WizardApp(App[int]):
-    CSS_PATH = "wizard.tcss"
+    CSS_PATH = Path(__file__).resolve().parent / "wizard.tcss"  # absolute: subclasses elsewhere still find it
     TITLE = "migration-wizard"
     COMMANDS = App.COMMANDS | {WizardCommands}
     BINDINGS = bindings("app")
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (MIN_WIDTH, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (MIN_HEIGHT, "-tall")]
 
     banner_info: reactive[BannerInfo | None] = reactive(None, always_update=True)
     state_version: reactive[int] = reactive(0, always_update=True)
@@ -92,10 +93,17 @@ class WizardApp(App[int]):
     def on_mount(self) -> None:
         self.push_screen(WeekOverview())
         self.call_after_refresh(self._painted)
-        self.prepare()
+        # Preparing starts after the first paint: its thread would otherwise compete with it for the GIL.
+        self.call_after_refresh(self.prepare)
 
     def _painted(self) -> None:
         self.first_paint_at = time.perf_counter()
+
+    def on_resize(self, event: Any) -> None:
+        # One class on the app, set only when the terminal is too small: at usual sizes nothing is
+        # restyled (breakpoint classes would restyle every widget on the first resize).
+        width, height = event.size
+        self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-too-small")
 
     def set_keymap(self, keymap: dict[str, str]) -> None:  # type: ignore[override]
         self.wizard_keymap = dict(keymap)
@@ -143,9 +151,7 @@ class WizardApp(App[int]):
             journal = commands.open_journal(self.journal_path, self.runbook.path, self.runbook.title)
             for note in notes:
                 journal.append("note", **note)
-            # Warm imports the first run and the first result table need, off the event loop.
-            import textual_fastdatatable.data_table  # noqa: F401
-            import wizard.engine  # noqa: F401
+            self.warm_up()
         except WizardError as exc:
             self.call_from_thread(self._prepare_failed, exc)
         except Exception as exc:  # noqa: BLE001 - shown on screen, never a traceback over the UI
@@ -154,6 +160,19 @@ class WizardApp(App[int]):
                                                                     "Try `migration-wizard sandbox reset`, then open the wizard again."))
         else:
             self.call_from_thread(self._journal_ready, journal)
+
+    @staticmethod
+    def warm_up() -> None:
+        """Imports the first run and the first result table need (psycopg, pglast, pyarrow), done
+        here in the preparing thread so they never stall the event loop later."""
+        import wizard.engine  # noqa: F401
+        from screens.widgets.results_table import warm_up as warm_tables
+        from wizard.runbook.model import STEP_KINDS
+        from wizard.steps import module_for
+
+        for kind in STEP_KINDS:
+            module_for(kind)
+        warm_tables()
 
     def _prepare_failed(self, exc: WizardError) -> None:
         self.problem = exc
@@ -165,11 +184,30 @@ class WizardApp(App[int]):
         journal.listeners.append(self._on_journal_event)
         self.refresh_state()
         self.refresh_bindings()
+        self.call_after_refresh(self._warm_styles)
+
+    def _warm_styles(self) -> None:
+        """Mount, hidden, one of each widget a result or a question shows, then drop them: Textual
+        parses a widget class's CSS on its first mount (~60 ms here), better now than when the
+        first result lands or the first question pops up."""
+        from textual.containers import Vertical
+        from textual.widgets import Button, Input, TextArea
+
+        from screens.widgets.results_table import ResultsTable
+
+        tiny = {"columns": ["n"], "column_types": ["int4"], "rows": [{"n": 1}], "row_count": 1, "shown_rows": 1}
+        holder = Vertical(ResultsTable(tiny), Input(), Button("warm"), TextArea(), classes="warm-up")
+        self.screen.mount(holder)
+        self.set_timer(0.5, holder.remove)
 
     # --- the journal is the truth -------------------------------------------------------
     def _on_journal_event(self, event: dict[str, Any]) -> None:
         if event.get("type") == "env_connected" and event.get("env") == self.env.name:
             self._fingerprint = event.get("fingerprint")
+        self._schedule_refresh()
+
+    def _schedule_refresh(self) -> None:
+        """Many journal events in a row make one replay and one redraw."""
         if not self._refresh_pending:
             self._refresh_pending = True
             self.call_later(self.refresh_state)
@@ -190,7 +228,7 @@ class WizardApp(App[int]):
 
     def _pop_to_overview(self) -> bool:
         """Close task and help screens; never a dialog (a question may be waiting on it)."""
-        while len(self.screen_stack) > 2 and isinstance(self.screen, (TaskScreen, HelpScreen)):
+        while len(self.screen_stack) > 2 and getattr(self.screen, "palette_scope", None) in ("task", "help"):
             self.pop_screen()
         return isinstance(self.screen, WeekOverview)
 
@@ -201,6 +239,8 @@ class WizardApp(App[int]):
         return None
 
     def open_task(self, task_id: str) -> None:
+        from screens.task import TaskScreen
+
         task = self.runbook.task(task_id)
         if isinstance(self.screen, TaskScreen):
             self.pop_screen()
@@ -227,6 +267,8 @@ class WizardApp(App[int]):
         self._pop_to_overview()
 
     def action_help(self) -> None:
+        from screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
@@ -278,6 +320,8 @@ class WizardApp(App[int]):
                            f"{' at ' + self.banner_info.host if self.banner_info and self.banner_info.host else ''}."
                            " Each step is journaled.")
         if reasons:
+            from screens.dialogs import ConfirmScreen
+
             self.push_screen(ConfirmScreen(f"Run {what} on {self.env.name}?", "\n".join(reasons),
                                            self.banner_info or banner_for(self.env), yes=f"Run {what}", no="Don't run"),
                              lambda ok: self._launch(day_id, task_ids, step) if ok else None)
@@ -292,7 +336,6 @@ class WizardApp(App[int]):
         self.engine = engine
         self._cancel_requested = False
         self.cancel_requested_at = None
-        self.refresh_bindings()
         self.engine_worker = self.run_worker(self._drive(engine, day_id, task_ids, step), name="engine",
                                              group="engine", exclusive=True, exit_on_error=False)
 
@@ -317,7 +360,6 @@ class WizardApp(App[int]):
             self.engine = None
             self.running = None
             self.refresh_state()
-            self.refresh_bindings()
         if problem is not None:
             self.notify(f"{problem.what}\n→ {problem.fix}" if problem.fix else problem.what, title="Nothing more was run",
                         severity="error", timeout=15)
@@ -335,16 +377,14 @@ class WizardApp(App[int]):
         self.last_step = (task, step)
         if self._cancel_requested and self.engine is not None:
             self.engine.cancel()
-        self.refresh_state()
+        self._schedule_refresh()
 
     def _on_step_result(self, task: Task, step: Step, result: StepResult) -> None:
         self.running = None
         self.last_step = (task, step)
         for hook in list(self.result_hooks):
             hook(task, step, result)
-        if not self._refresh_pending:
-            self._refresh_pending = True
-            self.call_later(self.refresh_state)
+        self._schedule_refresh()
 
     async def ask(self, step: Step) -> tuple[Any, str]:
         """The engine's question for an attest step: the form, validated by wizard.steps.attest."""
@@ -354,6 +394,8 @@ class WizardApp(App[int]):
             raise StepCancelled("cancelled by the operator before the question was asked")
         task_id = self.running[0].id if self.running else self.day_of_step(step.id)
         suggestion = self.rehearsal_answers.get(step.id)
+        from screens.dialogs import AttestScreen
+
         screen = AttestScreen(task_id, step, self.banner_info or banner_for(self.env), suggestion)
         answer = await self.push_screen_wait(screen)
         if answer is None:
@@ -369,17 +411,12 @@ class WizardApp(App[int]):
                 return task.id
         return "?"
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "cancel_step":
-            return True if self.engine is not None else None
-        if action == "switch_env":
-            return True if self.can_run() else None
-        return True
-
     def action_cancel_step(self) -> None:
         if self.engine is None:
             self.notify("Nothing is running.")
             return
+        from screens.dialogs import AttestScreen
+
         self._cancel_requested = True
         self.cancel_requested_at = time.perf_counter()
         if isinstance(self.screen, AttestScreen):
@@ -395,6 +432,8 @@ class WizardApp(App[int]):
         self.push_screen(self.quit_dialog(), self._quit_confirmed)
 
     def quit_dialog(self) -> ConfirmScreen:
+        from screens.dialogs import ConfirmScreen
+
         what = f"Step {self.running[1].id}" if self.running else "A step"
         return ConfirmScreen(
             f"Quit while a step runs on {self.env.name}?",
@@ -427,6 +466,8 @@ class WizardApp(App[int]):
             self.notify(f"{self.env.name} has a journal of its own; open the wizard with --env to change.",
                         severity="warning")
             return
+        from screens.dialogs import EnvironmentScreen
+
         choices = [(name, f"sandbox, plays {role}") for name, role in SANDBOX_ROLES.items()]
         self.push_screen(EnvironmentScreen(choices, self.env.name, self.banner_info or banner_for(self.env)),
                          self._switch_to)

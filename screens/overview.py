@@ -29,6 +29,17 @@ class WeekOverview(WizardScreen):
         super().__init__(id="overview")
         self.day_index = 0
         self._rows: list[str] = []
+        self._drawn: dict[str, object] = {}  # what each part shows now: unchanged parts are not redrawn
+
+    def _changed(self, part: str, value: object) -> bool:
+        if self._drawn.get(part) == value:
+            return False
+        self._drawn[part] = value
+        return True
+
+    def _text(self, selector: str, text: str) -> None:
+        if self._changed(selector, text):
+            self.query_one(selector, Static).update(text)
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="run-title", markup=False)
@@ -79,44 +90,50 @@ class WeekOverview(WizardScreen):
         state, env = app.state, app.env
         running_step = app.running[1].id if app.running else None
         journal = app.fmt.path(str(app.journal_path))
-        self.query_one("#run-title", Static).update(f"{app.runbook.title}  ·  journal {journal}")
+        self._text("#run-title", f"{app.runbook.title}  ·  journal {journal}")
         if app.journal is None:
-            self.query_one("#standing", Static).update(app.progress or "Opening the journal…")
+            self._text("#standing", app.progress or "Opening the journal…")
         else:
-            self.query_one("#standing", Static).update(standing(app.runbook, state, env.name, env.role, app.running))
+            self._text("#standing", standing(app.runbook, state, env.name, env.role, app.running))
         days = self.query_one("#days", OptionList)
         options = []
         for day in app.runbook.days:
             summary = day_summary(state, env.name, env.role, day, running_step)
             word = summary.verdict if summary.other_role is None or summary.verdict != NOT_STARTED else f"needs {summary.other_role}"
             mark = MARKS.get(summary.verdict, "✗" if summary.verdict.startswith("stopped") else "·")
-            options.append(Option(f"{mark} {summary.label:<10}{summary.done}/{summary.total}  {word}", id=day.id))
-        highlighted = self.day_index
-        days.set_options(options)
-        days.highlighted = highlighted
+            options.append((f"{mark} {summary.label:<10}{summary.done}/{summary.total}  {word}", day.id))
+        if self._changed("days", options):
+            days.set_options([Option(prompt, id=day_id) for prompt, day_id in options])
+        if days.highlighted != self.day_index:
+            days.highlighted = self.day_index
         day = self.day
         summary = day_summary(state, env.name, env.role, day, running_step)
         title = f"{day.id.capitalize()} — {day.title}   ({summary.done}/{summary.total} tasks done · {summary.verdict})"
         if summary.other_role:
             title += f"  · needs a {summary.other_role} environment"
-        self.query_one("#day-title", Static).update(title)
+        self._text("#day-title", title)
         self._fill_tasks(day.tasks, running_step)
         self._show_now()
 
     def _fill_tasks(self, tasks, running_step: str | None) -> None:  # noqa: ANN001
         app = self.wizard
         table = self.query_one("#tasks", DataTable)
-        row = table.cursor_row
-        table.clear()
-        self._rows = []
+        rows = []
         for task in tasks:
             word = task_state(app.state, app.env.name, task, running_step)
             passed = sum(step_state(app.state, app.env.name, s.id) in ("passed", "attested", "skipped") for s in task.steps)
+            rows.append((word, task.id, task.title, app.fmt.estimate(task.estimate_minutes),
+                         app.fmt.duration(task_seconds(app.state, task)), f"{passed}/{len(task.steps)}"))
+        if not self._changed("tasks", rows):
+            return
+        row = table.cursor_row
+        table.clear()
+        self._rows = []
+        for word, task_id, title, estimate, actual, steps in rows:
             style = STYLES.get(word, "")
-            table.add_row(Text(MARKS.get(word, "?"), style=style), task.id, task.title, Text(word, style=style),
-                          app.fmt.estimate(task.estimate_minutes),
-                          app.fmt.duration(task_seconds(app.state, task)), f"{passed}/{len(task.steps)}", key=task.id)
-            self._rows.append(task.id)
+            table.add_row(Text(MARKS.get(word, "?"), style=style), task_id, title, Text(word, style=style),
+                          estimate, actual, steps, key=task_id)
+            self._rows.append(task_id)
         if self._rows:
             table.move_cursor(row=min(row or 0, len(self._rows) - 1), animate=False)
 
@@ -135,8 +152,8 @@ class WeekOverview(WizardScreen):
             summary = self.query_one("#day-summary", Static)
             summary.remove_class("-idle")
             summary.border_title = f"{self.day.id.capitalize()}"
-            summary.update(" ".join(self.day.summary.split()) + "\n\nr runs the day on " + app.env.name +
-                           "; Enter opens the highlighted task; ← → change the day; F1 lists every key.")
+            self._text("#day-summary", " ".join(self.day.summary.split()) + "\n\nr runs the day on " + app.env.name +
+                       "; Enter opens the highlighted task; ← → change the day; F1 lists every key.")
             return
         self.query_one("#day-summary", Static).add_class("-idle")
         view.remove_class("-idle")
@@ -165,11 +182,6 @@ class WeekOverview(WizardScreen):
 
     def action_next_day(self) -> None:
         self.select_day(self.day_index + 1)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("run_day", "run_task"):
-            return None if not self.wizard.can_run() else True
-        return True
 
     def action_run_day(self) -> None:
         self.wizard.start_run(self.day.id)

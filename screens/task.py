@@ -101,11 +101,6 @@ class TaskScreen(WizardScreen):
                 self.step_index = index
                 self.refresh_view()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("run_step", "run_task", "run_day"):
-            return None if not self.wizard.can_run() else True
-        return True
-
     def action_run_step(self) -> None:
         self.wizard.start_run(self.the_task.day_id, step=(self.the_task, self.step))
 

@@ -68,6 +68,17 @@ def header_labels(data: dict[str, Any]) -> list[Text]:
     return [Text.assemble((name, "bold"), (f" {typ}" if typ else "", "dim italic")) for name, typ in zip(names, types)]
 
 
+def warm_up() -> None:
+    """Import and exercise the Arrow table once (pyarrow.compute, the UDFs fastdatatable registers):
+    ~0.1 s the first time. Called from a thread worker so the first real result appears at once."""
+    from textual_fastdatatable import ArrowBackend
+    from textual_fastdatatable.data_table import DataTable  # noqa: F401
+
+    data = {"columns": ["n", "s"], "rows": [{"n": 1, "s": "x"}, {"n": None, "s": None}]}
+    backend = ArrowBackend(build_arrow(data)[0])
+    backend.column_content_widths  # noqa: B018 - measuring is the part that costs
+
+
 class ResultsTable(Vertical):
     """One result set. `load(data)` replaces what it shows."""
 

@@ -8,7 +8,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Static, TextArea
+from textual.widgets import Static
 
 from screens.display import Display
 from screens.model import MARKS, RUNNING, css_state
@@ -54,6 +54,8 @@ class StepView(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("Select a step.", classes="sv-head", markup=False)
         if self.show_preview:
+            from textual.widgets import TextArea  # only the task screen shows previews
+
             yield TextArea("", read_only=True, show_line_numbers=True, soft_wrap=True, classes="sv-preview",
                            tab_behavior="focus")
         yield Static("Expectations", classes="sv-label")
@@ -99,6 +101,8 @@ class StepView(VerticalScroll):
         if key == self._preview_key:
             return
         self._preview_key = key
+        from textual.widgets import TextArea
+
         area = self.query_one(".sv-preview", TextArea)
         language = preview.get("language")
         area.language = language if language in HIGHLIGHTED else None
