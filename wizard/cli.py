@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--answers", type=Path, help="TOML file answering attest steps")
     run.add_argument("--restart", action="store_true", help="start the day afresh instead of resuming")
     run.add_argument("--runbook", type=Path)
+    run.add_argument("--confirm-production", metavar="NAME",
+                     help="headless confirmation of production writes: the environment's name")
 
     status = sub.add_parser("status", help="what the journal says has happened")
     status.add_argument("--json", action="store_true")
@@ -69,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     review = sub.add_parser("review", help="review a saved journal offline (no database, nothing runs)")
     review.add_argument("path", type=Path)
+
+    from wizard import env_commands
+
+    env_commands.add_parser(sub, _Parser)
     return parser
 
 
@@ -79,12 +85,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from wizard import commands
 
-        handler = getattr(commands, f"cmd_{args.command or 'default'}")
+        if args.command == "env":
+            from wizard.env_commands import cmd_env as handler
+        else:
+            handler = getattr(commands, f"cmd_{args.command or 'default'}")
         return int(handler(args, console) or 0)
     except WizardError as exc:
-        err.print(f"[bold red]✗[/] {exc.what}")
+        from rich.markup import escape  # messages are plain text: "[environments.x]" is not markup
+
+        err.print(f"[bold red]✗[/] {escape(exc.what)}")
         if exc.fix:
-            err.print(f"  [yellow]→[/] {exc.fix}")
+            err.print(f"  [yellow]→[/] {escape(exc.fix)}")
         return exc.exit_code
     except KeyboardInterrupt:
         err.print("Interrupted. The journal holds everything up to this point; `run` resumes from it.")

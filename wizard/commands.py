@@ -79,7 +79,7 @@ def open_journal(path: Path, runbook_path: str, title: str) -> Journal:
 
 
 def prepare_environment(env: Environment) -> None:
-    if env.kind == "sandbox":
+    if env.kind == "sandbox" and env.name in sandbox.NAMES:  # a sandbox-kind profile is not one of ours
         sandbox.ensure(env.name)
         sandbox.ensure_workspace()
 
@@ -93,14 +93,22 @@ def exit_code_for(outcome: Any) -> int:
 
 
 async def _run_days(console: Console, runbook: Any, plan: list[tuple[str, Environment, Any]], journal: Journal,
-                    answers: dict[str, Any], restart: bool = False, source: str = "answers file") -> list[Any]:
+                    answers: dict[str, Any], restart: bool = False, source: str = "answers file", *,
+                    confirm: Any = None, password: str | None = None) -> list[Any]:
+    from wizard import guards, secrets
+
+    # Production writes are gated (staging hashes, fresh backup, typed name). Without a confirmer
+    # only the rehearsal's sandbox-production is confirmed, by the rehearsal itself.
+    confirm = confirm or guards.rehearsal_confirmer()
     outcomes = []
     for day_id, env, task in plan:
         day = runbook.day(day_id)
         console.rule(f"[bold]{day.id.capitalize()}[/] · {day.title} · on [bold]{env.name.upper()}[/] ({env.kind}, plays {env.role})")
-        engine = Engine(runbook, env, journal, ask=file_asker(answers, source),
+        engine = Engine(runbook, env, journal, ask=file_asker(answers, source), password=password,
+                        guards=guards.for_environment(env, confirm),
                         on_start=lambda t, s: print_step_start(console, t, s),
                         on_result=lambda t, s, r: print_result(console, t, s, r))
+        engine.secret = secrets.provider(env.name)
         outcome = await engine.run_day(day.id, task, restart=restart)
         outcomes.append(outcome)
         if outcome.skipped_as_done:
@@ -110,6 +118,28 @@ async def _run_days(console: Console, runbook: Any, plan: list[tuple[str, Enviro
     return outcomes
 
 
+def _needs_database(runbook: Any, day_id: str, task_id: str | None) -> bool:
+    return any(step.kind in ("query", "migration") for task in runbook.day(day_id).tasks
+               if task_id is None or task.id == task_id for step in task.steps)
+
+
+def production_confirmer(args: Any, env: Environment) -> Any:
+    """How production writes are confirmed: --confirm-production NAME, else the name typed at a terminal."""
+    from wizard import guards
+    from wizard.errors import EnvironmentRefused
+
+    flag = getattr(args, "confirm_production", None)
+    if flag is not None:
+        if env.role == "production" and flag.strip() != env.name:
+            raise EnvironmentRefused(
+                f"--confirm-production {flag!r} does not name the environment being run ({env.name}). Nothing was run.",
+                f"Name the environment you mean to change: --confirm-production {env.name}.")
+        return guards.flag_confirmer(flag.strip())
+    if sys.stdin.isatty():
+        return guards.typed_confirmer()
+    return guards.flag_confirmer(None)
+
+
 def cmd_run(args: Any, console: Console) -> int:
     runbook = load_runbook(args.runbook)
     env = resolve_environment(args.env)
@@ -117,9 +147,16 @@ def cmd_run(args: Any, console: Console) -> int:
     prepare_environment(env)
     path = journal_path(args.journal, env)
     answers = load_answers(args.answers)
+    confirm = production_confirmer(args, env)
+    password = None
+    if env.name not in sandbox.NAMES and _needs_database(runbook, args.day, args.task):
+        from wizard import secrets
+
+        password = asyncio.run(secrets.verified_password(env))  # asked on first use, re-asked once
     with writer_lock(path):
         journal = open_journal(path, runbook.path, runbook.title)
-        outcomes = asyncio.run(_run_days(console, runbook, [(args.day, env, args.task)], journal, answers, args.restart))
+        outcomes = asyncio.run(_run_days(console, runbook, [(args.day, env, args.task)], journal, answers, args.restart,
+                                         confirm=confirm, password=password))
     outcome = outcomes[-1]
     console.print(f"[dim]journal: {path}[/]")
     if outcome.ok:
@@ -220,7 +257,10 @@ def cmd_rehearse(args: Any, console: Console) -> int:
                     for t in runbook.day(day).tasks if t.id not in tasks]
         if left_out:
             journal.append("note", text="tasks not rehearsed: they need the application checks", tasks=left_out)
-        outcomes = asyncio.run(_run_days(console, runbook, plan, journal, rehearsal_answers(backup_time), source="rehearsal answers"))
+        from wizard.guards import rehearsal_confirmer
+
+        outcomes = asyncio.run(_run_days(console, runbook, plan, journal, rehearsal_answers(backup_time), source="rehearsal answers",
+                                         confirm=rehearsal_confirmer()))
         state = replay(journal.events)
     _print_rehearsal_summary(console, state, outcomes, path)
     if left_out:

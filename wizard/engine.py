@@ -108,6 +108,11 @@ class Engine:
             really = [name for name, fp in state.pins.items() if name != self.env.name
                       and (fp.get("system_identifier"), fp.get("database")) == (seen["system_identifier"], seen["database"])]
             where = f" It is the server pinned as {', '.join(really)}." if really else ""
+            if not really:
+                from wizard.environments import identify_server
+
+                known = identify_server(seen, exclude=self.env.name)
+                where = f" It is {', '.join(known)}." if known else " It is no server pinned in this journal."
             self.journal.append("env_refused", env=self.env.name, pinned=pinned, found=seen)
             raise EnvironmentRefused(
                 f"{self.env.name} now points at a different server than the one pinned on first use "

@@ -66,3 +66,26 @@ def resolve_environment(name: str) -> Environment:
         f"Unknown environment {name!r}.",
         f"Use one of: {', '.join(SANDBOX_ROLES)}, or add one with `migration-wizard env add`.",
     )
+
+
+def identify_server(fingerprint: dict[str, Any], exclude: str = "") -> list[str]:
+    """Which built-in sandbox cluster a server is, by its system identifier (local clusters only).
+
+    Used when a pinned environment finds another server that this journal never pinned: the
+    message can still say what it really is.
+    """
+    from wizard import sandbox
+
+    ident = fingerprint.get("system_identifier")
+    if not ident:
+        return []
+    found = []
+    for name in SANDBOX_ROLES:
+        if name == exclude:
+            continue
+        try:
+            if sandbox.is_running(name) and str(sandbox.status(name).system_identifier) == str(ident):
+                found.append(f"the local {name} cluster (database {fingerprint.get('database')})")
+        except Exception:  # noqa: BLE001 - naming the server is a courtesy; the refusal stands anyway
+            continue
+    return found

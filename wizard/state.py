@@ -135,6 +135,8 @@ def replay(events: Iterable[dict[str, Any]]) -> RunState:
             state.answers[event["step"]] = event.get("value")
         elif kind == "env_pinned":
             state.pins[env] = event.get("fingerprint", {})
+        elif kind == "env_unpinned":  # `env forget NAME --pin`: the next connection pins again
+            state.pins.pop(env, None)
         elif kind == "note":
             state.notes.append(event)
     return state
