@@ -93,9 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WizardError as exc:
         from rich.markup import escape  # messages are plain text: "[environments.x]" is not markup
 
-        err.print(f"[bold red]✗[/] {escape(exc.what)}")
+        from wizard.redact import redact
+
+        err.print(f"[bold red]✗[/] {escape(redact(exc.what))}")
         if exc.fix:
-            err.print(f"  [yellow]→[/] {escape(exc.fix)}")
+            err.print(f"  [yellow]→[/] {escape(redact(exc.fix))}")
         return exc.exit_code
     except KeyboardInterrupt:
         err.print("Interrupted. The journal holds everything up to this point; `run` resumes from it.")

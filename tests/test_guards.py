@@ -1,0 +1,291 @@
+"""The production gate: Thursday's 011 on a production-role environment needs the same file passed on
+staging in this run, a fresh backup and the environment's name typed. Real clusters, real runbook."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.compat import properties
+
+from wizard import guards, secrets
+from wizard.answers import file_asker
+from wizard.cli import main
+from wizard.engine import Engine
+from wizard.environments import Environment
+from wizard.errors import EnvironmentRefused
+from wizard.journal import Journal
+from wizard.runbook import load_runbook
+from wizard.runbook.model import Step
+
+NOW = dt.datetime.now(dt.timezone.utc)
+
+
+class MemoryKeyring(KeyringBackend):
+    @properties.classproperty
+    def priority(cls) -> float:
+        raise RuntimeError("test backend: chosen explicitly")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):  # noqa: ANN001
+        return self.store.get((service, username))
+
+    def set_password(self, service, username, password):  # noqa: ANN001
+        self.store[(service, username)] = password
+
+    def delete_password(self, service, username):  # noqa: ANN001
+        self.store.pop((service, username), None)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring():
+    secrets.use_backend(MemoryKeyring())
+    yield
+    secrets.use_backend(None)
+
+
+@pytest.fixture
+def dbs(clusters):
+    """Two fresh copies of the pre-clean-up database on one cluster: one plays staging, one production."""
+    from wizard import sandbox
+
+    info = sandbox.conninfo("sandbox-staging")
+    names = {role: f"g_{role[:4]}_{uuid.uuid4().hex[:8]}" for role in ("staging", "production")}
+    with psycopg.connect(**{**info, "dbname": "template1"}, autocommit=True) as conn:
+        for name in names.values():
+            conn.execute(f"create database {name} template pristine")
+    yield {role: {**info, "dbname": name} for role, name in names.items()}
+    with psycopg.connect(**{**info, "dbname": "template1"}, autocommit=True) as conn:
+        for name in names.values():
+            conn.execute(f"drop database if exists {name} with (force)")
+
+
+def envs(dbs, workspace: Path | None = None) -> tuple[Environment, Environment]:
+    from wizard import sandbox
+
+    ws = str(workspace or sandbox.workspace_dir())
+    return (Environment("staging", "staging", "staging", dbs["staging"], workspace=ws),
+            Environment("production", "production", "production", dbs["production"], workspace=str(sandbox.workspace_dir())))
+
+
+class Typed:
+    """A confirmer that records being asked."""
+
+    def __init__(self, *answers: str | None) -> None:
+        self.answers, self.asked = list(answers), []
+        self.source = "typed"
+
+    async def __call__(self, env, step):  # noqa: ANN001
+        self.asked.append((env.name, step.id))
+        return self.answers.pop(0)
+
+
+def engine(env: Environment, journal: Journal, confirm=None, answers: dict | None = None) -> Engine:  # noqa: ANN001
+    return Engine(load_runbook(), env, journal, ask=file_asker(answers or {}),
+                  guards=guards.for_environment(env, confirm))
+
+
+async def stage(env: Environment, journal: Journal) -> None:
+    """Monday's review of 011 and baseline, and Tuesday's apply of 011, on staging."""
+    for day, task, answers in (("monday", "1.1", {"1.1.read_conflicts": "yes"}), ("monday", "1.6", {}), ("tuesday", "2.2", {})):
+        outcome = await engine(env, journal, answers=answers).run_day(day, [task])
+        assert outcome.ok, [(r.step_id, r.error, [c.describe for c in r.checks if not c.ok]) for r in outcome.results]
+
+
+def columns(conninfo: dict) -> list[str]:
+    with psycopg.connect(**conninfo) as conn:
+        return [r[0] for r in conn.execute(
+            "select column_name from information_schema.columns where table_name = 'agent_recommendations' "
+            "order by ordinal_position").fetchall()]
+
+
+def events(journal: Journal, kind: str) -> list[dict]:
+    return [e for e in journal.events if e["type"] == kind]
+
+
+async def test_011_on_production_without_a_staging_pass_is_refused(dbs, tmp_path):
+    staging, production = envs(dbs)
+    journal = Journal(tmp_path / "j.jsonl")
+    before = columns(production.conninfo)
+    typed = Typed("production")
+    backup = {"4.1.backup": NOW.isoformat()}
+    with pytest.raises(EnvironmentRefused) as err:
+        await engine(production, journal, typed, backup).run_day("thursday", ["4.1", "4.4"])
+    assert err.value.what.startswith("Refused: step 4.4.apply_011 would change production (production, plays production), but "
+                                     "011_fix_migration_conflicts.sql (sha256 ")
+    assert "has not passed on a staging environment in this run. Nothing was run." in err.value.what
+    assert "Apply it on staging first (Tuesday)" in err.value.fix
+    assert typed.asked == []  # nobody is asked to type a name for a change that cannot go ahead
+    assert columns(production.conninfo) == before
+    assert not any(e.get("step") == "4.4.apply_011" for e in events(journal, "sql"))
+    refused = events(journal, "guard_refused")
+    assert refused and refused[0]["step"] == "4.4.apply_011" and refused[0]["env"] == "production"
+
+
+async def test_a_different_file_on_staging_is_refused(dbs, tmp_path):
+    from wizard import sandbox
+
+    edited = tmp_path / "workspace"
+    shutil.copytree(sandbox.workspace_dir(), edited)
+    m011 = edited / "database" / "migrations" / "011_fix_migration_conflicts.sql"
+    m011.write_text(m011.read_text() + "\n-- edited after the review\n")
+    staging, production = envs(dbs, workspace=edited)
+    journal = Journal(tmp_path / "j.jsonl")
+    await stage(staging, journal)
+    with pytest.raises(EnvironmentRefused) as err:
+        await engine(production, journal, Typed("production"), {"4.1.backup": NOW.isoformat()}).run_day("thursday", ["4.1", "4.4"])
+    assert "011_fix_migration_conflicts.sql passed on staging with a different file: sha256 " in err.value.what
+    assert "Apply exactly this file on staging first" in err.value.fix
+    assert columns(production.conninfo) == columns(dbs["production"])
+
+
+async def test_after_a_staging_pass_and_the_typed_name_it_runs(dbs, tmp_path):
+    staging, production = envs(dbs)
+    journal = Journal(tmp_path / "j.jsonl")
+    await stage(staging, journal)
+    backup = {"4.1.backup": NOW.isoformat()}
+    wrong = Typed("yes")
+    with pytest.raises(EnvironmentRefused) as err:
+        await engine(production, journal, wrong, backup).run_day("thursday", ["4.1", "4.4"])
+    assert err.value.what.endswith("but the name typed ('yes') is not 'production'. Nothing was run.")
+    assert "workspace_id" not in columns(production.conninfo)
+    typed = Typed("production")
+    outcome = await engine(production, journal, typed, backup).run_day("thursday", ["4.4"])
+    assert outcome.ok, [r.error or [c for c in r.checks if not c.ok] for r in outcome.results]
+    assert typed.asked == [("production", "4.4.apply_011")]
+    assert "workspace_id" in columns(production.conninfo)
+    confirmed = events(journal, "production_confirmed")[-1]
+    assert confirmed["confirmed_by"] == "typed" and confirmed["staging_pass"]["env"] == "staging"
+    staged = next(e for e in events(journal, "step_finished") if e["step"] == "2.2.apply_011")
+    assert confirmed["sha256"] == staged["result"]["data"]["sha256"]
+
+
+async def test_backup_missing_or_stale_is_refused(dbs, tmp_path):
+    staging, production = envs(dbs)
+    journal = Journal(tmp_path / "j.jsonl")
+    await stage(staging, journal)
+    # stage() answered no backup: 1.4 was not run. Only 4.4, so no 4.1 either.
+    with pytest.raises(EnvironmentRefused) as err:
+        await engine(production, journal, Typed("production")).run_day("thursday", ["4.4"])
+    assert "no backup is attested or taken in this run" in err.value.what and "task 4.1" in err.value.fix
+    old = (NOW - dt.timedelta(hours=30)).isoformat()  # 4.1 itself accepts up to 48 h; the gate wants 24
+    assert (await engine(production, journal, answers={"4.1.backup": old}).run_day("thursday", ["4.1"])).ok
+    with pytest.raises(EnvironmentRefused) as err:
+        await engine(production, journal, Typed("production")).run_day("thursday", ["4.4"])
+    assert "h old; the runbook needs one from the last 24 h" in err.value.what
+    assert "workspace_id" not in columns(production.conninfo)
+
+
+async def test_headless_needs_the_flag_and_still_checks_hashes(dbs, tmp_path):
+    staging, production = envs(dbs)
+    journal = Journal(tmp_path / "j.jsonl")
+    with pytest.raises(EnvironmentRefused) as err:  # flag given, but nothing passed on staging
+        await engine(production, journal, guards.flag_confirmer("production"),
+                     {"4.1.backup": NOW.isoformat()}).run_day("thursday", ["4.1", "4.4"])
+    assert "has not passed on a staging environment" in err.value.what
+    await stage(staging, journal)
+    with pytest.raises(EnvironmentRefused) as err:  # no flag
+        await engine(production, journal, guards.flag_confirmer(None)).run_day("thursday", ["4.4"])
+    assert "a headless run on production needs --confirm-production production" in err.value.what
+    assert (await engine(production, journal, guards.flag_confirmer("production")).run_day("thursday", ["4.4"])).ok
+    assert events(journal, "production_confirmed")[-1]["confirmed_by"] == "--confirm-production"
+
+
+async def test_only_production_writes_are_gated(dbs, tmp_path):
+    staging, production = envs(dbs)
+    journal = Journal(tmp_path / "j.jsonl")
+    # A dry run on production is not a write (it rolls back); staging needs no typed name.
+    dry = Typed()
+    outcome = await engine(production, journal, dry).run_day("thursday", ["4.3"])
+    assert dry.asked == [] and not events(journal, "guard_refused")
+    assert outcome.results[0].data.get("rolled_back") is True
+    assert guards.is_production_write(Step("s", "service", "restart", "production", {"action": "restart"}))
+    assert not guards.is_production_write(Step("q", "query", "q", "production", {"sql": "select 1"}))
+    assert not guards.is_production_write(Step("m", "migration", "m", "production", {"file": "x", "mode": "dry_run"}))
+
+
+async def test_the_rehearsal_confirms_only_sandbox_production():
+    confirm = guards.rehearsal_confirmer()
+    step = Step("4.4.apply_011", "migration", "m", "production", {"file": "x"})
+    prod = Environment("sandbox-production", "sandbox", "production")
+    assert await confirm(prod, step) == "sandbox-production"
+    assert await confirm(Environment("production", "production", "production"), step) is None
+    assert await confirm(Environment("sandbox-production", "production", "production"), step) is None
+
+
+# --- headless, through the CLI ----------------------------------------------------------------------
+
+@pytest.fixture
+def profile_file(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "environments.toml"
+    monkeypatch.setenv("MIGRATION_WIZARD_PROFILES", str(path))
+    monkeypatch.setenv("COLUMNS", "200")
+    return path
+
+
+def write_profiles(path: Path, dbs: dict) -> None:
+    from wizard import sandbox
+
+    text = ""
+    for role, info in dbs.items():
+        text += (f'[environments.{role}]\nkind = "{role}"\nhost = "{info["host"]}"\nuser = "postgres"\n'
+                 f'dbname = "{info["dbname"]}"\nworkspace = "{sandbox.workspace_dir()}"\n\n')
+    path.write_text(text)
+
+
+def test_headless_thursday_on_production(dbs, profile_file, tmp_path, capsys):
+    write_profiles(profile_file, dbs)
+    journal = str(tmp_path / "week1.jsonl")
+    answers = tmp_path / "answers.toml"
+    answers.write_text(f'[answers]\n"1.1.read_conflicts" = "yes"\n"4.1.backup" = "{NOW.isoformat()}"\n')
+    run = ["run", "--headless", "--journal", journal, "--answers", str(answers)]
+    assert main([*run, "--env", "production", "--day", "thursday", "--task", "4.1"]) == 0
+    assert main([*run, "--env", "production", "--day", "thursday", "--task", "4.4",
+                 "--confirm-production", "staging"]) == 2
+    assert ("--confirm-production 'staging' does not name the environment being run (production). Nothing was run."
+            in capsys.readouterr().err)
+    assert main([*run, "--env", "production", "--day", "thursday", "--task", "4.4"]) == 2
+    err = capsys.readouterr().err
+    assert "has not passed on a staging environment in this run" in err and "Traceback" not in err
+    assert main([*run, "--env", "staging", "--day", "monday", "--task", "1.1"]) == 0
+    assert main([*run, "--env", "staging", "--day", "monday", "--task", "1.6"]) == 0
+    assert main([*run, "--env", "staging", "--day", "tuesday", "--task", "2.2"]) == 0
+    assert main([*run, "--env", "production", "--day", "thursday", "--task", "4.4"]) == 2  # no flag, no terminal
+    assert "needs --confirm-production production" in capsys.readouterr().err
+    assert main([*run, "--env", "production", "--day", "thursday", "--task", "4.4", "--confirm-production", "production"]) == 0
+    assert "workspace_id" in columns(dbs["production"])
+    lines = [json.loads(line) for line in Path(journal).read_text().splitlines()]
+    assert [e["missing"][0][:40] for e in lines if e["type"] == "guard_refused"]
+    assert [e["confirmed_by"] for e in lines if e["type"] == "production_confirmed"] == ["--confirm-production"]
+
+
+def test_the_rehearsal_passes_its_own_gates(tmp_path):
+    """The full headless rehearsal in a data dir of its own: Thursday's writes on sandbox-production
+    go through the same gate, confirmed by the rehearsal, after the staging passes."""
+    env = {**os.environ, "MIGRATION_WIZARD_DATA": str(tmp_path / "data"), "MIGRATION_WIZARD_CONFIG": str(tmp_path / "cfg"),
+           "NO_COLOR": "1", "COLUMNS": "150"}
+    try:
+        done = subprocess.run([sys.executable, "-m", "wizard.cli", "rehearse", "--headless"], env=env,
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+        lines = [json.loads(line) for line in (tmp_path / "data" / "journals" / "rehearsal.jsonl").read_text().splitlines()]
+        confirmed = [e for e in lines if e["type"] == "production_confirmed"]
+        assert [e["step"] for e in confirmed] == ["4.4.apply_011", "4.5.apply_012"]
+        assert all(e["confirmed_by"] == "rehearsal" and e["env"] == "sandbox-production" for e in confirmed)
+        assert {e["staging_pass"]["env"] for e in confirmed} == {"sandbox-staging"}
+        assert not [e for e in lines if e["type"] == "guard_refused"]
+    finally:
+        for name in ("sandbox-staging", "sandbox-production"):
+            subprocess.run([sys.executable, "-m", "wizard.cli", "sandbox", "stop", name], env=env, capture_output=True)
