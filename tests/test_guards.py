@@ -289,3 +289,61 @@ def test_the_rehearsal_passes_its_own_gates(tmp_path):
     finally:
         for name in ("sandbox-staging", "sandbox-production"):
             subprocess.run([sys.executable, "-m", "wizard.cli", "sandbox", "stop", name], env=env, capture_output=True)
+
+
+def flat(text: str) -> str:
+    """The CLI's lines as one line (rich wraps long messages at the terminal width)."""
+    return " ".join(text.split())
+
+
+# --- fingerprint pinning, end to end -----------------------------------------------------------------
+
+def test_staging_pointing_at_sandbox_production_is_refused_before_any_sql(dbs, profile_file, tmp_path, capsys):
+    """`staging` pinned to the sandbox-staging cluster, then re-pointed at sandbox-production."""
+    from wizard import sandbox
+
+    sandbox.ensure("sandbox-production")
+    prod_info = sandbox.conninfo("sandbox-production")
+    write_profiles(profile_file, {"staging": dbs["staging"]})
+    journal = tmp_path / "week1.jsonl"
+    run = ["run", "--headless", "--journal", str(journal)]
+    assert main([*run, "--env", "staging", "--day", "monday", "--task", "1.6"]) == 0  # pins staging
+    main([*run, "--env", "sandbox-production", "--day", "thursday", "--task", "4.7"])  # pins sandbox-production
+    url = f"host={prod_info['host']} port=5432 dbname=postgres user=postgres"
+    assert main(["env", "add", "staging", "--kind", "staging", "--url", url, "--replace"]) == 0
+    capsys.readouterr()
+    before = columns(prod_info)
+    assert main([*run, "--env", "staging", "--day", "tuesday", "--task", "2.2"]) == 2
+    err = flat(capsys.readouterr().err)
+    assert "staging now points at a different server than the one pinned on first use" in err
+    assert "It is the server pinned as sandbox-production. Nothing was run." in err
+    assert "env forget staging --pin" in err
+    assert columns(prod_info) == before
+    lines = [json.loads(line) for line in journal.read_text().splitlines()]
+    refused_at = max(i for i, e in enumerate(lines) if e["type"] == "env_refused")
+    assert lines[refused_at]["found"]["database"] == "postgres"
+    assert not [e for e in lines[refused_at:] if e["type"] == "sql"]  # no runbook SQL after the refusal
+
+    # `env test` says the same, and a journal that never pinned sandbox-production still names it.
+    assert main(["env", "test", "staging", "--journal", str(journal)]) == 2
+    assert "It is the server pinned as sandbox-production." in flat(capsys.readouterr().err)
+    other = tmp_path / "other.jsonl"
+    write_profiles(profile_file, {"staging": dbs["staging"]})
+    assert main(["run", "--headless", "--journal", str(other), "--env", "staging", "--day", "monday", "--task", "1.6"]) == 0
+    assert main(["env", "add", "staging", "--kind", "staging", "--url", url, "--replace"]) == 0
+    capsys.readouterr()
+    assert main(["run", "--headless", "--journal", str(other), "--env", "staging", "--day", "tuesday", "--task", "2.2"]) == 2
+    assert "It is the local sandbox-production cluster (database postgres)." in flat(capsys.readouterr().err)
+
+    # Unpinning is deliberate and journaled; the next connection pins the server it finds.
+    assert main(["env", "forget", "staging", "--pin", "--journal", str(other)]) == 0
+    assert "unpinned" in flat(capsys.readouterr().out)
+    assert main(["env", "test", "staging", "--journal", str(other)]) == 0
+    assert "not pinned yet" in flat(capsys.readouterr().out)
+    from wizard.banner import banner_for
+    from wizard.journal import read_events
+    from wizard.profiles import load_environment
+    from wizard.state import replay
+
+    state = replay(read_events(other).events)
+    assert "staging" not in state.pins and not banner_for(load_environment("staging"), pins=state.pins).pinned

@@ -108,7 +108,7 @@ async def _run_days(console: Console, runbook: Any, plan: list[tuple[str, Enviro
                         guards=guards.for_environment(env, confirm),
                         on_start=lambda t, s: print_step_start(console, t, s),
                         on_result=lambda t, s, r: print_result(console, t, s, r))
-        engine.secret = secrets.provider(env.name)
+        engine.secret = secrets.provider(env.name, prefetch=env.name not in sandbox.NAMES)
         outcome = await engine.run_day(day.id, task, restart=restart)
         outcomes.append(outcome)
         if outcome.skipped_as_done:

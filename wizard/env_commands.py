@@ -191,14 +191,17 @@ def env_test(args: Any, console: Console) -> int:
         return EXIT_OK
     really = [n for n, fp in pins.items() if n != env.name
               and (fp.get("system_identifier"), fp.get("database")) == (seen["system_identifier"], seen["database"])]
-    if not really:
+    if really:
+        where = f" It is the server pinned as {', '.join(really)}."
+    else:
         from wizard.environments import identify_server
 
-        really = identify_server(seen, exclude=env.name)
+        known = identify_server(seen, exclude=env.name)
+        where = f" It is {', '.join(known)}." if known else " It is no server pinned in this journal."
     raise EnvironmentRefused(
         f"{env.name} points at a different server than the one pinned in {path} "
         f"(pinned {pinned.get('system_identifier')}/{pinned.get('database')}, found "
-        f"{seen['system_identifier']}/{seen['database']})." + (f" It is {', '.join(really)}." if really else ""),
+        f"{seen['system_identifier']}/{seen['database']}).{where}",
         f"Check the profile ({profiles.profiles_path()}). If the server really was replaced: "
         f"`migration-wizard env forget {env.name} --pin`.",
     )

@@ -187,8 +187,12 @@ def forget(profile: str) -> list[str]:
 get, set, delete = get_secret, set_secret, delete_secret  # noqa: A001 - the module's short names
 
 
-def provider(profile: str) -> Callable[[str], str | None]:
-    """engine.secret for step kinds that want "db_password" or "api_token"; never journaled."""
+def provider(profile: str, *, prefetch: bool = False) -> Callable[[str], str | None]:
+    """engine.secret for step kinds that want "db_password" or "api_token"; never journaled.
+
+    With prefetch, both are read (and so registered for redaction) before the first step runs:
+    whatever echoes a token later (a command's output, a response body) is already masked.
+    """
     cache: dict[str, str | None] = {}
 
     def secret(name: str) -> str | None:
@@ -196,6 +200,9 @@ def provider(profile: str) -> Callable[[str], str | None]:
             cache[name] = get_secret(profile, name)
         return cache[name]
 
+    if prefetch:
+        for name in NAMES:
+            secret(name)
     return secret
 
 
