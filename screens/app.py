@@ -8,6 +8,8 @@ triggers a replay, and the screens redraw from that RunState.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import time
 import traceback
 from pathlib import Path
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from textual import work
 from textual.app import App
+from textual.message import Message
 from textual.reactive import reactive
 from textual.worker import Worker
 
@@ -87,6 +90,8 @@ class WizardApp(App[int]):
         self._fingerprint: dict[str, Any] | None = None
         self._refresh_pending = False
         self._preview_engine: Any = None
+        self._engine_loop: asyncio.AbstractEventLoop | None = None
+        self._pending_question: tuple[Any, concurrent.futures.Future[Any]] | None = None
         self.banner_info = banner_for(env)
 
     # --- life cycle ---------------------------------------------------------------------
@@ -202,9 +207,8 @@ class WizardApp(App[int]):
 
     # --- the journal is the truth -------------------------------------------------------
     def _on_journal_event(self, event: dict[str, Any]) -> None:
-        if event.get("type") == "env_connected" and event.get("env") == self.env.name:
-            self._fingerprint = event.get("fingerprint")
-        self._schedule_refresh()
+        """Called by Journal.append, on whichever thread appended (the engine's, mostly)."""
+        self.post_message(self.JournalChanged(event))
 
     def _schedule_refresh(self) -> None:
         """Many journal events in a row make one replay and one redraw."""
@@ -329,19 +333,59 @@ class WizardApp(App[int]):
         self._launch(day_id, task_ids, step)
 
     def _launch(self, day_id: str, task_ids: list[str] | None, step: tuple[Task, Step] | None) -> None:
+        from wizard import guards
         from wizard.engine import Engine
 
         engine = Engine(self.runbook, self.env, self.journal, ask=self.ask,  # type: ignore[arg-type]
-                        on_start=self._on_step_start, on_result=self._on_step_result)
+                        on_start=self._engine_step_started, on_result=self._engine_step_finished,
+                        guards=guards.for_environment(self.env, self.confirm_production))
         self.engine = engine
         self._cancel_requested = False
         self.cancel_requested_at = None
-        self.engine_worker = self.run_worker(self._drive(engine, day_id, task_ids, step), name="engine",
-                                             group="engine", exclusive=True, exit_on_error=False)
+        self.engine_worker = self._run_engine(engine, day_id, task_ids, step)
 
-    async def _drive(self, engine: Any, day_id: str, task_ids: list[str] | None, step: tuple[Task, Step] | None) -> None:
+    # The engine runs on a loop of its own, in a thread: whatever it does synchronously (journal
+    # fsync and JSON, replays, parsing SQL) never holds up the screen. It talks back through
+    # messages (thread-safe) and call_from_thread; the screen talks to it only through cancel().
+
+    class StepStarted(Message):
+        def __init__(self, task: Task, step: Step) -> None:
+            super().__init__()
+            self.task, self.step = task, step
+
+    class StepFinished(Message):
+        def __init__(self, task: Task, step: Step, result: StepResult) -> None:
+            super().__init__()
+            self.task, self.step, self.result = task, step, result
+
+    class JournalChanged(Message):
+        def __init__(self, event: dict[str, Any]) -> None:
+            super().__init__()
+            self.event = event
+
+    class RunEnded(Message):
+        def __init__(self, outcome: Any, result: Any, problem: WizardError | None) -> None:
+            super().__init__()
+            self.outcome, self.result, self.problem = outcome, result, problem
+
+    @work(thread=True, exclusive=True, group="engine", name="engine", exit_on_error=False)
+    async def _run_engine(self, engine: Any, day_id: str, task_ids: list[str] | None,
+                          step: tuple[Task, Step] | None) -> None:
+        self._engine_loop = asyncio.get_running_loop()
+        if self._cancel_requested:
+            engine.cancel()
         outcome, problem, result = None, None, None
         try:
+            if self.env.kind != "sandbox" and self._needs_database(day_id, task_ids, step):
+                from wizard import secrets
+
+                engine.password = await secrets.verified_password(self.env, asker=self.ask_password,
+                                                                  say=lambda text: self.post_message(
+                                                                      self.Notice(text)))
+                from wizard.redact import register_secret
+
+                register_secret(engine.password)
+                engine.secret = secrets.provider(self.env.name)
             if step is not None:
                 engine.check_targets([step])
                 result = await engine.run_step(*step)
@@ -350,16 +394,118 @@ class WizardApp(App[int]):
         except WizardError as exc:
             problem = exc
         except Exception as exc:  # noqa: BLE001 - shown, journaled by the engine, never a crash of the UI
-            self.log.error(traceback.format_exc())
             problem = WizardError(f"Unexpected error: {exc}", "The journal holds everything up to this point.")
+            self.post_message(self.Notice(traceback.format_exc(), log_only=True))
         finally:
             try:
-                await engine.close()
+                await engine.close()  # closing rolls back anything still open on the server
             except Exception:  # noqa: BLE001
                 pass
-            self.engine = None
-            self.running = None
-            self.refresh_state()
+            self._engine_loop = None
+            self.post_message(self.RunEnded(outcome, result, problem))
+
+    def _needs_database(self, day_id: str, task_ids: list[str] | None, step: tuple[Task, Step] | None) -> bool:
+        if step is not None:
+            return step[1].kind in ("query", "migration")
+        return any(s.kind in ("query", "migration") for t in self.runbook.day(day_id).tasks
+                   if task_ids is None or t.id in task_ids for s in t.steps)
+
+    class Notice(Message):
+        def __init__(self, text: str, log_only: bool = False) -> None:
+            super().__init__()
+            self.text, self.log_only = text, log_only
+
+    def on_wizard_app_notice(self, message: "WizardApp.Notice") -> None:
+        if message.log_only:
+            self.log.error(message.text)
+        else:
+            self.notify(message.text)
+
+    # -- called on the engine's thread --
+    def _engine_step_started(self, task: Task, step: Step) -> None:
+        if self._cancel_requested and self.engine is not None:
+            self.engine.cancel()  # a cancel that landed between two steps stops the next one
+        self.post_message(self.StepStarted(task, step))
+
+    def _engine_step_finished(self, task: Task, step: Step, result: StepResult) -> None:
+        self.post_message(self.StepFinished(task, step, result))
+
+    def _ask_on_screen(self, make_screen: Callable[[], Any]) -> Any:
+        """From the engine's thread: show a dialog on the UI and return a future of its answer."""
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+        def show() -> None:
+            screen = make_screen()
+            self._pending_question = (screen, future)
+
+            def answered(value: Any) -> None:
+                self._pending_question = None
+                if not future.done():
+                    future.set_result(value)
+
+            self.push_screen(screen, answered)
+
+        self.call_from_thread(show)
+        return asyncio.wrap_future(future)
+
+    async def ask(self, step: Step) -> tuple[Any, str]:
+        """The engine's question for an attest step: the form, validated by wizard.steps.attest."""
+        from screens.dialogs import AttestScreen
+        from wizard.steps.sqlrun import StepCancelled
+
+        if self._cancel_requested:
+            raise StepCancelled("cancelled by the operator before the question was asked")
+        task_id = self.day_of_step(step.id)
+        suggestion = self.rehearsal_answers.get(step.id)
+        info = self.banner_info or banner_for(self.env)
+        answer = await self._ask_on_screen(lambda: AttestScreen(task_id, step, info, suggestion))
+        if answer is None:
+            raise StepCancelled("cancelled by the operator: the question was closed without an answer")
+        source = "operator"
+        if suggestion is not None and str(answer).strip() == str(suggestion):
+            source = "operator (accepted the rehearsal's suggestion)"
+        return answer, source
+
+    async def confirm_production(self, env: Environment, step: Step) -> str | None:
+        """The production gate's typed confirmation: the operator types the environment's name."""
+        from screens.dialogs import TypedConfirmScreen
+        from wizard.guards import prompt_for
+
+        info = self.banner_info or banner_for(env)
+        return await self._ask_on_screen(lambda: TypedConfirmScreen(prompt_for(env, step), env.name, info))
+
+    confirm_production.source = "typed in the wizard"  # type: ignore[attr-defined]
+
+    async def ask_password(self, prompt: str) -> str | None:
+        from screens.dialogs import PasswordScreen
+
+        info = self.banner_info or banner_for(self.env)
+        return await self._ask_on_screen(lambda: PasswordScreen(prompt, info))
+
+    # -- back on the UI thread --
+    def on_wizard_app_step_started(self, message: "WizardApp.StepStarted") -> None:
+        self.running = (message.task, message.step)
+        self.last_step = (message.task, message.step)
+        self._schedule_refresh()
+
+    def on_wizard_app_step_finished(self, message: "WizardApp.StepFinished") -> None:
+        self.running = None
+        self.last_step = (message.task, message.step)
+        for hook in list(self.result_hooks):
+            hook(message.task, message.step, message.result)
+        self._schedule_refresh()
+
+    def on_wizard_app_journal_changed(self, message: "WizardApp.JournalChanged") -> None:
+        event = message.event
+        if event.get("type") == "env_connected" and event.get("env") == self.env.name:
+            self._fingerprint = event.get("fingerprint")
+        self._schedule_refresh()
+
+    def on_wizard_app_run_ended(self, message: "WizardApp.RunEnded") -> None:
+        self.engine = None
+        self.running = None
+        self.refresh_state()
+        problem, outcome, result = message.problem, message.outcome, message.result
         if problem is not None:
             self.notify(f"{problem.what}\n→ {problem.fix}" if problem.fix else problem.what, title="Nothing more was run",
                         severity="error", timeout=15)
@@ -372,39 +518,6 @@ class WizardApp(App[int]):
         elif result is not None and not result.ok:
             self.notify(f"{result.step_id}: {result.status}", severity="warning")
 
-    def _on_step_start(self, task: Task, step: Step) -> None:
-        self.running = (task, step)
-        self.last_step = (task, step)
-        if self._cancel_requested and self.engine is not None:
-            self.engine.cancel()
-        self._schedule_refresh()
-
-    def _on_step_result(self, task: Task, step: Step, result: StepResult) -> None:
-        self.running = None
-        self.last_step = (task, step)
-        for hook in list(self.result_hooks):
-            hook(task, step, result)
-        self._schedule_refresh()
-
-    async def ask(self, step: Step) -> tuple[Any, str]:
-        """The engine's question for an attest step: the form, validated by wizard.steps.attest."""
-        from wizard.steps.sqlrun import StepCancelled
-
-        if self._cancel_requested:
-            raise StepCancelled("cancelled by the operator before the question was asked")
-        task_id = self.running[0].id if self.running else self.day_of_step(step.id)
-        suggestion = self.rehearsal_answers.get(step.id)
-        from screens.dialogs import AttestScreen
-
-        screen = AttestScreen(task_id, step, self.banner_info or banner_for(self.env), suggestion)
-        answer = await self.push_screen_wait(screen)
-        if answer is None:
-            raise StepCancelled("cancelled by the operator: the question was closed without an answer")
-        source = "operator"
-        if suggestion is not None and str(answer).strip() == str(suggestion):
-            source = "operator (accepted the rehearsal's suggestion)"
-        return answer, source
-
     def day_of_step(self, step_id: str) -> str:
         for task in self.runbook.tasks():
             if any(s.id == step_id for s in task.steps):
@@ -415,13 +528,19 @@ class WizardApp(App[int]):
         if self.engine is None:
             self.notify("Nothing is running.")
             return
-        from screens.dialogs import AttestScreen
-
         self._cancel_requested = True
         self.cancel_requested_at = time.perf_counter()
-        if isinstance(self.screen, AttestScreen):
-            self.screen.dismiss(None)
-        self.engine.cancel()
+        pending = self._pending_question
+        if pending is not None:  # the engine waits on a question: closing it cancels the step
+            screen, future = pending
+            self._pending_question = None
+            if not future.done():
+                future.set_result(None)
+            if screen.is_current:
+                screen.dismiss(None)
+        loop = self._engine_loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self.engine.cancel)  # asyncio objects belong to the engine's loop
         what = self.running[1].id if self.running else "the run"
         self.notify(f"Cancelling {what} on {self.env.name}…", title="Cancel")
 
@@ -440,6 +559,19 @@ class WizardApp(App[int]):
             f"{what} is running on {self.env.name.upper()} ({self.env.kind}). Quitting cancels it on the server, "
             "rolls back whatever it had open and closes the connection, then quits. The journal keeps the cancel.",
             self.banner_info or banner_for(self.env), yes="Cancel it and quit", no="Keep running")
+
+    def on_unmount(self) -> None:
+        """However the app ends, a running step is cancelled on the server, not left to finish."""
+        if self.engine is not None:
+            self._cancel_requested = True
+            if self._pending_question is not None and not self._pending_question[1].done():
+                self._pending_question[1].set_result(None)
+            loop = self._engine_loop
+            if loop is not None:
+                try:
+                    loop.call_soon_threadsafe(self.engine.cancel)
+                except RuntimeError:  # the engine's loop already closed
+                    pass
 
     def _quit_confirmed(self, yes: bool | None) -> None:
         if yes:

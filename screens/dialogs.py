@@ -131,6 +131,71 @@ class AttestScreen(WizardModal):
         self.dismiss(None)
 
 
+class TypedConfirmScreen(WizardModal):
+    """The production gate: type the environment's name (not y/n). Dismisses with the text typed,
+    or None; the gate in wizard.guards judges it."""
+
+    BINDINGS = [Binding("escape", "cancel", "Don't run", id="wizard.typed_cancel", key_display="Esc")]
+
+    def __init__(self, prompt: str, expected: str, info: BannerInfo) -> None:
+        super().__init__(classes="dialog-screen")
+        self.prompt, self.expected, self.info = prompt, expected, info
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="dialog", classes=f"dialog {self.info.css_class}"):
+            yield EnvChip(self.info)
+            yield Static("Production change: type the environment's name", classes="dialog-title")
+            yield Static(self.prompt.rstrip(": ").rstrip(), classes="dialog-message", markup=False)
+            yield Input(placeholder=self.expected, id="typed")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Confirm (Enter)", id="submit", variant="error")
+                yield Button("Don't run (Esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#typed", Input).focus()
+
+    @on(Input.Submitted, "#typed")
+    @on(Button.Pressed, "#submit")
+    def submit(self) -> None:
+        self.dismiss(self.query_one("#typed", Input).value)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PasswordScreen(WizardModal):
+    """A database password, masked; kept by wizard.secrets (keyring), never journaled."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="wizard.password_cancel", key_display="Esc")]
+
+    def __init__(self, prompt: str, info: BannerInfo) -> None:
+        super().__init__(classes="dialog-screen")
+        self.prompt, self.info = prompt, info
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="dialog", classes=f"dialog {self.info.css_class}"):
+            yield EnvChip(self.info)
+            yield Static("Database password", classes="dialog-title")
+            yield Static(self.prompt.rstrip(": ").rstrip(), classes="dialog-message", markup=False)
+            yield Input(password=True, id="password")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Connect (Enter)", id="submit", variant="primary")
+                yield Button("Cancel (Esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#password", Input).focus()
+
+    @on(Input.Submitted, "#password")
+    @on(Button.Pressed, "#submit")
+    def submit(self) -> None:
+        self.dismiss(self.query_one("#password", Input).value or None)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class EnvironmentScreen(WizardModal):
     """Pick another environment writing to the same journal. Dismisses with its name or None."""
 

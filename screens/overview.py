@@ -50,7 +50,6 @@ class WeekOverview(WizardScreen):
                 yield Static("", id="day-title", markup=False)
                 yield DataTable(id="tasks", cursor_type="row", zebra_stripes=True)
         yield StepView(show_preview=False, id="now")
-        yield Static("", id="day-summary", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -108,9 +107,9 @@ class WeekOverview(WizardScreen):
             days.highlighted = self.day_index
         day = self.day
         summary = day_summary(state, env.name, env.role, day, running_step)
-        title = f"{day.id.capitalize()} — {day.title}   ({summary.done}/{summary.total} tasks done · {summary.verdict})"
+        title = f"{day.id.capitalize()} — {day.title}  ({summary.done}/{summary.total} done · {summary.verdict})"
         if summary.other_role:
-            title += f"  · needs a {summary.other_role} environment"
+            title += f" · needs {summary.other_role}"
         self._text("#day-title", title)
         self._fill_tasks(day.tasks, running_step)
         self._show_now()
@@ -148,15 +147,10 @@ class WeekOverview(WizardScreen):
         elif (latest := latest_step(app.runbook, app.state, app.env.name)) is not None:
             task, step = latest
         else:
-            view.add_class("-idle")
-            summary = self.query_one("#day-summary", Static)
-            summary.remove_class("-idle")
-            summary.border_title = f"{self.day.id.capitalize()}"
-            self._text("#day-summary", " ".join(self.day.summary.split()) + "\n\nr runs the day on " + app.env.name +
-                       "; Enter opens the highlighted task; ← → change the day; F1 lists every key.")
+            view.show_note(" ".join(self.day.summary.split()) + "\n\nr runs the day on " + app.env.name +
+                           "; Enter opens the highlighted task; ← → change the day; F1 lists every key.")
+            view.border_title = f"{self.day.id.capitalize()}: {self.day.title}"
             return
-        self.query_one("#day-summary", Static).add_class("-idle")
-        view.remove_class("-idle")
         running_step = app.running[1].id if app.running else None
         view.show(task, step, step_result(app.state, app.env.name, step.id),
                   step_state(app.state, app.env.name, step.id, running_step), app.fmt)

@@ -277,3 +277,27 @@ async def test_results_table_with_100000_rows(tmp_path):
         table.load({**data, "rows": rows[:1000], "shown_rows": 1000, "row_count": 52_113, "truncated": True})
         await pilot.pause()
         assert "showing 1,000 of 52,113 rows" in str(table.query_one(".results-count").render())
+
+
+async def test_production_gate_asks_for_the_typed_name_from_the_engine_thread(tmp_path):
+    """The engine runs on a thread of its own; its production gate asks the screen, and waits."""
+    import threading
+
+    from screens.dialogs import TypedConfirmScreen
+    from screens.testing import demo_environment
+
+    env = demo_environment("production")
+    step = Step("4.5.apply_012", "migration", "Apply 012 to production", "production", {"file": "x.sql"})
+    app = WizardApp(env=env, journal_path=tmp_path / "journal.jsonl", runbook=tiny_runbook(tmp_path, [step]),
+                    prepare=False)
+    answers: list = []
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        for typed in ("yes", "production"):
+            thread = threading.Thread(target=lambda: answers.append(asyncio.run(app.confirm_production(env, step))))
+            thread.start()
+            await until(pilot, lambda: isinstance(app.screen, TypedConfirmScreen), what="the typed confirmation")
+            assert "PRODUCTION [PRODUCTION]" in str(app.screen.query_one(".env-chip").render())
+            await pilot.press(*typed, "enter")
+            await until(pilot, lambda: not thread.is_alive(), what="the engine thread to get its answer")
+    assert answers == ["yes", "production"]  # the gate (wizard.guards) judges it: only the name passes

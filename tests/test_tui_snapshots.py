@@ -181,6 +181,39 @@ def test_rerun_confirmation_sandbox(snap_compare, tmp_path, runbook):
     assert snap_compare(app, terminal_size=SIZE, run_before=settle, press=["r"])
 
 
+def test_production_typed_confirmation(snap_compare, tmp_path, runbook):
+    from screens.dialogs import TypedConfirmScreen
+    from wizard.guards import prompt_for
+
+    app = make_app(tmp_path, runbook, "production")
+
+    async def ask(pilot):  # noqa: ANN001
+        await settle(pilot)
+        step = runbook.step("4.5.apply_012")
+        pilot.app.push_screen(TypedConfirmScreen(prompt_for(pilot.app.env, step), "production", pilot.app.banner_info))
+        await settle(pilot)
+        await pilot.press(*"product")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ask)
+
+
+def test_password_dialog_staging(snap_compare, tmp_path, runbook):
+    from screens.dialogs import PasswordScreen
+
+    app = make_app(tmp_path, runbook, "staging")
+
+    async def ask(pilot):  # noqa: ANN001
+        await settle(pilot)
+        pilot.app.push_screen(PasswordScreen("Database password for staging (wizard@db.staging.example.internal; "
+                                             "it is kept in the OS keyring): ", pilot.app.banner_info))
+        await settle(pilot)
+        await pilot.press(*"secret")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ask)
+
+
 def test_help_screen(snap_compare, tmp_path, runbook):
     app = make_app(tmp_path, runbook, "sandbox")
     assert snap_compare(app, terminal_size=SIZE, run_before=settle, press=["f1"])

@@ -78,6 +78,7 @@ class StepView(VerticalScroll):
         head.add_class(css_state(word))
         if self.show_preview and preview is not None:
             self.set_preview(preview, display)
+        self.query_one(".sv-label", Static).display = True
         self.query_one(".sv-checks", Static).update(checks_text(step, result))
         error = self.query_one(".sv-error", Static)
         error.update(f"✗ {display.path(result.error)}" if result is not None and result.error else "")
@@ -95,6 +96,19 @@ class StepView(VerticalScroll):
         if key != self._key:
             self._key = key
             self._rebuild_blocks(step, result, word, display)
+
+    def show_note(self, text: str) -> None:
+        """No step to show yet: a note (the day's summary) in the same panel, so the layout stays put."""
+        if self._key == ("note", text):
+            return
+        self._key = ("note", text)
+        self.step = None
+        self.query_one(".sv-head", Static).update(text)
+        self.query_one(".sv-checks", Static).update("")
+        for selector in (".sv-error", ".sv-advice"):
+            self.query_one(selector, Static).display = False
+        self.query_one(".sv-label", Static).display = False
+        self.query_one(".sv-blocks", Vertical).remove_children()
 
     def set_preview(self, preview: dict[str, str], display: Display) -> None:
         key = (self.step.id if self.step else None, preview.get("text"))
