@@ -35,9 +35,17 @@ RESULT_NAMES = {
     "file_check": {"exists", "lines", "sha256", "dropped_tables", "created_tables",
                    "altered_tables", "cascade_drops", "statements", "has_transaction_control"},
     "attest": {"answer", "confirmed"},
+    "service": {"name", "pid", "host", "port", "base_url", "startup_s", "ready_status_code", "first_lines",
+                "output_seen", "missing_output", "env_set", "redis"},
+    "http": {"method", "url", "status", "reason", "elapsed_ms", "json", "body_text", "headers"},
+    "load": {"requests", "concurrency", "completed", "failed", "non_2xx", "status_counts", "requests_per_s",
+             "total_s", "mean_ms", "min_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms", "histogram"},
+    "monitor": {"lines_seen", "counts", "match_count", "matches", "blocked_max", "waiting_locks_max",
+                "deadlocks", "samples", "elapsed_s"},
 }
 FUNCTIONS = {"len", "set", "sorted", "min", "max", "sum", "column", "as_map"}
-PLACEHOLDERS = {"migrations", "sql", "workspace", "python", "env.name"}
+PLACEHOLDERS = {"migrations", "sql", "workspace", "python", "env.name",
+                "port"}  # {port}: the service step's own, the port it picked
 
 
 @pytest.fixture(scope="module")
@@ -488,9 +496,38 @@ def _happy_week(runbook: Runbook) -> dict[str, dict]:
         "4.7.table_count": table([{"active_table_count": len(after)}]),
         "4.7.removed_tables": table([{"removed_table_count": 0}]), "4.7.core_counts": table(core_rows),
         "4.7.rls_policies": table(policies),
-        "5.3.requests_per_second": {"answer": 85}, "5.3.failed_requests": {"answer": 0},
-        "5.3.mean_time": {"answer": 120},
+        **_happy_application_checks(),
         "5.4.final_verification": {"queries": verification, "query_count": len(verification)},
+    }
+
+
+def _happy_application_checks() -> dict[str, dict]:
+    """Wednesday's and Friday's backend checks and Thursday's log watch, as they read when all is well."""
+    service = {"startup_s": 0.8, "missing_output": [], "output_seen": {"Application startup complete": True}}
+    ids = {"workspace_id": "w1", "cohort_id": "c1", "sprint_id": "s1", "maneuver_type_id": "m1"}
+    clean = {"counts": {"ERROR": 0, "connection failed": 0, "deadlock detected": 0}, "match_count": 0,
+             "deadlocks": 0, "blocked_max": 0}
+
+    def answer(status: int, body: dict) -> dict:
+        return {"status": status, "json": body}
+
+    return {
+        "3.2.start_backend": service,
+        "3.3.health": answer(200, {"status": "healthy", "database": "connected", "redis": "connected"}),
+        "3.4.move_refs": {"rows": [ids], "row_count": 1},
+        "3.4.create_move": answer(201, {"id": "mv1", "name": "Test Move", **ids}),
+        "3.5.list_campaigns": answer(200, {"items": [], "count": 0}),
+        "3.6.list_cohorts": answer(200, {"items": [{"id": "c1"}], "count": 1}),
+        "4.6.monitor": clean,
+        "5.1.start_backend": service,
+        "5.2.create_campaign": answer(201, {"id": "cp1", "name": "Test Campaign"}),
+        "5.2.create_move": answer(201, {"id": "mv2", "campaign_id": "cp1"}),
+        "5.2.query_cohorts": answer(200, {"items": [{"id": "c1"}], "count": 1}),
+        "5.2.create_asset": answer(201, {"id": "a1", "move_id": "mv2"}),
+        "5.2.remove_test_asset": answer(204, None), "5.2.remove_test_move": answer(204, None),
+        "5.2.remove_test_campaign": answer(204, None),
+        "5.2.logs_clean": clean,
+        "5.3.load_test": {"requests_per_s": 850.0, "failed": 0, "non_2xx": 0, "mean_ms": 11.7},
     }
 
 

@@ -5,6 +5,8 @@ Params (free-form):
   url          an absolute URL, or
   service      the name of a service started earlier in the day (e.g. "backend"), with
   path         the path on it, e.g. "/health"
+  path_from    the path as an expression over earlier results, e.g.
+               "'/api/v1/assets/' + friday_asset.json.id" (for a DELETE of what a step created)
   headers      extra request headers, e.g. { Accept = "application/json" }
   auth         "bearer": send `Authorization: Bearer <token>`; the token is the environment's
                API token from the keyring (ctx.secret("api_token")); a sandbox without one gets the
@@ -60,7 +62,10 @@ def target_url(step: Step, ctx: StepContext) -> str:
         raise StepFailure("an http step needs url, or service and path")
     from wizard.steps.service import find_service
 
-    path = ctx.expand(str(step.params.get("path", "/")))
+    if step.params.get("path_from"):
+        path = str(_value(str(step.params["path_from"]), ctx, "the path"))
+    else:
+        path = ctx.expand(str(step.params.get("path", "/")))
     return find_service(ctx, str(name)).base_url + (path if path.startswith("/") else "/" + path)
 
 
@@ -80,20 +85,23 @@ def evaluate(expression: str, names: dict[str, Any]) -> Any:
     return expect._Evaluator(names).eval(tree)  # noqa: SLF001 - the same evaluator expectations use
 
 
+def _value(expression: str, ctx: StepContext, what: str) -> Any:
+    try:
+        return evaluate(expression, {**ctx.saved, "facts": ctx.facts})
+    except expect.MissingResult as missing:
+        raise StepFailure(f"{what} needs the earlier result {missing.name!r}, which is not in this journal yet: "
+                          f"run the step that saves it first") from None
+    except expect.ExpectationError as exc:
+        raise StepFailure(f"cannot work out {what} from {expression!r}: {exc}") from None
+
+
 def request_body(step: Step, ctx: StepContext) -> Any:
     body = _expand_json(step.params.get("json"), ctx) if "json" in step.params else None
     derived = step.params.get("json_from") or {}
     if derived:
         body = dict(body or {})
-        names = {**ctx.saved, "facts": ctx.facts}
         for field, expression in derived.items():
-            try:
-                body[field] = evaluate(str(expression), names)
-            except expect.MissingResult as missing:
-                raise StepFailure(f"the body field {field!r} needs the earlier result {missing.name!r}, which is "
-                                  f"not in this journal yet: run the step that saves it first") from None
-            except expect.ExpectationError as exc:
-                raise StepFailure(f"cannot work out the body field {field!r} from {expression!r}: {exc}") from None
+            body[field] = _value(str(expression), ctx, f"the body field {field!r}")
     return body
 
 
@@ -112,7 +120,8 @@ def preview(step: Step, ctx: StepContext) -> dict[str, str]:
     if step.params.get("url"):
         url = ctx.expand(str(step.params["url"]))
     else:
-        url = f"<{step.params.get('service', 'service')}>{step.params.get('path', '/')}"
+        path = f"<{step.params['path_from']}>" if step.params.get("path_from") else step.params.get("path", "/")
+        url = f"<{step.params.get('service', 'service')}>{path}"
     parts = [f"curl -X {method} '{url}'"]
     for key, value in _headers(step, ctx, with_secret=False).items():
         parts.append(f"-H '{key}: {value}'")

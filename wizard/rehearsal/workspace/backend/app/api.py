@@ -10,6 +10,7 @@ Routes:
   GET  /health                          database + redis probe (200 healthy, 503 otherwise)
   GET  /api/v1/campaigns | cohorts | moves | assets     rows of the caller's workspaces
   POST /api/v1/campaigns | moves | assets               201 with the stored row
+  GET | DELETE /api/v1/campaigns | moves | assets/<id>  one row (200) / remove it (204)
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ class Request:
 class Response:
     def __init__(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         self.status = status
-        self.body = json.dumps(payload, default=_jsonable, separators=(",", ":")).encode()
+        self.body = b"" if status == 204 else json.dumps(payload, default=_jsonable, separators=(",", ":")).encode()
         self.headers = {"content-type": "application/json", **(headers or {})}
 
 
@@ -97,6 +98,9 @@ class Api:
             "/api/v1/cohorts": {"GET": self.lister("cohorts")},
             "/api/v1/moves": {"GET": self.lister("moves"), "POST": self.creator("moves")},
             "/api/v1/assets": {"GET": self.lister("assets"), "POST": self.creator("assets")},
+        }
+        self.item_routes: dict[str, dict[str, Callable[[Request, str], Awaitable[Response]]]] = {
+            table: {"GET": self.getter(table), "DELETE": self.deleter(table)} for table in ("campaigns", "moves", "assets")
         }
 
     # --- ASGI -------------------------------------------------------------------------------
@@ -163,13 +167,26 @@ class Api:
         try:
             if too_large:
                 raise HTTPError(413, "the body is larger than 1 MB")
-            methods = self.routes.get(request.path.rstrip("/") or "/")
-            if methods is None:
-                raise HTTPError(404, f"no route {request.path}")
-            handler = methods.get(request.method)
-            if handler is None:
-                raise HTTPError(405, f"{request.method} is not allowed here", {"allow": ", ".join(sorted(methods))})
-            return await handler(request)
+            path = request.path.rstrip("/") or "/"
+            methods = self.routes.get(path)
+            if methods is not None:
+                handler = methods.get(request.method)
+                if handler is None:
+                    raise HTTPError(405, f"{request.method} is not allowed here", {"allow": ", ".join(sorted(methods))})
+                return await handler(request)
+            parts = path.split("/")
+            if len(parts) == 5 and parts[:3] == ["", "api", "v1"] and parts[3] in self.item_routes:
+                item_methods = self.item_routes[parts[3]]
+                item_handler = item_methods.get(request.method)
+                if item_handler is None:
+                    raise HTTPError(405, f"{request.method} is not allowed here",
+                                    {"allow": ", ".join(sorted(item_methods))})
+                try:
+                    row_id = repository.check_uuid(parts[4], "id")
+                except repository.Invalid:
+                    raise HTTPError(404, f"no {parts[3][:-1]} {parts[4]}") from None
+                return await item_handler(request, row_id)
+            raise HTTPError(404, f"no route {request.path}")
         except HTTPError as exc:
             return Response(exc.status, {"error": str(exc)}, exc.headers)
         except psycopg.OperationalError as exc:
@@ -275,6 +292,30 @@ class Api:
                     raise HTTPError(422, detail.strip()) from None
             self.bus.publish(f"{table[:-1]}.created", {"id": str(row["id"]), "workspace_id": workspace})
             return Response(201, row, {"location": f"/api/v1/{table}/{row['id']}"})
+
+        return handle
+
+
+    def getter(self, table: str) -> Callable[[Request, str], Awaitable[Response]]:
+        async def handle(request: Request, row_id: str) -> Response:
+            claims = self.claims(request)
+            async with self._need_pool().connection() as conn:
+                row = await repository.get_row(conn, table, row_id, await self.workspaces(conn, claims))
+            if row is None:
+                raise HTTPError(404, f"no {table[:-1]} {row_id}")
+            return Response(200, row)
+
+        return handle
+
+    def deleter(self, table: str) -> Callable[[Request, str], Awaitable[Response]]:
+        async def handle(request: Request, row_id: str) -> Response:
+            claims = self.claims(request)
+            async with self._need_pool().connection() as conn:
+                removed = await repository.delete_row(conn, table, row_id, await self.workspaces(conn, claims))
+            if not removed:
+                raise HTTPError(404, f"no {table[:-1]} {row_id}")
+            self.bus.publish(f"{table[:-1]}.deleted", {"id": row_id})
+            return Response(204, None)
 
         return handle
 

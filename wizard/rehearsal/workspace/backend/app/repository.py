@@ -84,3 +84,18 @@ async def insert_row(conn: Any, table: str, workspace_id: str, values: dict[str,
     )
     cur = await conn.execute(query, [workspace_id, *values.values()])
     return dict(zip(COLUMNS[table], await cur.fetchone()))
+
+
+async def get_row(conn: Any, table: str, row_id: str, workspaces: list[str]) -> dict[str, Any] | None:
+    columns = COLUMNS[table]
+    query = sql.SQL("SELECT {} FROM {} WHERE id = %s AND workspace_id = ANY(%s::uuid[])").format(
+        sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(table))
+    cur = await conn.execute(query, (row_id, workspaces))
+    row = await cur.fetchone()
+    return dict(zip(columns, row)) if row else None
+
+
+async def delete_row(conn: Any, table: str, row_id: str, workspaces: list[str]) -> bool:
+    query = sql.SQL("DELETE FROM {} WHERE id = %s AND workspace_id = ANY(%s::uuid[])").format(sql.Identifier(table))
+    cur = await conn.execute(query, (row_id, workspaces))
+    return cur.rowcount == 1

@@ -58,3 +58,10 @@ def test_health_without_configuration_is_unhealthy():
     status, body = call(api(), "GET", "/health")
     assert status == 503
     assert body["status"] == "unhealthy" and body["database"].startswith("error:")
+
+
+def test_item_routes():
+    assert call(api(), "PUT", "/api/v1/moves/5d1b3c6e-0b1f-4f55-9d57-1c7b0c1f8a10")[0] == 405
+    assert call(api(), "GET", "/api/v1/moves/not-a-uuid")[0] == 404
+    assert call(api(), "DELETE", "/api/v1/cohorts/5d1b3c6e-0b1f-4f55-9d57-1c7b0c1f8a10")[0] == 404
+    assert call(api(), "DELETE", "/api/v1/assets/5d1b3c6e-0b1f-4f55-9d57-1c7b0c1f8a10")[0] == 401
