@@ -87,6 +87,7 @@ class WizardApp(App[int]):
         self.first_paint_at: float | None = None
         self.cancel_requested_at: float | None = None
         self._cancel_requested = False
+        self._exiting = False
         self._fingerprint: dict[str, Any] | None = None
         self._refresh_pending = False
         self._preview_engine: Any = None
@@ -504,6 +505,8 @@ class WizardApp(App[int]):
     def on_wizard_app_run_ended(self, message: "WizardApp.RunEnded") -> None:
         self.engine = None
         self.running = None
+        if not self.is_running or self._exiting:
+            return  # quitting: the screens are going away
         self.refresh_state()
         problem, outcome, result = message.problem, message.outcome, message.result
         if problem is not None:
@@ -546,6 +549,7 @@ class WizardApp(App[int]):
 
     async def action_quit(self) -> None:
         if self.engine is None:
+            self._exiting = True
             self.exit(0)
             return
         self.push_screen(self.quit_dialog(), self._quit_confirmed)
@@ -579,6 +583,7 @@ class WizardApp(App[int]):
 
     async def _cancel_and_exit(self) -> None:
         worker = self.engine_worker
+        self._exiting = True
         self.action_cancel_step()
         if worker is not None:
             try:

@@ -44,7 +44,11 @@ class WizardScreen(Screen[Any]):
         yield from ()
 
     def on_mount(self) -> None:
-        self.watch(self.app, "state_version", lambda _: self.refresh_view(), init=False)
+        self.watch(self.app, "state_version", self._state_changed, init=False)
+
+    def _state_changed(self, _: int) -> None:
+        if self.is_attached and not self._closing and self.app.is_running:
+            self.refresh_view()
 
     def refresh_view(self) -> None:
         """Redraw from the app's replayed RunState; called on every journal change."""

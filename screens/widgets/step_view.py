@@ -62,7 +62,8 @@ class StepView(VerticalScroll):
         yield Static("", classes="sv-checks")
         yield Static("", classes="sv-error", markup=False)
         yield Static("", classes="sv-advice")
-        yield Vertical(classes="sv-blocks")
+        self._blocks = Vertical(classes="sv-blocks")
+        yield self._blocks
 
     def show(self, task: Task, step: Step, result: StepResult | None, word: str, display: Display,
              preview: dict[str, str] | None = None) -> None:
@@ -108,7 +109,7 @@ class StepView(VerticalScroll):
         for selector in (".sv-error", ".sv-advice"):
             self.query_one(selector, Static).display = False
         self.query_one(".sv-label", Static).display = False
-        self.query_one(".sv-blocks", Vertical).remove_children()
+        self._swap_blocks([])
 
     def set_preview(self, preview: dict[str, str], display: Display) -> None:
         key = (self.step.id if self.step else None, preview.get("text"))
@@ -123,20 +124,28 @@ class StepView(VerticalScroll):
         area.load_text(display.path(preview.get("text", "")))
 
     def _rebuild_blocks(self, step: Step, result: StepResult | None, word: str, display: Display) -> None:
-        holder = self.query_one(".sv-blocks", Vertical)
-        holder.remove_children()
+        widgets: list[Any] = []
         if result is None:
             if word == RUNNING:
-                holder.mount(Static("Running… Ctrl+K cancels it (on the server, for SQL).", classes="sv-running"))
-            return
-        widgets = []
-        for block in present(step, result, display.path):
-            if block.kind == "table" and block.data is not None:
-                widgets.append(ResultsTable(block.data, title=block.title))
-            elif block.kind == "output":
-                widgets.append(Static(block.text, classes="sv-output", markup=False))
-            else:
-                widgets.append(Static(block.text, classes="sv-text", markup=False))
-        if widgets:
-            holder.mount(Static("Result", classes="sv-label"))
-            holder.mount_all(widgets)
+                widgets.append(Static("Running… Ctrl+K cancels it (on the server, for SQL).", classes="sv-running"))
+        else:
+            for block in present(step, result, display.path):
+                if block.kind == "table" and block.data is not None:
+                    widgets.append(ResultsTable(block.data, title=block.title))
+                elif block.kind == "output":
+                    widgets.append(Static(block.text, classes="sv-output", markup=False))
+                else:
+                    widgets.append(Static(block.text, classes="sv-text", markup=False))
+            if widgets:
+                widgets.insert(0, Static("Result", classes="sv-label"))
+        self._swap_blocks(widgets)
+
+    def _swap_blocks(self, widgets: list[Any]) -> None:
+        """Replace the whole holder at once: results arriving in quick succession (a day's steps)
+        can never leave an earlier step's widgets behind, as removing children then mounting
+        new ones into the same holder could."""
+        if not self.is_attached or self._closing:
+            return  # the app is closing: nothing to show any more
+        old, self._blocks = self._blocks, Vertical(*widgets, classes="sv-blocks")
+        old.remove()
+        self.mount(self._blocks)
