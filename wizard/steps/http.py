@@ -24,6 +24,7 @@ None), body_text (first 2 KB), headers (content-type, content-length, location, 
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json as jsonlib
 import time
@@ -115,19 +116,51 @@ def _headers(step: Step, ctx: StepContext, with_secret: bool) -> dict[str, str]:
     return headers
 
 
+def _shown(expression: str, ctx: StepContext) -> Any:
+    """An earlier result's value when it is known already, else the expression in <…>; a sum of
+    strings shows its literal parts as they are: '/api/v1/moves/' + m.json.id → /api/v1/moves/<m.json.id>."""
+    try:
+        return evaluate(expression, {**ctx.saved, "facts": ctx.facts})
+    except (expect.ExpectationError, TypeError):
+        pass
+    try:
+        tree = ast.parse(expression, mode="eval").body
+    except SyntaxError:
+        return f"<{expression}>"
+    parts: list[ast.expr] = []
+    while isinstance(tree, ast.BinOp) and isinstance(tree.op, ast.Add):
+        parts.insert(0, tree.right)
+        tree = tree.left
+    parts.insert(0, tree)
+    if len(parts) == 1 or not any(isinstance(p, ast.Constant) and isinstance(p.value, str) for p in parts):
+        return f"<{expression}>"
+    return "".join(p.value if isinstance(p, ast.Constant) and isinstance(p.value, str) else f"<{ast.unparse(p)}>"
+                   for p in parts)
+
+
+def preview_url(step: Step, ctx: StepContext) -> str:
+    if step.params.get("url"):
+        return ctx.expand(str(step.params["url"]))
+    name = str(step.params.get("service", "service"))
+    from wizard.steps.service import ServiceHandle, resource_key
+
+    handle = ctx.resources.get(resource_key(name))
+    base = handle.base_url if isinstance(handle, ServiceHandle) and not handle.stopped else f"<{name}>"
+    if step.params.get("path_from"):
+        path = _shown(str(step.params["path_from"]), ctx)
+    else:
+        path = ctx.expand(str(step.params.get("path", "/")))
+    return f"{base}{path}"
+
+
 def preview(step: Step, ctx: StepContext) -> dict[str, str]:
     method = str(step.params.get("method", "GET")).upper()
-    if step.params.get("url"):
-        url = ctx.expand(str(step.params["url"]))
-    else:
-        path = f"<{step.params['path_from']}>" if step.params.get("path_from") else step.params.get("path", "/")
-        url = f"<{step.params.get('service', 'service')}>{path}"
-    parts = [f"curl -X {method} '{url}'"]
+    parts = [f"curl -X {method} '{preview_url(step, ctx)}'"]
     for key, value in _headers(step, ctx, with_secret=False).items():
         parts.append(f"-H '{key}: {value}'")
     if "json" in step.params or step.params.get("json_from"):
-        shown = dict(step.params.get("json") or {})
-        shown.update({k: f"<{v}>" for k, v in (step.params.get("json_from") or {}).items()})
+        shown = _expand_json(dict(step.params.get("json") or {}), ctx)
+        shown.update({k: _shown(str(v), ctx) for k, v in (step.params.get("json_from") or {}).items()})
         parts.append("-H 'Content-Type: application/json'")
         parts.append(f"-d '{jsonlib.dumps(shown)}'")
     return {"language": "bash", "text": " \\\n  ".join(parts)}

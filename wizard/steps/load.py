@@ -35,7 +35,7 @@ from wizard.appcheck.histogram import buckets
 from wizard.redact import redact
 from wizard.runbook.model import Step
 from wizard.steps.base import StepContext, StepFailure
-from wizard.steps.http import _expand_json, _headers, target_url
+from wizard.steps.http import _expand_json, _headers, preview_url, target_url
 from wizard.steps.sqlrun import StepCancelled
 
 MAX_ERRORS_KEPT = 5
@@ -115,10 +115,7 @@ async def hammer(url: str, *, requests: int, concurrency: int, method: str = "GE
 
 def preview(step: Step, ctx: StepContext) -> dict[str, str]:
     n, c = int(step.params.get("requests", 100)), int(step.params.get("concurrency", 10))
-    if step.params.get("url"):
-        url = ctx.expand(str(step.params["url"]))
-    else:
-        url = f"<{step.params.get('service', 'service')}>{step.params.get('path', '/')}"
+    url = preview_url(step, ctx)
     auth = " \\\n  -H 'Authorization: Bearer <token>'" if step.params.get("auth") == "bearer" else ""
     return {"language": "bash", "text": f"# measured by the wizard's async client, the same shape as:\nab -n {n} -c {c} {url}{auth}"}
 

@@ -173,15 +173,16 @@ def _source(step: Step, ctx: StepContext) -> tuple[Any, str]:
 def preview(step: Step, ctx: StepContext) -> dict[str, str]:
     patterns = step.params.get("patterns", DEFAULT_PATTERNS)
     duration = duration_for(step, ctx)
-    if step.params.get("service"):
-        where = f"<output of the {step.params['service']} service>"
-    elif step.params.get("file"):
-        where = ctx.expand(str(step.params["file"]))
-    else:
-        where = "<database server log>"
     grep = "\\|".join(p[3:] if p.startswith("re:") else p for p in patterns)
-    text = (f"timeout {duration:g} tail -F {where} | grep --line-buffered '{grep}'\n"
-            f"# and every {step.params.get('sample_every_s', 10)} s:\n"
+    if step.params.get("service"):
+        follow = f"timeout {duration:g} <output of the {step.params['service']} service> | grep '{grep}'\n"
+    elif step.params.get("file"):
+        follow = f"timeout {duration:g} tail -F {ctx.expand(str(step.params['file']))} | grep --line-buffered '{grep}'\n"
+    elif ctx.env.kind == "sandbox":
+        follow = f"timeout {duration:g} tail -F <{ctx.env.name} server log> | grep --line-buffered '{grep}'\n"
+    else:
+        follow = f"# no log file for {ctx.env.name} (set `file` to follow one): the database is sampled for {duration:g} s\n"
+    text = (follow + f"# and every {step.params.get('sample_every_s', 10)} s:\n"
             "select count(*) from pg_stat_activity where cardinality(pg_blocking_pids(pid)) > 0;\n"
             "select deadlocks from pg_stat_database where datname = current_database();")
     return {"language": "bash", "text": text}
