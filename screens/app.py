@@ -96,8 +96,10 @@ class WizardApp(App[int]):
         self.banner_info = banner_for(env)
 
     # --- life cycle ---------------------------------------------------------------------
+    def get_default_screen(self) -> WeekOverview:
+        return WeekOverview()  # the first screen itself, not pushed over an empty default one
+
     def on_mount(self) -> None:
-        self.push_screen(WeekOverview())
         self.call_after_refresh(self._painted)
         # Preparing starts after the first paint: its thread would otherwise compete with it for the GIL.
         self.call_after_refresh(self.prepare)
@@ -233,7 +235,7 @@ class WizardApp(App[int]):
 
     def _pop_to_overview(self) -> bool:
         """Close task and help screens; never a dialog (a question may be waiting on it)."""
-        while len(self.screen_stack) > 2 and getattr(self.screen, "palette_scope", None) in ("task", "help"):
+        while len(self.screen_stack) > 1 and getattr(self.screen, "palette_scope", None) in ("task", "help"):
             self.pop_screen()
         return isinstance(self.screen, WeekOverview)
 

@@ -53,7 +53,9 @@ def build_arrow(data: dict[str, Any]) -> tuple[Any, list[str]]:
     for name in names:
         seen[name] = seen.get(name, 0) + 1
         labels.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
-        values = [_cell(row.get(name)) for row in rows]
+        values = [row.get(name) for row in rows]
+        if any(type(v) in (dict, list) for v in values):
+            values = [_cell(v) for v in values]
         try:
             arrays.append(pa.array(values))
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
