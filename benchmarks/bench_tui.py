@@ -261,6 +261,10 @@ async def first_rows_with(kind: str, data: dict) -> dict[str, float]:
                     await app.mount(grid)
             await wait_for(pilot, lambda: "first" in stamp, timeout=120)
             first = stamp["first"] - started
+            full = first
+            if kind == "results":  # the first rows come at once; then the whole result replaces them
+                await wait_for(pilot, lambda: widget.loaded, timeout=120)
+                full = time.perf_counter() - started
             grid = app.query_one(cls)
             grid.focus()
             await pilot.pause()
@@ -270,7 +274,7 @@ async def first_rows_with(kind: str, data: dict) -> dict[str, float]:
                 grid.scroll_to(y=y, animate=False)
                 await pilot.pause()
                 frames.append(time.perf_counter() - before)
-        return {"first_rows_s": first, "scroll_frame_ms": 1000 * statistics.mean(frames),
+        return {"first_rows_s": first, "all_rows_s": full, "scroll_frame_ms": 1000 * statistics.mean(frames),
                 "scroll_worst_ms": 1000 * max(frames)}
     finally:
         cls.render_line = original  # type: ignore[method-assign]
@@ -362,7 +366,7 @@ def main() -> int:
     fast = asyncio.run(first_rows_with("results", data))
     print(f"4. 100,000 rows, data in hand -> first rows painted: results table (textual-fastdatatable) "
           f"{fast['first_rows_s'] * 1000:.0f} ms  (target < 500 ms) {'OK' if fast['first_rows_s'] < 0.5 else 'MISSED'}; "
-          f"scrolling: {fast['scroll_frame_ms']:.1f} ms per jump (worst {fast['scroll_worst_ms']:.1f} ms)", flush=True)
+          f"all 100,000 rows in the table after {fast['all_rows_s'] * 1000:.0f} ms; scrolling: {fast['scroll_frame_ms']:.1f} ms per jump (worst {fast['scroll_worst_ms']:.1f} ms)", flush=True)
     if not args.quick:
         textual = asyncio.run(first_rows_with("textual", data))
         print(f"   for comparison, Textual's DataTable: first rows after {textual['first_rows_s'] * 1000:.0f} ms; "

@@ -121,7 +121,7 @@ class WizardApp(App[int]):
         self.progress = text
         self.state_version += 1
 
-    @work(thread=True, exclusive=True, group="prepare", name="prepare")
+    @work(thread=True, exclusive=True, group="prepare", name="prepare", description="prepare the environment")
     def prepare(self) -> None:
         """Sandbox clusters, workspace and journal: slow, so in a thread, with visible progress."""
         from wizard import commands, sandbox
@@ -371,7 +371,7 @@ class WizardApp(App[int]):
             super().__init__()
             self.outcome, self.result, self.problem = outcome, result, problem
 
-    @work(thread=True, exclusive=True, group="engine", name="engine", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="engine", name="engine", exit_on_error=False, description="the engine")
     async def _run_engine(self, engine: Any, day_id: str, task_ids: list[str] | None,
                           step: tuple[Task, Step] | None) -> None:
         self._engine_loop = asyncio.get_running_loop()

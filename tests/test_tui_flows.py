@@ -270,7 +270,9 @@ async def test_results_table_with_100000_rows(tmp_path):
     app = One()
     async with app.run_test(size=SIZE) as pilot:
         table = app.query_one(ResultsTable)
-        await until(pilot, lambda: table.grid is not None, what="the grid", timeout=10)
+        await until(pilot, lambda: table.grid is not None, what="the first rows", timeout=10)
+        assert table.grid.backend.get_cell_at(0, 1) == "row 0"  # shown at once, before the whole table is built
+        await until(pilot, lambda: table.loaded, what="the whole table", timeout=20)
         assert table.grid.backend.row_count == 100_000
         assert table.grid.backend.get_cell_at(7, 2) is None
         assert "100,000 rows" in str(table.query_one(".results-count").render())

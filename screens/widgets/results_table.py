@@ -3,9 +3,10 @@ NULL, and an honest line saying how many rows the server returned versus how man
 
 It reads `TableResult.to_data()` (columns, column_types, rows as dicts, row_count, shown_rows,
 truncated). The grid is textual-fastdatatable on an Arrow table: measured on this machine with
-100,000 rows, Textual's DataTable took ~18 s to paint its first rows (it measures every cell as
-it is added), the Arrow-backed table ~0.3 s; both scroll alike once painted. See
-benchmarks/bench_tui.py.
+100,000 rows, Textual's DataTable took 18-28 s to paint its first rows (it measures every cell
+as it is added), the Arrow-backed table 0.3-0.7 s; both scroll alike once painted. A big result
+shows its first rows at once and the whole table when its Arrow table is built (in a thread).
+See benchmarks/bench_tui.py.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 BIG = 5_000  # above this many rows the Arrow table is built in a thread, off the event loop
+FIRST = 500  # meanwhile, the first rows are shown at once
 
 
 def truncation_line(data: dict[str, Any]) -> str:
@@ -98,6 +100,7 @@ class ResultsTable(Vertical):
         self._title = title
         self.generation = 0
         self.grid: Any = None
+        self.loaded = False  # every row of the current result is in the grid
 
     def compose(self) -> ComposeResult:
         yield Static(self._title or "", classes="results-title", markup=False)
@@ -116,16 +119,24 @@ class ResultsTable(Vertical):
             title_widget.update(title)
             title_widget.display = bool(title)
         self.generation += 1
+        self.loaded = False
         self.query_one(".results-count", Static).update(truncation_line(data))
         if not data.get("columns"):
             self._replace(None)
             return
         if len(data.get("rows") or []) > BIG:
+            # The first rows at once; the whole result replaces them when its table is built.
+            head = {**data, "rows": data["rows"][:FIRST]}
+            self._replace(self._make_grid(build_arrow(head)[0], data))
+            self.query_one(".results-count", Static).update(
+                f"{truncation_line(data)} · loading all {len(data['rows']):,} into the table…")
             self._build_in_thread(data, self.generation)
         else:
             self._replace(self._make_grid(build_arrow(data)[0], data))
+            self.loaded = True
 
-    @work(thread=True, exclusive=True, group="results-build")
+    # A description, or Textual would repr() the arguments: 100,000 rows of them (~0.2 s).
+    @work(thread=True, exclusive=True, group="results-build", description="build the result's Arrow table")
     def _build_in_thread(self, data: dict[str, Any], generation: int) -> None:
         table, _ = build_arrow(data)
         self.app.call_from_thread(self._finish_build, table, data, generation)
@@ -133,6 +144,8 @@ class ResultsTable(Vertical):
     def _finish_build(self, table: Any, data: dict[str, Any], generation: int) -> None:
         if generation == self.generation:  # a newer result replaced this one meanwhile
             self._replace(self._make_grid(table, data))
+            self.query_one(".results-count", Static).update(truncation_line(data))
+            self.loaded = True
 
     def _make_grid(self, table: Any, data: dict[str, Any]) -> Any:
         from textual_fastdatatable import ArrowBackend, DataTable
