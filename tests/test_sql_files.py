@@ -1,8 +1,8 @@
 """The shipped SQL, tested for real: sandbox schema + seed, migrations 011/012, verification files.
 
-One throwaway PostgreSQL 16 cluster (pgserver) for the whole module. schema.sql and seed.sql are
-loaded into the empty `postgres` database, exactly as the sandbox does; every scenario that
-changes data runs in its own copy (CREATE DATABASE ... TEMPLATE postgres). Migrations are applied
+The session's sandbox-staging cluster (tests/conftest.py): its `pristine` database is schema.sql and
+seed.sql loaded exactly as the sandbox loads them; every scenario that changes data runs in its own
+copy (CREATE DATABASE ... TEMPLATE pristine). Migrations are applied
 the way the wizard applies them: the whole file in ONE transaction, with lock and statement
 timeouts, through psycopg's simple query protocol.
 """
@@ -13,7 +13,6 @@ import re
 import uuid
 from pathlib import Path
 
-import pgserver
 import psycopg
 import pytest
 from psycopg import sql
@@ -27,6 +26,7 @@ M012 = SQL / "migrations" / "012_remove_unused_features.sql"
 VERIFICATION = SQL / "VERIFICATION_QUERIES.sql"
 FINAL = SQL / "FINAL_VERIFICATION.sql"
 
+PRISTINE = "pristine"  # the untouched copy conftest keeps on each cluster
 CORE_COUNTS = {"moves": 15, "cohorts": 8, "campaigns": 5, "assets": 42}
 REMOVED = [  # in the order of the runbook's DROP statements
     "quest_milestones", "quest_moves", "quests",
@@ -156,31 +156,27 @@ def run_queries_read_only(conn: psycopg.Connection, path: Path) -> dict[str, lis
 
 
 # --------------------------------------------------------------------------------------------
-# Fixtures: one cluster; `postgres` holds the pristine pre-clean-up database
+# Fixtures: the session's cluster; `pristine` holds the pre-clean-up database
 # --------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def uri(tmp_path_factory: pytest.TempPathFactory):
-    srv = pgserver.get_server(str(tmp_path_factory.mktemp("sqlfiles") / "pg"), cleanup_mode="stop")
-    uri = srv.get_uri()
-    with psycopg.connect(uri, autocommit=True) as conn:
-        conn.execute(SCHEMA.read_text())
-        conn.execute(SEED.read_text())
-    yield uri
-    srv.cleanup()
+def uri(clusters: dict[str, str]) -> str:
+    """sandbox-staging from the session's clusters: its `pristine` database is schema.sql and
+    seed.sql loaded as the wizard loads them."""
+    return clusters["sandbox-staging"]
 
 
 def clone(uri: str, prefix: str) -> str:
-    """A copy of the pristine database (nobody may be connected to `postgres` meanwhile)."""
+    """A copy of the pristine database (nobody may be connected to it meanwhile)."""
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(uri, dbname="template1", autocommit=True) as conn:
-        conn.execute(sql.SQL("create database {} template postgres").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("create database {} template pristine").format(sql.Identifier(name)))
     return name
 
 
 @pytest.fixture(scope="module")
 def before(uri: str) -> dict[str, object]:
     """What the pristine database holds, measured once."""
-    with connect(uri, "postgres") as conn:
+    with connect(uri, PRISTINE) as conn:
         return {"tables": tables(conn), "counts": row_counts(conn),
                 "ar": conn.execute("select r.id, a.workspace_id, r.agent_id, r.recommendation_type, r.confidence, "
                                    "r.evidence, r.status, r.created_at, r.recommendation "
@@ -289,7 +285,7 @@ def test_before_state(uri: str, before):
     assert before["counts"]["agent_recommendations"] == 6 and before["counts"]["agent_trust_scores"] == 4
     assert before["counts"]["competitors"] == 3 and before["counts"]["workspaces"] == 2
     assert sum(1 for t in REMOVED if before["counts"][t] > 0) >= 6, "the removed tables hold real rows"
-    with connect(uri, "postgres") as conn:
+    with connect(uri, PRISTINE) as conn:
         assert [c[0] for c in columns(conn, "agent_recommendations")] == AR_07
         assert [c[0] for c in columns(conn, "agent_trust_scores")] == ATS_07
         assert [c[0] for c in columns(conn, "competitors")] == COMPETITORS_07
@@ -316,7 +312,7 @@ def test_before_state(uri: str, before):
 
 
 def test_rls_policies_scope_rows_to_the_callers_workspaces(uri: str):
-    with connect(uri, "postgres") as conn, conn.transaction(force_rollback=True):
+    with connect(uri, PRISTINE) as conn, conn.transaction(force_rollback=True):
         user1 = scalar(conn, "select id from auth.users where email = 'operator1@raptorflow.test'")
         user3 = scalar(conn, "select id from auth.users where email = 'operator3@raptorflow.test'")
         conn.execute("set local role authenticated")
@@ -330,7 +326,7 @@ def test_rls_policies_scope_rows_to_the_callers_workspaces(uri: str):
 
 
 def test_schema_conventions(uri: str):
-    with connect(uri, "postgres") as conn:
+    with connect(uri, PRISTINE) as conn:
         pks = conn.execute("""
             select c.relname, array_agg(a.attname::text order by a.attnum), max(format_type(a.atttypid, a.atttypmod)),
                    max(pg_get_expr(d.adbin, d.adrelid))
@@ -364,7 +360,7 @@ def test_seed_loads_identically_twice(uri: str):
         conn.execute(SEED.read_text())
         again = {t: scalar(conn, sql.SQL("select md5(coalesce(string_agg(x::text, '|' order by x::text), '')) "
                                          "from public.{} x").format(sql.Identifier(t))) for t in tables(conn)}
-    with connect(uri, "postgres") as conn:
+    with connect(uri, PRISTINE) as conn:
         first = {t: scalar(conn, sql.SQL("select md5(coalesce(string_agg(x::text, '|' order by x::text), '')) "
                                          "from public.{} x").format(sql.Identifier(t))) for t in tables(conn)}
     assert again == first
@@ -487,7 +483,7 @@ def test_012_is_atomic_under_the_wizards_wrapper(uri: str):
 # --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("path", [VERIFICATION, FINAL], ids=["verification", "final"])
 def test_verification_queries_before(uri: str, path: Path):
-    with connect(uri, "postgres") as conn:
+    with connect(uri, PRISTINE) as conn:
         r = run_queries_read_only(conn, path)
     assert r["table_count"] == [(52,)]
     assert len(r["removed_tables_present"]) == 9
