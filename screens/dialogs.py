@@ -146,7 +146,7 @@ class TypedConfirmScreen(WizardModal):
             yield EnvChip(self.info)
             yield Static("Production change: type the environment's name", classes="dialog-title")
             yield Static(self.prompt.rstrip(": ").rstrip(), classes="dialog-message", markup=False)
-            yield Input(placeholder=self.expected, id="typed")
+            yield Input(placeholder=f"type {self.expected} here", id="typed")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Confirm (Enter)", id="submit", variant="error")
                 yield Button("Don't run (Esc)", id="cancel")

@@ -91,9 +91,14 @@ def task_state(state: RunState, env: str, task: Task, running: str | None = None
     return PASSED
 
 
-def task_seconds(state: RunState, task: Task) -> float | None:
-    timing = state.tasks.get(task.id)
-    return timing.seconds if timing and timing.first_start else None
+def task_seconds(state: RunState, task: Task, env: str | None = None) -> float | None:
+    """Actual time: with an environment, what the task's steps took there (latest attempt of each);
+    without, TaskTiming.seconds (every attempt, on every environment)."""
+    if env is None:
+        timing = state.tasks.get(task.id)
+        return timing.seconds if timing and timing.first_start else None
+    results = [r for r in (step_result(state, env, s.id) for s in task.steps) if r is not None]
+    return sum(r.duration_s for r in results) if results else None
 
 
 OK_TASK_STATES = (PASSED, ATTESTED, SKIPPED)
@@ -121,11 +126,13 @@ def other_role(day: Day, role: str) -> str | None:
     return None
 
 
-def day_summary(state: RunState, env: str, role: str, day: Day, running: str | None = None) -> DaySummary:
+def day_summary(state: RunState, env: str, role: str, day: Day, running: str | None = None,
+                live: bool = False) -> DaySummary:
+    """`live`: the engine is running on this environment now (an open pass is running, not interrupted)."""
     states = [task_state(state, env, t, running) for t in day.tasks]
     done = sum(s in OK_TASK_STATES for s in states)
     passes = [p for p in state.passes if p.env == env and p.day == day.id]
-    if RUNNING in states:
+    if RUNNING in states or (live and passes and not passes[-1].finished):
         verdict = RUNNING
     elif passes and passes[-1].finished and passes[-1].ok:
         verdict = PASSED
@@ -144,11 +151,14 @@ def day_summary(state: RunState, env: str, role: str, day: Day, running: str | N
     return DaySummary(day, done, len(states), verdict, other_role(day, role))
 
 
-def standing(runbook: Runbook, state: RunState, env: str, role: str, running: tuple[Task, Step] | None = None) -> str:
+def standing(runbook: Runbook, state: RunState, env: str, role: str, running: tuple[Task, Step] | None = None,
+             live: bool = False) -> str:
     """One sentence: where the run stands on this environment."""
     if running is not None:
         task, step = running
         return f"Running {step.id} ({step.title}) in task {task.id} on {env}."
+    if live:
+        return f"Running on {env}: waiting for the next step (or for an answer)."
     summaries = [day_summary(state, env, role, d) for d in runbook.days]
     finished = [s for s in summaries if s.verdict == PASSED]
     for summary in summaries:

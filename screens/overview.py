@@ -93,11 +93,12 @@ class WeekOverview(WizardScreen):
         if app.journal is None:
             self._text("#standing", app.progress or "Opening the journal…")
         else:
-            self._text("#standing", standing(app.runbook, state, env.name, env.role, app.running))
+            self._text("#standing", standing(app.runbook, state, env.name, env.role, app.running,
+                                                   live=app.engine is not None))
         days = self.query_one("#days", OptionList)
         options = []
         for day in app.runbook.days:
-            summary = day_summary(state, env.name, env.role, day, running_step)
+            summary = day_summary(state, env.name, env.role, day, running_step, live=app.engine is not None)
             word = summary.verdict if summary.other_role is None or summary.verdict != NOT_STARTED else f"needs {summary.other_role}"
             mark = MARKS.get(summary.verdict, "✗" if summary.verdict.startswith("stopped") else "·")
             options.append((f"{mark} {summary.label:<10}{summary.done}/{summary.total}  {word}", day.id))
@@ -106,7 +107,7 @@ class WeekOverview(WizardScreen):
         if days.highlighted != self.day_index:
             days.highlighted = self.day_index
         day = self.day
-        summary = day_summary(state, env.name, env.role, day, running_step)
+        summary = day_summary(state, env.name, env.role, day, running_step, live=app.engine is not None)
         title = f"{day.id.capitalize()} — {day.title}  ({summary.done}/{summary.total} done · {summary.verdict})"
         if summary.other_role:
             title += f" · needs {summary.other_role}"
@@ -122,7 +123,7 @@ class WeekOverview(WizardScreen):
             word = task_state(app.state, app.env.name, task, running_step)
             passed = sum(step_state(app.state, app.env.name, s.id) in ("passed", "attested", "skipped") for s in task.steps)
             rows.append((word, task.id, task.title, app.fmt.estimate(task.estimate_minutes),
-                         app.fmt.duration(task_seconds(app.state, task)), f"{passed}/{len(task.steps)}"))
+                         app.fmt.duration(task_seconds(app.state, task, app.env.name)), f"{passed}/{len(task.steps)}"))
         if not self._changed("tasks", rows):
             return
         row = table.cursor_row

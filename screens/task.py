@@ -67,7 +67,7 @@ class TaskScreen(WizardScreen):
         day = task.day_id.capitalize() if task.day_id else ""
         self.query_one("#task-title", Static).update(
             f"{MARKS.get(word, '?')} Task {task.id} · {task.title} · {day} · estimate "
-            f"{app.fmt.estimate(task.estimate_minutes)} · actual {app.fmt.duration(task_seconds(app.state, task))}"
+            f"{app.fmt.estimate(task.estimate_minutes)} · actual {app.fmt.duration(task_seconds(app.state, task, app.env.name))}"
             f" · {word}")
         steps = self.query_one("#steps", OptionList)
         options = []
