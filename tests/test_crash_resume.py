@@ -66,3 +66,32 @@ def test_kill_during_migration_then_resume(clusters, tmp_path: Path):
     assert _schema_exists()
     with psycopg.connect(**sandbox.conninfo("sandbox-staging"), autocommit=True) as conn:
         conn.execute("drop schema kill_test cascade")
+
+
+def test_replay_reopens_a_resumed_pass():
+    """A pass that stopped on a failure and is resumed is open again: its new passes count, and
+    its second day_finished closes it."""
+    from wizard.results import StepResult
+    from wizard.state import replay
+
+    def ev(kind, **fields):
+        return {"type": kind, "ts": f"2026-11-25T10:00:{len(events):02d}+00:00", "env": "sandbox-staging", **fields}
+
+    def step(step_id, status):
+        return StepResult(step_id, "query", status, started_at="2026-11-25T10:00:00+00:00", duration_s=1.0).to_dict()
+
+    events: list[dict] = []
+    events.append(ev("day_started", day="monday", pass_id=1))
+    events.append(ev("step_finished", task="1.1", result=step("1.1.a", "passed")))
+    events.append(ev("step_finished", task="1.2", result=step("1.2.a", "failed")))
+    events.append(ev("day_finished", day="monday", pass_id=1, ok=False))
+    stopped = replay(events).passes[0]
+    assert (stopped.finished, stopped.ok) == (True, False)
+    events.append(ev("day_resumed", day="monday", pass_id=1, already_passed=["1.1.a"]))
+    resumed = replay(events).passes[0]
+    assert (resumed.finished, resumed.ok) == (False, None)
+    events.append(ev("step_finished", task="1.2", result=step("1.2.a", "passed")))
+    assert replay(events).passes[0].passed_steps == {"1.1.a", "1.2.a"}
+    events.append(ev("day_finished", day="monday", pass_id=1, ok=True))
+    done = replay(events)
+    assert len(done.passes) == 1 and (done.passes[0].finished, done.passes[0].ok) == (True, True)

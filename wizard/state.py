@@ -98,6 +98,11 @@ def replay(events: Iterable[dict[str, Any]]) -> RunState:
                 if day_pass.env == env and day_pass.day == event["day"] and day_pass.pass_id == event["pass_id"]:
                     day_pass.finished, day_pass.ok = True, bool(event.get("ok"))
                     break
+        elif kind == "day_resumed":  # the same pass carries on: open again until its day_finished
+            for day_pass in reversed(state.passes):
+                if day_pass.env == env and day_pass.day == event["day"] and day_pass.pass_id == event["pass_id"]:
+                    day_pass.finished, day_pass.ok = False, None
+                    break
         elif kind == "step_started":
             record = state.steps.setdefault((env, event["step"]), StepRecord())
             record.started_at, record.running = event["ts"], True
