@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from wizard.appcheck import histogram
 from wizard.results import StepResult
 from wizard.runbook.model import Step, Task
 
@@ -82,6 +84,27 @@ def print_result(console: Console, task: Task, step: Step, result: StepResult) -
             console.print(f"    [red]missing:[/] {data.get('path')}")
     elif step.kind == "attest" and "answer" in data:
         console.print(f"    answer: {data['answer']} [dim]({data.get('answer_source')})[/]")
+    elif step.kind == "service" and "base_url" in data:
+        console.print(f"    {data['base_url']} (pid {data.get('pid')}) answered {data.get('ready_status_code')} "
+                      f"after {data.get('startup_s')} s")
+    elif step.kind == "http" and "status" in data:
+        console.print(f"    {data.get('method')} {data.get('url')} → {data['status']} {data.get('reason', '')} "
+                      f"in {data.get('elapsed_ms')} ms")
+        if data.get("json") is not None:
+            console.print(f"    {json.dumps(data['json'], sort_keys=True)[:300]}", markup=False, highlight=False)
+    elif step.kind == "load" and "requests_per_s" in data:
+        console.print(f"    {data['requests_per_s']} requests/s · {data['failed']} failed · {data['non_2xx']} not 2xx · "
+                      f"mean {data['mean_ms']} ms · p50 {data['p50_ms']} · p95 {data['p95_ms']} · p99 {data['p99_ms']} · "
+                      f"max {data['max_ms']} ms")
+        if data.get("histogram"):
+            console.print(histogram.render(data["histogram"], 40, "    "), markup=False, highlight=False)
+    elif step.kind == "monitor" and "counts" in data:
+        counts = ", ".join(f"{p}: {n}" for p, n in data["counts"].items())
+        console.print(f"    {data.get('lines_seen')} lines in {data.get('elapsed_s')} s ({counts}); "
+                      f"blocked sessions max {data.get('blocked_max')}, deadlocks {data.get('deadlocks')}")
+        for match in data.get("matches", [])[:5]:
+            console.print(f"    [red]{match['pattern']}[/]: ", end="")
+            console.print(match["line"], markup=False, highlight=False)
     for check in result.checks:
         c_mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
         console.print(f"    {c_mark} {check.describe}  [dim]{check.evidence}[/]")

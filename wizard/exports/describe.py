@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from typing import Any
 
 from wizard.exports.context import (Attempt, ExportContext, NOT_RUN, cell, counts_text, fmt_duration, fmt_ts, mark,
@@ -93,6 +95,30 @@ def result_lines(ctx: ExportContext, attempt: Attempt) -> list[str]:
     elif kind == "attest":
         for answer in attempt.answers or [{"value": data.get("answer"), "source": data.get("answer_source")}]:
             out.append(f"- Answer: **{cell(answer.get('value'))}** ({answer.get('source') or 'operator'})")
+    elif kind == "service":
+        out.append(f"- `{' '.join(str(a) for a in data.get('argv') or [])}` · pid {data.get('pid', '?')} · "
+                   f"{data.get('base_url', '?')} answered {data.get('ready_status_code', '?')} after {data.get('startup_s', '?')} s")
+        if data.get("missing_output"):
+            out.append(f"- Expected output not seen: {_names(data['missing_output'])}")
+    elif kind == "http":
+        out.append(f"- `{data.get('method', '?')} {data.get('url', '?')}` → {data.get('status', 'no answer')} "
+                   f"{data.get('reason', '')} in {data.get('elapsed_ms', '?')} ms".rstrip())
+        if data.get("json") is not None:
+            out.append(f"- Body: `{short(json.dumps(data['json'], sort_keys=True), 300)}`")
+    elif kind == "load":
+        out.append(f"- {data.get('requests', '?')} requests, {data.get('concurrency', '?')} at a time: "
+                   f"{data.get('requests_per_s', '?')} requests/s, {data.get('failed', '?')} failed, "
+                   f"{data.get('non_2xx', '?')} not 2xx")
+        out.append(f"- Latency: mean {data.get('mean_ms', '?')} ms · p50 {data.get('p50_ms', '?')} · "
+                   f"p95 {data.get('p95_ms', '?')} · p99 {data.get('p99_ms', '?')} · max {data.get('max_ms', '?')} ms")
+    elif kind == "monitor":
+        counts = ", ".join(f"{p}: {n}" for p, n in (data.get("counts") or {}).items()) or "none"
+        out.append(f"- Watched {data.get('source', '?')} for {data.get('elapsed_s', '?')} s: {data.get('lines_seen', '?')} lines; "
+                   f"matches {counts}")
+        out.append(f"- Database samples: {data.get('samples', '?')} · most blocked sessions {data.get('blocked_max', '?')} · "
+                   f"deadlocks {data.get('deadlocks', '?')}")
+        for match in (data.get("matches") or [])[:5]:
+            out.append(f"  - `{short(str(match.get('line', '')), 160)}`")
     else:
         keys = ", ".join(sorted(data)) or "no data"
         out.append(f"- Recorded: {keys}")

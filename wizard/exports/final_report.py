@@ -290,10 +290,27 @@ def data_loss(ctx: ExportContext) -> list[str]:
     return out
 
 
+def load_test_lines(data: dict[str, Any], attempt: Attempt | None) -> list[str]:
+    """The wizard's own load step (5.3): what it sent and what it measured."""
+    where = f" on {attempt.env}" if attempt is not None else ""
+    return [
+        f"Load test (5.3{where}): {data.get('requests')} requests, {data.get('concurrency')} at a time, "
+        f"{data.get('completed')} answered in {data.get('total_s')} s:",
+        f"- Requests per second: {data.get('requests_per_s')} (target > 10)",
+        f"- Failed requests: {data.get('failed')} (target 0); answers other than 2xx: {data.get('non_2xx')}",
+        f"- Mean time per request: {data.get('mean_ms')} ms (target < 500 ms)",
+        f"- Latency: p50 {data.get('p50_ms')} ms · p95 {data.get('p95_ms')} ms · p99 {data.get('p99_ms')} ms · "
+        f"max {data.get('max_ms')} ms",
+    ]
+
+
 def performance(ctx: ExportContext) -> list[str]:
     out = ["## Performance Impact", ""]
+    measured = ctx.fact("load_test")
     rps, failed, mean = ctx.fact("load_rps"), ctx.fact("load_failed"), ctx.fact("load_mean_ms")
-    if rps or failed or mean:
+    if measured:
+        out += load_test_lines(measured, ctx.fact_attempt("load_test"))
+    elif rps or failed or mean:
         out.append("Load test (5.3, `ab -n 100 -c 10`), as read off ab's report:")
         out.append(f"- Requests per second: {rps.get('answer') if rps else NOT_RUN}" + (" (target > 10)" if rps else ""))
         out.append(f"- Failed requests: {failed.get('answer') if failed else NOT_RUN}" + (" (target 0)" if failed else ""))
