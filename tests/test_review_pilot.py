@@ -14,6 +14,7 @@ from screens.review_events import EventLog
 from screens.review_task import ReviewTaskScreen
 from screens.widgets.banner import Banner
 from wizard import cli
+from tui_support import settle
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
@@ -23,12 +24,6 @@ SIZE = (120, 40)
 
 def review_app(path: Path = JOURNAL, **kw) -> ReviewApp:  # noqa: ANN003
     return ReviewApp(path, shown_path=path.name, runbook_path=GOLDEN / "week1.toml", sql_dir=GOLDEN / "sql", **kw)
-
-
-async def settle(pilot) -> None:  # noqa: ANN001
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def text_of(widget) -> str:  # noqa: ANN001

@@ -14,6 +14,7 @@ import pytest
 
 from screens.review import ReviewApp
 from screens.review_task import ReviewTaskScreen
+from tui_support import settle
 
 SIZE = (120, 40)
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -22,13 +23,6 @@ JOURNAL = GOLDEN / "journal.jsonl"
 
 def review_app(path: Path = JOURNAL, shown: str = "tests/golden/journal.jsonl", **kw) -> ReviewApp:  # noqa: ANN003
     return ReviewApp(path, shown_path=shown, runbook_path=GOLDEN / "week1.toml", sql_dir=GOLDEN / "sql", **kw)
-
-
-async def settle(pilot) -> None:  # noqa: ANN001
-    """Wait for the replay and the chain check (thread workers) and the redraws they cause."""
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def test_review_week_overview(snap_compare):

@@ -17,6 +17,7 @@ from screens.dialogs import AttestScreen
 from screens.testing import demo_environment, monday_results, passed, stable_display, table, write_journal
 from wizard.results import ERROR, StepResult
 from wizard.runbook import load_runbook
+from tui_support import settle
 
 SIZE = (120, 40)
 KINDS = ("sandbox", "staging", "production")
@@ -34,13 +35,6 @@ def make_app(tmp_path: Path, runbook, kind: str, days=()) -> WizardApp:  # noqa:
         write_journal(path, runbook, env, list(days))
     return WizardApp(env=env, journal_path=path, runbook=runbook, prepare=False,
                      fmt=stable_display((str(tmp_path), "<tmp>")))
-
-
-async def settle(pilot) -> None:  # noqa: ANN001
-    """Wait for the journal to open (a thread worker) and for previews to load."""
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def tuesday_failed(runbook) -> list[StepResult]:  # noqa: ANN001

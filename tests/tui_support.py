@@ -1,0 +1,22 @@
+"""Shared by the TUI tests: wait until a screen has stopped changing before it is compared."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+async def settle(pilot: Any, rounds: int = 3, max_frames: int = 40) -> None:
+    """Wait for the workers (journal open, replay, chain check) and the redraws they cause, then
+    until two screenshots in a row are the same: a late layout pass (a scrollbar resized after a
+    preview was measured) would otherwise make a snapshot depend on the machine's speed."""
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    previous = None
+    for _ in range(max_frames):
+        await pilot.pause(0.02)
+        await pilot.app.workers.wait_for_complete()
+        current = pilot.app.export_screenshot()
+        if current == previous:
+            return
+        previous = current
