@@ -33,6 +33,9 @@ ACTIONS: tuple[WizardAction, ...] = (
     WizardAction("wizard.week", "w", "week", "Week", "Back to the week overview.", "app"),
     WizardAction("wizard.switch_env", "e", "switch_env", "Environment",
                  "Switch to another environment that writes to the same journal (the two sandboxes).", "app"),
+    WizardAction("wizard.export", "x", "export", "Export",
+                 "Write the week's documents (migration log, verification results, final report, week 2 checklist, "
+                 "team update) from the journal, into the folder beside it.", "app"),
     WizardAction("wizard.quit", "q", "quit", "Quit",
                  "Quit. If a step is running, asks first, then cancels it and closes the connection so no transaction stays open.",
                  "app"),

@@ -273,6 +273,25 @@ class WizardApp(App[int]):
     def action_week(self) -> None:
         self._pop_to_overview()
 
+    def action_export(self) -> None:
+        """The runbook's documents from this journal, beside it (as `review` writes them)."""
+        target = self.journal_path.with_name(f"{self.journal_path.stem}-documents")
+        self.notify(f"Writing the documents to {target}…", title="Export")
+        self._export(target)
+
+    @work(thread=True, exclusive=True, group="export", description="write the week's documents")
+    def _export(self, target: Path) -> None:
+        from wizard.exports import export_all
+        from wizard.redact import redact
+
+        try:
+            written = export_all(self.journal_path, target, runbook_path=self.runbook.path)
+        except (OSError, WizardError, ValueError) as exc:
+            self.call_from_thread(self.notify, redact(f"Export failed: {exc}"), severity="error", timeout=15)
+            return
+        self.call_from_thread(self.notify, "\n".join(p.name for p in written),
+                              title=f"Wrote {len(written)} documents to {target}", timeout=10)
+
     def action_help(self) -> None:
         from screens.help import HelpScreen
 

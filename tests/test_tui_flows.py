@@ -114,6 +114,12 @@ async def test_walk_monday_from_the_keyboard(env, tmp_path):
         assert "1 row" in str(grid.query_one(".results-count").render())
         await pilot.press("escape")
         assert isinstance(app.screen, WeekOverview)
+        # x writes the week's documents from the same journal, beside it
+        await pilot.press("x")
+        log = tmp_path / "journal-documents" / "MIGRATION_LOG_WEEK1.md"
+        await until(pilot, log.exists, what="the exported migration log")
+        await app.workers.wait_for_complete()
+        assert "52" in log.read_text() and (tmp_path / "journal-documents" / "MIGRATION_WEEK1_FINAL_REPORT.md").exists()
 
 
 async def test_cancel_a_pg_sleep_30_step(env, tmp_path, sandbox_staging):
