@@ -272,8 +272,9 @@ def test_headless_thursday_on_production(dbs, profile_file, tmp_path, capsys):
 
 
 def test_the_rehearsal_passes_its_own_gates(tmp_path):
-    """The full headless rehearsal in a data dir of its own: Thursday's writes on sandbox-production
-    go through the same gate, confirmed by the rehearsal, after the staging passes."""
+    """The full headless rehearsal in a data dir of its own: the production writes on
+    sandbox-production (Thursday's migrations, Friday's backend start) go through the same gate,
+    confirmed by the rehearsal, after the staging passes."""
     env = {**os.environ, "MIGRATION_WIZARD_DATA": str(tmp_path / "data"), "MIGRATION_WIZARD_CONFIG": str(tmp_path / "cfg"),
            "NO_COLOR": "1", "COLUMNS": "150"}
     try:
@@ -282,9 +283,11 @@ def test_the_rehearsal_passes_its_own_gates(tmp_path):
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
         lines = [json.loads(line) for line in (tmp_path / "data" / "journals" / "rehearsal.jsonl").read_text().splitlines()]
         confirmed = [e for e in lines if e["type"] == "production_confirmed"]
-        assert [e["step"] for e in confirmed] == ["4.4.apply_011", "4.5.apply_012"]
+        # Thursday's two migrations and Friday's backend start: production writes, each through the gate
+        assert [e["step"] for e in confirmed] == ["4.4.apply_011", "4.5.apply_012", "5.1.start_backend"]
         assert all(e["confirmed_by"] == "rehearsal" and e["env"] == "sandbox-production" for e in confirmed)
-        assert {e["staging_pass"]["env"] for e in confirmed} == {"sandbox-staging"}
+        # the migrations carry the staging pass of the same file (a service start has no file to match)
+        assert {e["staging_pass"]["env"] for e in confirmed if e["step"].startswith("4.")} == {"sandbox-staging"}
         assert not [e for e in lines if e["type"] == "guard_refused"]
     finally:
         for name in ("sandbox-staging", "sandbox-production"):
