@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Markdown, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.base import WizardScreen
 from screens.model import MARKS, NOT_STARTED
 from screens.widgets.step_view import StepView
+from screens.widgets.task_layout import compose_task_layout
 from wizard.exports.context import NOT_RUN, Attempt, fmt_duration, fmt_ts
 from wizard.runbook.model import Step, Task
 
@@ -51,13 +51,7 @@ class ReviewTaskScreen(WizardScreen):
         return self.app  # type: ignore[return-value]
 
     def compose_body(self) -> ComposeResult:
-        yield Static("", id="task-title", markup=False)
-        with Horizontal(id="task-body"):
-            with Vertical(id="task-left"):
-                with VerticalScroll(id="instructions-box"):
-                    yield Markdown(self.the_task.instructions, id="instructions")
-                yield OptionList(id="steps")
-            yield StepView(show_preview=True, id="step-view")
+        yield from compose_task_layout(self.the_task.instructions)
 
     def on_mount(self) -> None:
         super().on_mount()

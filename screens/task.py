@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Markdown, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.actions import bindings
 from screens.base import WizardScreen
 from screens.model import MARKS, step_result, step_state, task_seconds, task_state
 from screens.widgets.step_view import StepView
+from screens.widgets.task_layout import compose_task_layout
 from wizard.runbook.model import Step, Task
 
 
@@ -28,13 +28,7 @@ class TaskScreen(WizardScreen):
         self.previews: dict[str, dict[str, str]] = {}
 
     def compose_body(self) -> ComposeResult:
-        yield Static("", id="task-title", markup=False)
-        with Horizontal(id="task-body"):
-            with Vertical(id="task-left"):
-                with VerticalScroll(id="instructions-box"):
-                    yield Markdown(self.the_task.instructions, id="instructions")
-                yield OptionList(id="steps")
-            yield StepView(show_preview=True, id="step-view")
+        yield from compose_task_layout(self.the_task.instructions)
 
     def on_mount(self) -> None:
         super().on_mount()
