@@ -11,7 +11,7 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from rich.console import Console
 
@@ -231,6 +231,32 @@ def rehearsal_answers(backup_time: str) -> dict[str, Any]:
             for k, v in tomllib.loads(text)["answers"].items()}
 
 
+def prepare_rehearsal(path: Path, say: Callable[[str], None]) -> tuple[list[dict[str, Any]], str]:
+    """A clean slate for a rehearsal, headless or in the TUI: the previous rehearsal journal kept
+    aside (with its head sidecar), both clusters rebuilt from the pre-clean-up schema, the
+    workspace copied afresh, a real pg_dump backup of sandbox-production. Returns the notes to
+    journal and the backup's time (the rehearsal's answer to "note the backup timestamp")."""
+    notes: list[dict[str, Any]] = []
+    if path.exists():
+        archived = path.with_name(f"{path.stem}-{dt.datetime.now():%Y%m%d-%H%M%S}{path.suffix}")
+        path.rename(archived)
+        if head_path(path).exists():
+            head_path(path).rename(head_path(archived))
+        notes.append({"text": f"previous rehearsal journal kept as {archived.name}"})
+        say(f"previous rehearsal journal kept as {archived}")
+    for name in sandbox.NAMES:
+        say(f"Preparing the rehearsal: rebuilding the {name} cluster from the pre-clean-up schema…")
+        sandbox.reset(name)
+    say("Preparing the rehearsal: copying the workspace (backend/, database/)…")
+    sandbox.ensure_workspace(refresh=True)
+    say("Preparing the rehearsal: taking a real pg_dump backup of sandbox-production…")
+    backup_file, backup_time = take_backup("sandbox-production")
+    say(f"backup taken: {backup_file.name} at {backup_time}")
+    notes.append({"text": f"rehearsal backup {backup_file.name} taken with pg_dump",
+                  "backup_file": backup_file.name, "backup_time": backup_time})
+    return notes, backup_time
+
+
 def cmd_rehearse(args: Any, console: Console) -> int:
     if not args.headless and sys.stdout.isatty() and _tui_available():
         return _open_tui(args, env_name="sandbox-staging", rehearsal=True)
@@ -238,20 +264,10 @@ def cmd_rehearse(args: Any, console: Console) -> int:
     path = journal_path(args.journal)
     days = [d.strip().lower() for d in args.days.split(",") if d.strip()]
     with writer_lock(path):
-        if path.exists():
-            archived = path.with_name(f"{path.stem}-{dt.datetime.now():%Y%m%d-%H%M%S}{path.suffix}")
-            path.rename(archived)
-            if head_path(path).exists():
-                head_path(path).rename(head_path(archived))
-            console.print(f"[dim]previous rehearsal journal kept as {archived}[/]")
-        console.print("[bold]Preparing the rehearsal:[/] two fresh embedded clusters, the workspace, a real backup")
-        for name in sandbox.NAMES:
-            sandbox.reset(name)
-        sandbox.ensure_workspace(refresh=True)
-        backup_file, backup_time = take_backup("sandbox-production")
-        console.print(f"[dim]backup taken: {backup_file.name} at {backup_time}[/]")
+        notes, backup_time = prepare_rehearsal(path, lambda text: console.print(f"[dim]{text}[/]", highlight=False))
         journal = open_journal(path, runbook.path, runbook.title)
-        journal.append("note", text=f"rehearsal backup {backup_file.name} taken with pg_dump", backup_file=backup_file.name, backup_time=backup_time)
+        for note in notes:
+            journal.append("note", **note)
         plan = [(day, resolve_environment(env), list(tasks) if tasks else None) for day, env, tasks in REHEARSAL_PLAN if day in days]
         left_out = [t.id for day, _, tasks in REHEARSAL_PLAN if tasks and day in days
                     for t in runbook.day(day).tasks if t.id not in tasks]
