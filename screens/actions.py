@@ -19,7 +19,7 @@ class WizardAction:
     action: str  # action method name (without "action_") on the app or the screen
     title: str  # footer and palette text
     help: str  # one sentence for the help screen and the palette
-    scope: str  # app | overview | task | dialog
+    scope: str  # app | overview | task | help | environments
     show: bool = True
     key_display: str | None = None
     priority: bool = False
@@ -33,6 +33,9 @@ ACTIONS: tuple[WizardAction, ...] = (
     WizardAction("wizard.week", "w", "week", "Week", "Back to the week overview.", "app"),
     WizardAction("wizard.switch_env", "e", "switch_env", "Environment",
                  "Switch to another environment that writes to the same journal (the two sandboxes).", "app"),
+    WizardAction("wizard.environments", "E", "environments", "Environments",
+                 "Every environment (sandboxes and profiles): add a profile, test a connection and its pin, forget "
+                 "a profile's secrets.", "app", show=False, key_display="E"),  # the footer is full: F1 and Ctrl+P list it
     WizardAction("wizard.export", "x", "export", "Export",
                  "Write the week's documents (migration log, verification results, final report, week 2 checklist, "
                  "team update) from the journal, into the folder beside it.", "app"),
@@ -56,9 +59,21 @@ ACTIONS: tuple[WizardAction, ...] = (
     WizardAction("wizard.prev_task", "p", "prev_task", "Prev task", "Open the previous task of the week.", "task"),
     WizardAction("wizard.back", "escape", "back", "Back", "Close this screen.", "task", key_display="Esc"),
     WizardAction("wizard.help_back", "escape,f1,question_mark", "back", "Back", "Close the help.", "help", key_display="Esc"),
+    WizardAction("wizard.env_add", "a", "add_profile", "Add profile",
+                 "Add a profile: name, kind, connection string; a password and API token go to the OS keyring.",
+                 "environments"),
+    WizardAction("wizard.env_test", "t", "test_env", "Test",
+                 "Connect to the selected environment: server version, fingerprint, and its pin (pinned on first test).",
+                 "environments"),
+    WizardAction("wizard.env_forget", "f", "forget_env", "Forget",
+                 "Forget the selected profile's keyring secrets (asks first); optionally remove the profile and unpin it.",
+                 "environments"),
+    WizardAction("wizard.env_back", "escape", "back", "Back", "Close the environments screen.", "environments",
+                 key_display="Esc"),
 )
 
-SCOPE_TITLES = {"app": "Everywhere", "overview": "Week overview", "task": "Task screen", "help": "Help screen"}
+SCOPE_TITLES = {"app": "Everywhere", "overview": "Week overview", "task": "Task screen", "help": "Help screen",
+                "environments": "Environments screen"}
 
 
 def actions_for(scope: str) -> list[WizardAction]:

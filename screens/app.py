@@ -235,7 +235,7 @@ class WizardApp(App[int]):
 
     def _pop_to_overview(self) -> bool:
         """Close task and help screens; never a dialog (a question may be waiting on it)."""
-        while len(self.screen_stack) > 1 and getattr(self.screen, "palette_scope", None) in ("task", "help"):
+        while len(self.screen_stack) > 1 and getattr(self.screen, "palette_scope", None) in ("task", "help", "environments"):
             self.pop_screen()
         return isinstance(self.screen, WeekOverview)
 
@@ -291,6 +291,12 @@ class WizardApp(App[int]):
             return
         self.call_from_thread(self.notify, "\n".join(p.name for p in written),
                               title=f"Wrote {len(written)} documents to {target}", timeout=10)
+
+    def action_environments(self) -> None:
+        from screens.environments import EnvironmentsScreen
+
+        if not isinstance(self.screen, EnvironmentsScreen):
+            self.push_screen(EnvironmentsScreen())
 
     def action_help(self) -> None:
         from screens.help import HelpScreen

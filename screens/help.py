@@ -18,7 +18,7 @@ def key_names(keys: str) -> str:
 
 def help_markdown(keymap: dict[str, str]) -> str:
     lines = ["# migration-wizard — help", ""]
-    for scope in ("app", "overview", "task", "help"):
+    for scope in ("app", "overview", "task", "environments", "help"):
         lines += [f"## {SCOPE_TITLES[scope]}", "", "| Key | Action | What it does |", "|---|---|---|"]
         for act in (a for a in ACTIONS if a.scope == scope):
             lines.append(f"| {key_names(keymap.get(act.id, act.keys))} | {act.title} | {act.help} |")

@@ -5,16 +5,22 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from wizard import profiles, secrets
 from wizard.environments import SANDBOX_ROLES, Environment, resolve_environment
 from wizard.errors import EnvironmentRefused, WizardError
 from wizard.redact import redact, register_secret
+
+if TYPE_CHECKING:
+    from wizard.db import Fingerprint
+    from wizard.journal import Journal
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -70,30 +76,80 @@ def parse_conninfo(text: str) -> dict[str, str]:
     return {k: str(v) for k, v in params.items() if v is not None}
 
 
-def env_add(args: Any, console: Console) -> int:
-    params = parse_conninfo(args.url)
-    password = params.pop("password", None)
+@dataclass(frozen=True)
+class Added:
+    """What `add_profile` did, as plain lines (level ok | warn | dim | info) for the CLI and the TUI."""
+
+    env: Environment
+    path: Path
+    lines: list[tuple[str, str]]
+
+
+def add_profile(name: str, kind: str, url: str, *, role: str | None = None, workspace: str | None = None,
+                colour: str | None = None, pooler: bool | None = None, description: str | None = None,
+                replace: bool = False, password: str | None = None, token: str | None = None) -> Added:
+    """Save a profile from a libpq URI or key=value string. A password in it (or typed, `password`)
+    and an API token go to the OS keyring, never to the profile; no message ever quotes them."""
+    params = parse_conninfo(url)
+    in_url = params.pop("password", None)
+    register_secret(in_url)
     register_secret(password)
-    env = profiles.save_profile(
-        args.name, args.kind, role=args.role, conninfo=params,
-        workspace=str(args.workspace.expanduser().resolve()) if args.workspace else None,
-        colour=args.colour, pooler=True if args.pooler else None, description=args.description, replace=args.replace)
-    console.print(f"[green]✓[/] {env.name} saved in {profiles.profiles_path()}: {_where(env)}")
-    if password:
-        if secrets.set_secret(env.name, secrets.DB_PASSWORD, password):
-            console.print(f"The password in the URL was moved to the OS keyring (service {secrets.SERVICE}, "
-                          f"user {secrets.username(env.name, secrets.DB_PASSWORD)}); the profile does not hold it.")
+    register_secret(token)
+    if in_url and password and in_url != password:
+        raise WizardError("The connection string holds a password, and another one was typed.",
+                          "Keep one: leave the password out of the connection string.")
+    env = profiles.save_profile(name, kind, role=role, conninfo=params, workspace=workspace, colour=colour,
+                                pooler=True if pooler else None, description=description, replace=replace)
+    path = profiles.profiles_path()
+    lines: list[tuple[str, str]] = [("ok", f"{env.name} saved in {path}: {_where(env)}")]
+    secret_pw = password or in_url
+    if secret_pw:
+        moved = "The password in the URL was" if in_url else "The password was"
+        if secrets.set_secret(env.name, secrets.DB_PASSWORD, secret_pw):
+            lines.append(("info", f"{moved} {'moved to' if in_url else 'stored in'} the OS keyring (service {secrets.SERVICE}, "
+                                  f"user {secrets.username(env.name, secrets.DB_PASSWORD)}); the profile does not hold it."))
         else:
-            console.print("[yellow]The password in the URL was not saved anywhere[/]: there is no OS keyring here. "
-                          "Set PGPASSWORD, or add a line host:port:dbname:user:password to ~/.pgpass (chmod 600).")
-        console.print("[dim]It may be in your shell history now: next time leave it out of --url and the wizard asks for it.[/]")
+            lines.append(("warn", f"{moved} not saved anywhere: there is no OS keyring here. "
+                                  "Set PGPASSWORD, or add a line host:port:dbname:user:password to ~/.pgpass (chmod 600)."))
+        if in_url:
+            lines.append(("dim", "It may be in your shell history now: next time leave it out of --url and the wizard asks for it."))
+    if token:
+        lines.append(store_token(env.name, token))
+    return Added(env, path, lines)
+
+
+def store_token(name: str, token: str | None) -> tuple[str, str]:
+    """The API token into the OS keyring; a (level, line) saying where it is (never the token)."""
+    register_secret(token)
+    if token and secrets.set_secret(name, secrets.API_TOKEN, token):
+        return "info", f"The API token is in the OS keyring (user {secrets.username(name, secrets.API_TOKEN)})."
+    return "warn", f"The API token was not saved: set {secrets.TOKEN_ENV} where the wizard runs."
+
+
+def _print_lines(console: Console, lines: list[tuple[str, str]]) -> None:
+    for level, text in lines:
+        text = escape(text)
+        if level == "ok":
+            console.print(f"[green]✓[/] {text}")
+        elif level in ("warn", "dim"):
+            style = "yellow" if level == "warn" else "dim"
+            console.print(f"[{style}]{text}[/]")
+        else:
+            console.print(text)
+
+
+def env_add(args: Any, console: Console) -> int:
+    added = add_profile(
+        args.name, args.kind, args.url, role=args.role,
+        workspace=str(args.workspace.expanduser().resolve()) if args.workspace else None,
+        colour=args.colour, pooler=args.pooler, description=args.description, replace=args.replace)
+    _print_lines(console, added.lines)
+    env = added.env
     if args.ask_token:
         token = getpass.getpass(f"API token (JWT) for {env.name}: ") if sys.stdin.isatty() else None
         register_secret(token)
-        if token and secrets.set_secret(env.name, secrets.API_TOKEN, token):
-            console.print(f"The API token is in the OS keyring (user {secrets.username(env.name, secrets.API_TOKEN)}).")
-        elif token or not sys.stdin.isatty():
-            console.print(f"[yellow]The API token was not saved[/]: set {secrets.TOKEN_ENV} where the wizard runs.")
+        if token or not sys.stdin.isatty():
+            _print_lines(console, [store_token(env.name, token)])
     console.print(f"Next: `migration-wizard env test {env.name}` connects and shows the server it will pin.")
     return EXIT_OK
 
@@ -115,80 +171,138 @@ def _where(env: Environment) -> str:
     return " · ".join(parts)
 
 
-def env_list(args: Any, console: Console) -> int:
-    envs = profiles.list_environments()
-    table = Table("name", "kind", "plays", "colour", "where", "database", "user", "sslmode", "password")
+@dataclass(frozen=True)
+class EnvRow:
+    """One environment as the list shows it. Secrets are only ever "stored or not", never read out."""
+
+    env: Environment
+    built_in: bool
+    where: str  # host:port, or the socket directory
+    database: str
+    password: bool | None  # in the OS keyring? None: built in (none needed) or no OS keyring here
+    token: bool | None
+    pin: str  # the pinned fingerprint's short form, "" when not pinned
+
+    @property
+    def password_text(self) -> str:
+        """The env list's wording for the password column."""
+        if self.built_in:
+            return "not needed"
+        if self.password is None:
+            return "PGPASSWORD / ~/.pgpass"
+        return "in keyring" if self.password else "asked on first use"
+
+
+def pin_short(fingerprint: dict[str, Any] | None) -> str:
+    """A pin as the banner writes it: the identifier's last 8 characters and the database."""
+    if not fingerprint or not fingerprint.get("system_identifier"):
+        return ""
+    return f"…{str(fingerprint['system_identifier'])[-8:]}/{fingerprint.get('database', '')}"
+
+
+def environment_rows(pins: dict[str, dict[str, Any]] | None = None) -> tuple[list[EnvRow], WizardError | None]:
+    """The two sandboxes and every profile, with what the keyring holds and each pin in `pins`.
+
+    A broken profile file still lists the sandboxes; its problem comes back as the second value.
+    """
+    from wizard.environments import sandbox_environment
+
+    problem: WizardError | None = None
+    try:
+        envs = profiles.list_environments()
+    except WizardError as exc:
+        envs, problem = [sandbox_environment(n) for n in SANDBOX_ROLES], exc
     keyring_ok = secrets.available()
+    rows = []
     for env in envs:
         info = env.conninfo
         host = str(info.get("host", "") or "")
-        where = "socket" if host.startswith("/") else f"{host or '(PGHOST)'}:{info.get('port', '')}".rstrip(":")
+        where = host if host.startswith("/") else f"{host or '(PGHOST)'}:{info.get('port', '')}".rstrip(":")
         if info.get("pooler"):
             where += " (pooler)"
-        if env.name in SANDBOX_ROLES:
-            stored = "not needed"
-        elif keyring_ok:
-            stored = "in keyring" if _has(env.name) else "asked on first use"
-        else:
-            stored = "PGPASSWORD / ~/.pgpass"
-        table.add_row(env.name, env.kind, env.role, env.display_colour, where, str(info.get("dbname", "")),
-                      str(info.get("user", "")), str(info.get("sslmode", "")), stored)
+        built_in = env.name in SANDBOX_ROLES
+        stored = (lambda name: None) if built_in or not keyring_ok else (lambda name: _has(env.name, name))
+        rows.append(EnvRow(env, built_in, where, str(info.get("dbname", "")), stored(secrets.DB_PASSWORD),
+                           stored(secrets.API_TOKEN), pin_short((pins or {}).get(env.name))))
+    return rows, problem
+
+
+def describe_where(env: Environment) -> str:
+    """Kind, role, host or socket, database, user, service, sslmode, pooler: one line, no secret."""
+    return _where(env)
+
+
+def env_list(args: Any, console: Console) -> int:
+    rows, problem = environment_rows()
+    if problem is not None:
+        raise problem
+    table = Table("name", "kind", "plays", "colour", "where", "database", "user", "sslmode", "password")
+    for row in rows:
+        env, info = row.env, row.env.conninfo
+        where = ("socket" + (" (pooler)" if info.get("pooler") else "")) if row.where.startswith("/") else row.where
+        table.add_row(env.name, env.kind, env.role, env.display_colour, where, row.database,
+                      str(info.get("user", "")), str(info.get("sslmode", "")), row.password_text)
     console.print(table)
-    console.print(f"[dim]profiles: {profiles.profiles_path()} · {secrets.status()}[/]")
+    console.print(f"[dim]profiles: {escape(str(profiles.profiles_path()))} · {escape(secrets.status())}[/]")
     return EXIT_OK
 
 
-def _has(profile: str) -> bool:
+def _has(profile: str, name: str = secrets.DB_PASSWORD) -> bool:
     kr = secrets.backend()
     try:
-        return kr is not None and kr.get_password(secrets.SERVICE, secrets.username(profile, secrets.DB_PASSWORD)) is not None
+        return kr is not None and kr.get_password(secrets.SERVICE, secrets.username(profile, name)) is not None
     except Exception:  # noqa: BLE001 - a listing never fails on the keyring
         return False
 
 
 # --- test -----------------------------------------------------------------------------------------
 
-def _pins(args: Any, env: Environment) -> tuple[Path, dict[str, Any]]:
-    from wizard.commands import journal_path
-    from wizard.journal import read_events
-    from wizard.state import replay
+@dataclass(frozen=True)
+class Tested:
+    """What `check_environment` found: the server, its fingerprint, and how it stands against the pin."""
 
-    path = journal_path(getattr(args, "journal", None), env)
-    if not path.exists():
-        return path, {}
-    return path, replay(read_events(path).events).pins
+    env: Environment
+    server_version: str
+    tls: bool
+    fingerprint: dict[str, Any]
+    journal: Path
+    pin: str  # "not pinned" | "matches" | "pinned now"
+
+    def lines(self) -> list[tuple[str, str]]:
+        fp = self.fingerprint
+        pin = {
+            "not pinned": f"pin: not pinned yet in {self.journal}; the first run on {self.env.name} pins this server",
+            "matches": f"pin: matches the server pinned in {self.journal}",
+            "pinned now": f"pin: pinned now in {self.journal}; from here on {self.env.name} must reach this server",
+        }[self.pin]
+        return [("ok", f"connected to {self.env.name}: {_where(self.env)}"),
+                ("info", f"  PostgreSQL {self.server_version} · TLS {'in use' if self.tls else 'not in use'}"),
+                ("info", f"  fingerprint {fp['system_identifier']}/{fp['database']} (from {fp['source']})"),
+                ("info", f"  {pin}")]
 
 
-def env_test(args: Any, console: Console) -> int:
+async def probe(env: Environment, *, asker: secrets.Asker | None = None,
+                say: Callable[[str], None] | None = None) -> tuple["Fingerprint", bool]:
+    """Connect (asking for the password if the server wants one), read the fingerprint, close."""
     from wizard import db
-    from wizard.commands import prepare_environment
 
-    env = resolve_environment(args.name)
-    prepare_environment(env)
+    password = None if env.name in SANDBOX_ROLES else await secrets.verified_password(env, asker=asker, say=say)
+    conn = await db.connect(env, password=password)
+    try:
+        fp = await db.fingerprint(conn)
+        tls = bool(conn.pgconn.ssl_in_use)
+    finally:
+        await conn.close()
+    return fp, tls
 
-    async def probe() -> tuple[Any, bool]:
-        password = None if env.name in SANDBOX_ROLES else await secrets.verified_password(env)
-        conn = await db.connect(env, password=password)
-        try:
-            fp = await db.fingerprint(conn)
-            tls = bool(conn.pgconn.ssl_in_use)
-        finally:
-            await conn.close()
-        return fp, tls
 
-    fingerprint, tls = asyncio.run(probe())
-    console.print(f"[green]✓[/] connected to {env.name}: {_where(env)}")
-    console.print(f"  PostgreSQL {fingerprint.server_version} · TLS {'in use' if tls else 'not in use'}")
-    console.print(f"  fingerprint {fingerprint.system_identifier}/{fingerprint.database} (from {fingerprint.source})")
-    path, pins = _pins(args, env)
+def check_pin(env: Environment, seen: dict[str, Any], path: Path, pins: dict[str, Any]) -> str:
+    """"not pinned" or "matches"; a different server raises EnvironmentRefused naming what it really is."""
     pinned = pins.get(env.name)
-    seen = fingerprint.as_dict()
     if pinned is None:
-        console.print(f"  pin: not pinned yet in {path}; the first run on {env.name} pins this server")
-        return EXIT_OK
+        return "not pinned"
     if (pinned.get("system_identifier"), pinned.get("database")) == (seen["system_identifier"], seen["database"]):
-        console.print(f"  pin: [green]matches[/] the server pinned in {path}")
-        return EXIT_OK
+        return "matches"
     really = [n for n, fp in pins.items() if n != env.name
               and (fp.get("system_identifier"), fp.get("database")) == (seen["system_identifier"], seen["database"])]
     if really:
@@ -207,44 +321,98 @@ def env_test(args: Any, console: Console) -> int:
     )
 
 
+async def check_environment(env: Environment, path: Path, *, journal: "Journal | None" = None, pin: bool = False,
+                           asker: secrets.Asker | None = None, say: Callable[[str], None] | None = None) -> Tested:
+    """`env test`: connect, then compare with the pin in the journal at `path` (read from `journal`
+    when that journal is open in this process). With `pin`, an environment not pinned yet is pinned
+    in `journal` now, as its first run would. Only reads the database."""
+    from wizard.state import replay
+
+    fingerprint, tls = await probe(env, asker=asker, say=say)
+    seen = fingerprint.as_dict()
+    pins = replay(journal.events).pins if journal is not None else _pins_in(path)
+    status = check_pin(env, seen, path, pins)
+    if status == "not pinned" and pin and journal is not None:
+        journal.append("env_pinned", env=env.name, fingerprint=seen, by="env test")
+        status = "pinned now"
+    return Tested(env, fingerprint.server_version, tls, seen, path, status)
+
+
+def _pins_in(path: Path) -> dict[str, Any]:
+    from wizard.journal import read_events
+    from wizard.state import replay
+
+    return replay(read_events(path).events).pins if path.exists() else {}
+
+
+def env_test(args: Any, console: Console) -> int:
+    from wizard.commands import journal_path, prepare_environment
+
+    env = resolve_environment(args.name)
+    prepare_environment(env)
+    tested = asyncio.run(check_environment(env, journal_path(getattr(args, "journal", None), env)))
+    _print_lines(console, tested.lines())
+    return EXIT_OK
+
+
 # --- forget ---------------------------------------------------------------------------------------
 
-def env_forget(args: Any, console: Console) -> int:
-    name = args.name
-    if args.pin:
-        return _unpin(args, console)
+def forget_secrets(name: str) -> str:
+    """Remove a profile's password and API token from the OS keyring; one line saying what happened."""
     if name in SANDBOX_ROLES:
         raise WizardError(f"{name} is built in: it has no secrets and no profile to forget.",
                           f"To re-pin it: `migration-wizard env forget {name} --pin`.")
     if not secrets.available():
         secrets.notice()
-        console.print(f"No OS keyring: nothing of {name}'s is stored by the wizard (PGPASSWORD, ~/.pgpass and "
-                      f"{secrets.TOKEN_ENV} are yours to change).")
-    else:
-        removed = secrets.forget(name)
-        console.print(f"Removed {', '.join(removed)} of {name} from the OS keyring; the next connection asks again."
-                      if removed else f"No secrets of {name} were in the OS keyring.")
-    if args.profile:
-        console.print(f"Removed the profile {name} from {profiles.profiles_path()}." if profiles.forget(name)
-                      else f"There was no profile {name} in {profiles.profiles_path()}.")
-    return EXIT_OK
+        return (f"No OS keyring: nothing of {name}'s is stored by the wizard (PGPASSWORD, ~/.pgpass and "
+                f"{secrets.TOKEN_ENV} are yours to change).")
+    removed = secrets.forget(name)
+    return (f"Removed {', '.join(removed)} of {name} from the OS keyring; the next connection asks again."
+            if removed else f"No secrets of {name} were in the OS keyring.")
 
 
-def _unpin(args: Any, console: Console) -> int:
+def remove_profile(name: str) -> str:
+    return (f"Removed the profile {name} from {profiles.profiles_path()}." if profiles.forget(name)
+            else f"There was no profile {name} in {profiles.profiles_path()}.")
+
+
+def unpin(name: str, path: Path, journal: "Journal | None" = None) -> str:
+    """Write `env_unpinned` to the journal at `path` (through `journal` when it is open in this
+    process, else under the writer lock): the next connection pins the server it finds."""
     from wizard.commands import writer_lock
     from wizard.journal import Journal
     from wizard.state import replay
 
-    env = resolve_environment(args.name)
-    path, pins = _pins(args, env)
-    if env.name not in pins:
-        console.print(f"{env.name} is not pinned in {path}: nothing to do.")
+    def append(target: "Journal") -> bool:
+        previous = replay(target.events).pins.get(name)
+        if previous is None:
+            return False
+        target.append("env_unpinned", env=name, previous=previous,
+                      note="unpinned by the operator; the next connection pins the server it finds")
+        return True
+
+    if journal is not None:
+        done = append(journal)
+    elif name not in _pins_in(path):
+        done = False
+    else:
+        with writer_lock(path):
+            done = append(Journal(path))
+    if not done:
+        return f"{name} is not pinned in {path}: nothing to do."
+    return (f"{name} is unpinned in {path}: the next connection pins the server it finds. "
+            f"Run `migration-wizard env test {name}` first to see which one that is.")
+
+
+def env_forget(args: Any, console: Console) -> int:
+    name = args.name
+    if args.pin:
+        from wizard.commands import journal_path
+
+        env = resolve_environment(name)
+        console.print(escape(unpin(env.name, journal_path(getattr(args, "journal", None), env))))
         return EXIT_OK
-    with writer_lock(path):
-        journal = Journal(path)
-        previous = replay(journal.events).pins.get(env.name)
-        journal.append("env_unpinned", env=env.name, previous=previous,
-                       note="unpinned by the operator; the next connection pins the server it finds")
-    console.print(f"{env.name} is unpinned in {path}: the next connection pins the server it finds. "
-                  f"Run `migration-wizard env test {env.name}` first to see which one that is.")
+    console.print(escape(forget_secrets(name)))
+    if args.profile:
+        console.print(escape(remove_profile(name)))
     return EXIT_OK

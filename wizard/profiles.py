@@ -277,6 +277,9 @@ def save_profile(name: str, kind: str, *, role: str | None = None, conninfo: dic
         conninfo.pop(key, None)
     if name in SANDBOX_ROLES:
         raise WizardError(f"{name} is built in and cannot be redefined.", "Choose another name, e.g. staging.")
+    if not _NAME.match(name):  # before the name goes into a TOML section header
+        raise WizardError(f"{name!r} is not a profile name: lower-case letters, digits, - and _ (at most 63).",
+                          "Choose another name, e.g. staging.")
     path = profiles_path()
     text, data = _read(path)
     table = _table(path, text, data)
