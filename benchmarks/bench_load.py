@@ -6,15 +6,24 @@ Starts, on 127.0.0.1 only:
   * a trivial ASGI endpoint under uvicorn (answers "ok"), and
   * the rehearsal backend (uvicorn main:app, through the `service` step) on a sandbox-staging
     cluster in a throwaway data dir (or MIGRATION_WIZARD_DATA if set),
-then loads each with the `load` step and with `ab`, alternating, several rounds, and prints the
-median requests/s of each and their ratio. Targets: on the backend's /api/v1/campaigns the two
-agree within 20%; on the trivial endpoint the load step reaches at least 0.7x ab.
+then loads each with the load step's measurement (`wizard.steps.load.hammer`) and with `ab`,
+alternating, several rounds, and prints the median requests/s of each and their ratio. The load
+step is measured with both of its clients, each with and without keep-alive:
+  * streams: wizard.appcheck.loadclient, the lean HTTP/1.1 client on asyncio streams;
+  * aiohttp: the aiohttp client the step used before.
+Targets: on the backend's /api/v1/campaigns the load step and ab agree within 20%; on the trivial
+endpoint the load step reaches at least 0.7x ab.
 
-Two comparisons are printed for each endpoint:
-  * as the runbook runs them: `ab -n N -c C` against the load step with its defaults (keep-alive);
+Two comparisons are judged for each endpoint, both for the client the step uses:
+  * as the runbook runs them: `ab -n N -c C` against the load step with its defaults (its client
+    and its default connection handling, load.DEFAULT_KEEPALIVE);
   * with the same connection handling: both open a new connection per request (`ab` speaks
     HTTP/1.0, and uvicorn's h11 server closes HTTP/1.0 connections even with `ab -k`, as the
     "kept alive" column shows), the load step with keepalive = false.
+The ratio of every load row to ab is printed as well, for the record. Besides requests/s, the
+client's own CPU time per request (user + system, of this process, which runs nothing else during
+a measurement; ab's from its rusage) is shown: the server shares the machine's CPUs with the
+client, so the client's cost per request lowers what it measures.
 """
 
 from __future__ import annotations
@@ -62,7 +71,9 @@ def run_ab(url: str, requests: int, concurrency: int, keepalive: bool, token: st
         argv.append("-k")
     if token:
         argv += ["-H", f"Authorization: Bearer {token}"]
+    before = os.times()
     done = subprocess.run(argv + [url], capture_output=True, text=True, timeout=600)
+    after = os.times()
     text = done.stdout
     if done.returncode != 0:
         raise RuntimeError(f"ab failed ({done.returncode}): {done.stderr.strip()[-300:]}")
@@ -75,7 +86,9 @@ def run_ab(url: str, requests: int, concurrency: int, keepalive: bool, token: st
     kept = re.search(r"^Keep-Alive requests:\s+(\d+)", text, re.MULTILINE)
     return {"requests_per_s": number("Requests per second"), "failed": int(number("Failed requests")),
             "mean_ms": number("Time per request"), "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
-            "kept_alive": int(kept.group(1)) if kept else 0}
+            "kept_alive": int(kept.group(1)) if kept else 0,
+            "cpu_us": 1e6 * ((after.children_user - before.children_user)
+                             + (after.children_system - before.children_system)) / requests}
 
 
 def context(env: Any, workspace: Path, resources: dict[str, Any]):
@@ -105,14 +118,29 @@ def context(env: Any, workspace: Path, resources: dict[str, Any]):
     return ctx, close
 
 
-async def run_load(ctx: Any, url: str, requests: int, concurrency: int, keepalive: bool, auth: bool) -> dict[str, Any]:
+async def run_step(ctx: Any, url: str, requests: int, concurrency: int, auth: bool) -> dict[str, Any]:
+    """The load step itself (its params, its defaults)."""
     from wizard.runbook.model import Step
     from wizard.steps import load
 
-    params = {"url": url, "requests": requests, "concurrency": concurrency, "keepalive": keepalive}
+    params: dict[str, Any] = {"url": url, "requests": requests, "concurrency": concurrency}
     if auth:
         params["auth"] = "bearer"
     return await load.run(Step("bench", "load", "bench", "any", params), ctx)
+
+
+async def run_load(url: str, requests: int, concurrency: int, client: str, keepalive: bool,
+                   token: str | None) -> dict[str, Any]:
+    """The step's measurement with a given client and connection handling, and its CPU cost."""
+    from wizard.steps import load
+
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    before = os.times()
+    result = await load.hammer(url, requests=requests, concurrency=concurrency, headers=headers,
+                               keepalive=keepalive, client=client)
+    after = os.times()
+    result["cpu_us"] = 1e6 * ((after.user - before.user) + (after.system - before.system)) / requests
+    return result
 
 
 def main() -> int:
@@ -156,8 +184,11 @@ def main() -> int:
     rows: list[tuple[str, str, dict[str, Any]]] = []
     measured: dict[tuple[str, str, bool], float] = {}
     goals: dict[str, tuple[float | None, float | None]] = {}
+    step_client: dict[str, str] = {}
 
     async def bench() -> None:
+        from wizard.steps import load
+
         ctx, close = context(env, workspace, resources)
         try:
             start = Step("bench.backend", "service", "backend", "staging", {
@@ -166,51 +197,63 @@ def main() -> int:
             started = await service.run(start, ctx)
             for _ in range(100):  # the trivial server is up when it answers
                 try:
-                    await run_load(ctx, trivial_url, 1, 1, True, False)
+                    await run_step(ctx, trivial_url, 1, 1, False)
                     break
                 except Exception:  # noqa: BLE001 - not listening yet
                     await asyncio.sleep(0.05)
+            backend_url = started["base_url"] + "/api/v1/campaigns"
+            checked = await run_step(ctx, backend_url, 20, 5, True)  # the step itself, with its defaults
+            assert checked["failed"] == 0 and checked["status_counts"] == {"200": 20}, checked
             print(f"ready in {time.monotonic() - t0:.1f} s: trivial {trivial_url}, backend {started['base_url']} "
-                  f"(startup {started['startup_s']} s)\n")
+                  f"(startup {started['startup_s']} s); the step uses client {load.default_client(trivial_url)!r}, "
+                  f"keepalive = {str(load.DEFAULT_KEEPALIVE).lower()} by default\n")
             targets = [
                 ("trivial /", trivial_url, args.requests, False, 0.7, None),
-                ("backend /api/v1/campaigns", started["base_url"] + "/api/v1/campaigns", args.backend_requests, True, None, 0.2),
+                ("backend /api/v1/campaigns", backend_url, args.backend_requests, True, None, 0.2),
             ]
             for label, url, n, auth, min_ratio, within in targets:
                 goals[label] = (min_ratio, within)
-                # Every round measures all four, one after the other, so each comparison is between
+                step_client[label] = load.default_client(url)
+                # Every round measures all six, one after the other, so each comparison is between
                 # runs a few seconds apart (this machine is shared: its load moves).
-                kinds = [("load", True), ("ab", False), ("load", False), ("ab", True)]
+                kinds = [("streams", True), ("ab", False), ("streams", False), ("aiohttp", True),
+                         ("ab", True), ("aiohttp", False)]
                 runs: dict[tuple[str, bool], list[dict[str, Any]]] = {k: [] for k in kinds}
+                bearer = token if auth else None
+
+                async def measure(client: str, keepalive: bool, count: int) -> dict[str, Any] | None:
+                    if client == "ab":
+                        return await asyncio.to_thread(run_ab, url, count, args.concurrency, keepalive, bearer) if ab else None
+                    return await run_load(url, count, args.concurrency, client, keepalive, bearer)
+
                 for client, keepalive in kinds:  # warm-up
-                    if client == "load":
-                        await run_load(ctx, url, min(200, n), args.concurrency, keepalive, auth)
-                    elif ab:
-                        run_ab(url, min(200, n), args.concurrency, keepalive, token if auth else None)
+                    await measure(client, keepalive, min(200, n))
                 for _ in range(args.rounds):
                     for client, keepalive in kinds:
-                        if client == "load":
-                            runs[(client, keepalive)].append(await run_load(ctx, url, n, args.concurrency, keepalive, auth))
-                        elif ab:
-                            runs[(client, keepalive)].append(await asyncio.to_thread(
-                                run_ab, url, n, args.concurrency, keepalive, token if auth else None))
+                        done = await measure(client, keepalive, n)
+                        if done is not None:
+                            runs[(client, keepalive)].append(done)
                 for client, keepalive in kinds:
                     done = runs[(client, keepalive)]
                     if not done:
                         continue
                     rps = statistics.median(r["requests_per_s"] for r in done)
                     measured[(label, client, keepalive)] = rps
-                    if client == "load":
-                        name, kept = "load step" + ("" if keepalive else " (keepalive = false)"), "yes" if keepalive else "no"
-                    else:
+                    if client == "ab":
                         name, kept = "ab -k" if keepalive else "ab", f"{statistics.median(r['kept_alive'] for r in done):.0f}/{n}"
+                    else:
+                        name, kept = f"load {client}" + ("" if keepalive else " (keepalive=false)"), "yes" if keepalive else "no"
+                        if client == step_client[label] and keepalive == load.DEFAULT_KEEPALIVE:
+                            name += " *"
                     rows.append((label, name, {
                         "requests_per_s": rps, "mean_ms": statistics.median(r["mean_ms"] for r in done),
                         "failed": sum(r["failed"] for r in done), "non_2xx": sum(r["non_2xx"] for r in done),
-                        "kept_alive": kept}))
+                        "cpu_us": statistics.median(r["cpu_us"] for r in done),
+                        "all_rps": "/".join(f"{r['requests_per_s']:.0f}" for r in done), "kept_alive": kept}))
                 if label.startswith("backend"):
-                    print(f"latency histogram, load step, {label}, last round:\n"
-                          f"{render(runs[('load', True)][-1]['histogram'], 40, '  ')}\n")
+                    print(f"latency histogram, load step ({step_client[label]}, keepalive = "
+                          f"{str(load.DEFAULT_KEEPALIVE).lower()}), {label}, last round:\n"
+                          f"{render(runs[(step_client[label], load.DEFAULT_KEEPALIVE)][-1]['histogram'], 40, '  ')}\n")
         finally:
             await close()
 
@@ -223,25 +266,39 @@ def main() -> int:
             shutil.rmtree(os.environ["MIGRATION_WIZARD_DATA"], ignore_errors=True)
         shutil.rmtree(trivial_dir, ignore_errors=True)
 
-    print(f"{'endpoint':<27} {'client':<27} {'requests/s':>10} {'mean ms':>8} {'failed':>6} {'non-2xx':>7} "
-          f"{'kept alive':>10}")
+    from wizard.steps import load
+
+    print(f"{'endpoint':<27} {'client':<33} {'requests/s':>10} {'mean ms':>8} {'failed':>6} {'non-2xx':>7} "
+          f"{'kept alive':>10} {'cpu us/req':>10}  rounds")
     for label, client, r in rows:
-        print(f"{label:<27} {client:<27} {r['requests_per_s']:>10,.0f} {r['mean_ms']:>8.2f} {r['failed']:>6} "
-              f"{r['non_2xx']:>7} {r['kept_alive']:>10}")
+        print(f"{label:<27} {client:<33} {r['requests_per_s']:>10,.0f} {r['mean_ms']:>8.2f} {r['failed']:>6} "
+              f"{r['non_2xx']:>7} {r['kept_alive']:>10} {r['cpu_us']:>10.0f}  {r['all_rps']}")
     print(f"(n = {args.requests} on the trivial endpoint, {args.backend_requests} on the backend, c = {args.concurrency}, "
-          f"median of {args.rounds} rounds; ab's mean is its first 'Time per request')\n")
+          f"median of {args.rounds} rounds; ab's mean is its first 'Time per request'; * = the step's defaults; "
+          f"cpu us/req = the client's own CPU time per request)\n")
     if not ab:
         return 0
-    for title, load_keepalive in (("as the runbook runs them (ab -n -c; the load step's defaults)", True),
+    print("load/ab requests/s, every load row against ab as the runbook runs it (no -k):")
+    for label in goals:
+        cells = [f"{client}{'' if keepalive else ' new-conn'} {measured[(label, client, keepalive)] / measured[(label, 'ab', False)]:4.2f}"
+                 for client in ("streams", "aiohttp") for keepalive in (True, False) if (label, client, keepalive) in measured]
+        print(f"  {label:<27} " + ", ".join(cells))
+    print()
+    verdicts = []
+    for title, load_keepalive in ((f"as the runbook runs them (ab -n -c; the load step's defaults, keepalive = "
+                                   f"{str(load.DEFAULT_KEEPALIVE).lower()})", load.DEFAULT_KEEPALIVE),
                                   ("same connection handling (a new connection per request for both)", False)):
         print(title + ":")
         for label, (min_ratio, within) in goals.items():
-            ratio = measured[(label, "load", load_keepalive)] / measured[(label, "ab", False)]
+            client = step_client[label]
+            ratio = measured[(label, client, load_keepalive)] / measured[(label, "ab", False)]
             if min_ratio is not None:
                 ok, target = ratio >= min_ratio, f">= {min_ratio:.1f}x ab"
             else:
                 ok, target = abs(ratio - 1) <= (within or 0), f"within {within:.0%} of ab"
-            print(f"  {label:<27} load/ab = {ratio:4.2f}  (target {target}): {'OK' if ok else 'MISSED'}")
+            verdicts.append(ok)
+            print(f"  {label:<27} load ({client})/ab = {ratio:4.2f}  (target {target}): {'OK' if ok else 'MISSED'}")
+    print(f"\ntargets met: {sum(verdicts)} of {len(verdicts)}")
     return 0
 
 
