@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from rich.text import Text
@@ -26,7 +27,8 @@ from screens.actions import bindings
 from screens.base import WizardModal, WizardScreen
 from screens.dialogs import EnvChip, PasswordScreen
 from wizard.banner import BannerInfo, banner_for
-from wizard.environments import KINDS, ROLES, Environment
+from wizard.commands import journal_path
+from wizard.environments import KINDS, ROLES, Environment, resolve_environment
 from wizard.errors import WizardError
 from wizard.redact import redact
 
@@ -36,6 +38,11 @@ if TYPE_CHECKING:
 COLUMNS = (("Environment", "name", 20), ("Kind", "kind", 19), ("Host / database", "where", 30),
            ("Password", "password", 8), ("API token", "token", 9), ("Pinned", "pin", 19))
 KIND_STYLES = {"sandbox": "bold green", "staging": "bold yellow", "production": "bold red"}
+
+
+def journal_of(env: Environment) -> Path:
+    """The journal an environment's runs write by default (the one `env test` reads its pin from)."""
+    return journal_path(None, env)
 
 
 def _lines_text(lines: list[tuple[str, str]]) -> str:
@@ -90,13 +97,22 @@ class EnvironmentsScreen(WizardScreen):
     # --- data --------------------------------------------------------------------------
     def refresh_view(self) -> None:
         """Re-read profiles and the keyring (in a thread: the keyring may block) with the live pins."""
-        self.load_rows(dict(self.wizard.state.pins))
+        self.load_rows(self.wizard.journal_path, dict(self.wizard.state.pins))
 
     @work(thread=True, exclusive=True, group="env-rows", description="list the environments")
-    def load_rows(self, pins: dict[str, Any]) -> None:
+    def load_rows(self, current: Path, current_pins: dict[str, Any]) -> None:
         from wizard import env_commands, secrets
 
-        rows, problem = env_commands.environment_rows(pins)
+        read: dict[Path, dict[str, Any]] = {current: current_pins}
+
+        def pins_of(env: Environment) -> dict[str, Any]:
+            # Each environment's pin lives in the journal its runs write (as `env test` reads it).
+            path = journal_of(env)
+            if path not in read:
+                read[path] = env_commands.pins_in(path)
+            return read[path]
+
+        rows, problem = env_commands.environment_rows(pins_of=pins_of)
         keyring_ok, status = secrets.available(), secrets.status()
         self.app.call_from_thread(self._show_rows, rows, problem, keyring_ok, status)
 
@@ -107,9 +123,9 @@ class EnvironmentsScreen(WizardScreen):
         self.rows, self.keyring_ok = rows, keyring_ok
         from wizard import profiles
 
-        journal = fmt.path(str(self.wizard.journal_path))
         self.query_one("#env-title", Static).update(
-            f"Profiles: {fmt.path(str(profiles.profiles_path()))} · pins in the current journal: {journal}")
+            f"Profiles: {fmt.path(str(profiles.profiles_path()))} · each pin is read from that environment's own "
+            "journal (sandboxes: rehearsal.jsonl; profiles: week1.jsonl)")
         keyring_line = self.query_one("#env-keyring", Static)
         if keyring_ok:
             keyring_line.update(f"Secrets: {status}. Only whether one is stored is shown, never its value.")
@@ -168,7 +184,7 @@ class EnvironmentsScreen(WizardScreen):
             detail.update("")
             return
         env = row.env
-        pin = f"pinned {row.pin}" if row.pin else "not pinned in this journal yet"
+        pin = f"pinned {row.pin}" if row.pin else f"not pinned yet in {journal_of(row.env).name}"
         detail.update(f"{env.name}: {self.wizard.fmt.path(describe_where(env))} · {pin}")
 
     def say(self, text: str, level: str = "info") -> None:
@@ -219,8 +235,9 @@ class EnvironmentsScreen(WizardScreen):
 
         try:
             prepare_environment(env)  # a sandbox cluster is started (first use creates it)
+            path, journal = self._journal_for(env)
             tested = await env_commands.check_environment(
-                env, self.wizard.journal_path, journal=self.wizard.journal, pin=True,
+                env, path, journal=journal, pin=True,
                 asker=self._password_asker(env), say=lambda text: self.app.call_from_thread(self.app.notify, text))
         except WizardError as exc:
             self.app.call_from_thread(self._tested, None, exc)
@@ -229,6 +246,11 @@ class EnvironmentsScreen(WizardScreen):
                                                                       "Try `migration-wizard env test` for details."))
         else:
             self.app.call_from_thread(self._tested, tested, None)
+
+    def _journal_for(self, env: Environment) -> tuple[Path, Any]:
+        """The journal `env`'s runs write, and the app's open Journal when it is that one."""
+        path = journal_of(env)
+        return path, (self.wizard.journal if path == self.wizard.journal_path else None)
 
     def _password_asker(self, env: Environment) -> Callable[[str], Any]:
         """wizard.secrets' asker, from the test's thread: a masked PasswordScreen on the UI."""
@@ -284,7 +306,7 @@ class EnvironmentsScreen(WizardScreen):
             if name not in SANDBOX_ROLES:
                 lines.append(env_commands.forget_secrets(name))
             if choice.unpin:
-                lines.append(env_commands.unpin(name, self.wizard.journal_path, self.wizard.journal))
+                lines.append(env_commands.unpin(name, *self._journal_for(resolve_environment(name))))
             if choice.remove_profile and name not in SANDBOX_ROLES:
                 lines.append(env_commands.remove_profile(name))
         except WizardError as exc:

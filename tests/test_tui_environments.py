@@ -170,12 +170,16 @@ def columns(conninfo: dict) -> list[str]:
 
 # --- the screen on real clusters ---------------------------------------------------------------------
 
-async def test_add_test_repoint_and_forget_a_profile(clusters, memory, profile_file, tmp_path):
+async def test_add_test_repoint_and_forget_a_profile(clusters, memory, profile_file, tmp_path, monkeypatch):
+    from screens import environments
     from wizard import sandbox
 
     staging_info, prod_info = sandbox.conninfo("sandbox-staging"), sandbox.conninfo("sandbox-production")
-    journal = tmp_path / "week1.jsonl"
-    app = WizardApp(env=resolve_environment("sandbox-staging"), journal_path=journal)
+    # Each environment's pin goes to the journal its runs write: the sandboxes' (open in the app)
+    # and the profiles' (written under the writer lock); here both in tmp_path.
+    rehearsal, journal = tmp_path / "rehearsal.jsonl", tmp_path / "week1.jsonl"
+    monkeypatch.setattr(environments, "journal_of", lambda env: rehearsal if env.kind == "sandbox" else journal)
+    app = WizardApp(env=resolve_environment("sandbox-staging"), journal_path=rehearsal)
     shots: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -207,7 +211,7 @@ async def test_add_test_repoint_and_forget_a_profile(clusters, memory, profile_f
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is screen, what="the form to close")
 
-        # test: connects, shows version and fingerprint, pins it in this journal
+        # test: connects, shows version and fingerprint, pins it in its own journal
         text = await run_env_test(pilot, screen, "staging")
         assert "✓ connected to staging" in text and "PostgreSQL" in text and "fingerprint" in text
         assert "pin: pinned now in" in text
@@ -216,8 +220,8 @@ async def test_add_test_repoint_and_forget_a_profile(clusters, memory, profile_f
         text = await run_env_test(pilot, screen, "staging")
         assert "pin: matches the server pinned in" in text
         await until(pilot, lambda: next(r for r in screen.rows if r.env.name == "staging").pin != "", what="the pin")
-        pins = {e["env"]: e["fingerprint"] for e in journal_events(journal) if e["type"] == "env_pinned"}
-        assert set(pins) == {"staging", "sandbox-production"}
+        assert [e["env"] for e in journal_events(journal) if e["type"] == "env_pinned"] == ["staging"]
+        assert [e["env"] for e in journal_events(rehearsal) if e["type"] == "env_pinned"] == ["sandbox-production"]
         assert next(r for r in screen.rows if r.env.name == "staging").pin.endswith("/postgres")
 
         # re-point staging at sandbox-production: testing it is refused, naming the server it found
@@ -226,12 +230,12 @@ async def test_add_test_repoint_and_forget_a_profile(clusters, memory, profile_f
         await add_profile(pilot, "staging", url, replace=True)
         text = await run_env_test(pilot, screen, "staging")
         assert "✗ staging points at a different server than the one pinned in" in text
-        assert "It is the server pinned as sandbox-production." in text
+        assert "It is the local sandbox-production cluster (database postgres)." in text
         assert "env forget staging --pin" in text
         shots.append(app.export_screenshot())
-        assert "It is the server pinned as sandbox-production." in flat(screen_text(app))
+        assert "It is the local sandbox-production" in flat(screen_text(app))  # on screen too
         assert columns(prod_info) == before
-        assert [e["env"] for e in journal_events(journal) if e["type"] == "env_pinned"] == ["staging", "sandbox-production"]
+        assert [e["env"] for e in journal_events(journal) if e["type"] == "env_pinned"] == ["staging"]
 
         # forget: the dialog repeats the name; secrets, profile and pin go
         await select(pilot, screen, "staging")
@@ -255,7 +259,7 @@ async def test_add_test_repoint_and_forget_a_profile(clusters, memory, profile_f
     # the canaries never reach the screen, the profile file or the journal
     for shot in shots:
         assert CANARY_PW not in shot and CANARY_TOKEN not in shot
-    for path in (profile_file, journal):
+    for path in (profile_file, journal, rehearsal):
         assert CANARY_PW not in path.read_text() and CANARY_TOKEN not in path.read_text()
     for path in tmp_path.rglob("*"):
         if path.is_file():
@@ -364,7 +368,12 @@ def snapshot_app(tmp_path: Path, data_dir: Path) -> WizardApp:
 
 
 @pytest.fixture
-def snapshot_setup(data_dir, memory, profile_file, tmp_path):
+def snapshot_setup(data_dir, memory, profile_file, tmp_path, monkeypatch):
+    from screens import environments
+
+    # the profiles' journal is the app's (staging is pinned there); the sandboxes' has no pins yet
+    monkeypatch.setattr(environments, "journal_of",
+                        lambda env: tmp_path / ("rehearsal.jsonl" if env.kind == "sandbox" else "week1.jsonl"))
     profile_file.write_text(PROFILES)
     memory.store[(SERVICE, "staging:db_password")] = "not-shown-anywhere-1"
     memory.store[(SERVICE, "production:api_token")] = "not-shown-anywhere-2"

@@ -200,8 +200,10 @@ def pin_short(fingerprint: dict[str, Any] | None) -> str:
     return f"…{str(fingerprint['system_identifier'])[-8:]}/{fingerprint.get('database', '')}"
 
 
-def environment_rows(pins: dict[str, dict[str, Any]] | None = None) -> tuple[list[EnvRow], WizardError | None]:
-    """The two sandboxes and every profile, with what the keyring holds and each pin in `pins`.
+def environment_rows(pins: dict[str, dict[str, Any]] | None = None, *,
+                     pins_of: Callable[[Environment], dict[str, Any]] | None = None) -> tuple[list[EnvRow], WizardError | None]:
+    """The two sandboxes and every profile, with what the keyring holds and each pin in `pins`
+    (or, with `pins_of`, in the pins that function reads for that environment: its own journal).
 
     A broken profile file still lists the sandboxes; its problem comes back as the second value.
     """
@@ -223,7 +225,7 @@ def environment_rows(pins: dict[str, dict[str, Any]] | None = None) -> tuple[lis
         built_in = env.name in SANDBOX_ROLES
         stored = (lambda name: None) if built_in or not keyring_ok else (lambda name: _has(env.name, name))
         rows.append(EnvRow(env, built_in, where, str(info.get("dbname", "")), stored(secrets.DB_PASSWORD),
-                           stored(secrets.API_TOKEN), pin_short((pins or {}).get(env.name))))
+                           stored(secrets.API_TOKEN), pin_short((pins_of(env) if pins_of else pins or {}).get(env.name))))
     return rows, problem
 
 
@@ -330,15 +332,32 @@ async def check_environment(env: Environment, path: Path, *, journal: "Journal |
 
     fingerprint, tls = await probe(env, asker=asker, say=say)
     seen = fingerprint.as_dict()
-    pins = replay(journal.events).pins if journal is not None else _pins_in(path)
+    pins = replay(journal.events).pins if journal is not None else pins_in(path)
     status = check_pin(env, seen, path, pins)
-    if status == "not pinned" and pin and journal is not None:
-        journal.append("env_pinned", env=env.name, fingerprint=seen, by="env test")
+    if status == "not pinned" and pin:
+        _append_to(path, journal, lambda target: target.append("env_pinned", env=env.name, fingerprint=seen, by="env test"))
         status = "pinned now"
     return Tested(env, fingerprint.server_version, tls, seen, path, status)
 
 
-def _pins_in(path: Path) -> dict[str, Any]:
+def _append_to(path: Path, journal: "Journal | None", write: Callable[["Journal"], Any]) -> Any:
+    """Write to the journal at `path`: through `journal` when it is open in this process, else
+    under the writer lock (another wizard writing it is one clear message)."""
+    from wizard.commands import open_journal, writer_lock
+    from wizard.runbook import load_runbook
+
+    if journal is not None:
+        return write(journal)
+    with writer_lock(path):
+        if path.exists():
+            from wizard.journal import Journal
+
+            return write(Journal(path))
+        runbook = load_runbook()
+        return write(open_journal(path, runbook.path, runbook.title))
+
+
+def pins_in(path: Path) -> dict[str, Any]:
     from wizard.journal import read_events
     from wizard.state import replay
 
@@ -379,8 +398,6 @@ def remove_profile(name: str) -> str:
 def unpin(name: str, path: Path, journal: "Journal | None" = None) -> str:
     """Write `env_unpinned` to the journal at `path` (through `journal` when it is open in this
     process, else under the writer lock): the next connection pins the server it finds."""
-    from wizard.commands import writer_lock
-    from wizard.journal import Journal
     from wizard.state import replay
 
     def append(target: "Journal") -> bool:
@@ -391,13 +408,7 @@ def unpin(name: str, path: Path, journal: "Journal | None" = None) -> str:
                       note="unpinned by the operator; the next connection pins the server it finds")
         return True
 
-    if journal is not None:
-        done = append(journal)
-    elif name not in _pins_in(path):
-        done = False
-    else:
-        with writer_lock(path):
-            done = append(Journal(path))
+    done = False if journal is None and name not in pins_in(path) else _append_to(path, journal, append)
     if not done:
         return f"{name} is not pinned in {path}: nothing to do."
     return (f"{name} is unpinned in {path}: the next connection pins the server it finds. "
