@@ -124,33 +124,13 @@ class WizardApp(App[int]):
     @work(thread=True, exclusive=True, group="prepare", name="prepare", description="prepare the environment")
     def prepare(self) -> None:
         """Sandbox clusters, workspace and journal: slow, so in a thread, with visible progress."""
-        from wizard import commands, sandbox
+        from wizard import commands
 
         say = lambda text: self.call_from_thread(self._set_progress, text)  # noqa: E731
         try:
             notes: list[dict[str, Any]] = []
             if self.rehearsal:
-                path = self.journal_path
-                if path.exists():
-                    import datetime as dt
-
-                    archived = path.with_name(f"{path.stem}-{dt.datetime.now():%Y%m%d-%H%M%S}{path.suffix}")
-                    path.rename(archived)
-                    from wizard import journal as journal_module
-
-                    head_path = getattr(journal_module, "head_path", None)  # the journal's head sidecar, if any
-                    if head_path is not None and head_path(path).exists():
-                        head_path(path).rename(head_path(archived))
-                    notes.append({"text": f"previous rehearsal journal kept as {archived.name}"})
-                for name in sandbox.NAMES:
-                    say(f"⏳ Preparing the rehearsal: rebuilding the {name} cluster from the pre-clean-up schema…")
-                    sandbox.reset(name)
-                say("⏳ Preparing the rehearsal: copying the workspace (backend/, database/)…")
-                sandbox.ensure_workspace(refresh=True)
-                say("⏳ Preparing the rehearsal: taking a real pg_dump backup of sandbox-production…")
-                backup_file, backup_time = commands.take_backup("sandbox-production")
-                notes.append({"text": f"rehearsal backup {backup_file.name} taken with pg_dump",
-                              "backup_file": backup_file.name, "backup_time": backup_time})
+                notes, backup_time = commands.prepare_rehearsal(self.journal_path, lambda text: say(f"⏳ {text}"))
                 self.rehearsal_answers = commands.rehearsal_answers(backup_time)
             elif self.prepare_env and self.env.kind == "sandbox":
                 say(f"⏳ Starting the {self.env.name} cluster (first use creates and seeds it)…")

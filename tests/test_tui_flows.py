@@ -309,3 +309,30 @@ async def test_production_gate_asks_for_the_typed_name_from_the_engine_thread(tm
             await pilot.press(*typed, "enter")
             await until(pilot, lambda: not thread.is_alive(), what="the engine thread to get its answer")
     assert answers == ["yes", "production"]  # the gate (wizard.guards) judges it: only the name passes
+
+
+async def test_tui_rehearsal_starts_from_a_clean_slate(tmp_path, monkeypatch):
+    """`migration-wizard rehearse` in the TUI: the previous rehearsal journal is kept aside with its
+    sidecar, both clusters are rebuilt, a real backup is taken and noted, and its time is offered
+    as the answer to "note the backup timestamp". Own data dir: the session's clusters stay as they are."""
+    from wizard import sandbox
+    from wizard.environments import resolve_environment
+
+    monkeypatch.setenv("MIGRATION_WIZARD_DATA", str(tmp_path / "data"))
+    journal = tmp_path / "rehearsal.jsonl"
+    journal.write_text("")
+    try:
+        app = WizardApp(env=resolve_environment("sandbox-staging"), journal_path=journal, rehearsal=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.journal is not None or app.problem is not None, timeout=120, what="the rehearsal")
+            assert app.problem is None, app.problem
+            notes = [e["text"] for e in app.journal.events if e["type"] == "note"]
+            assert any(n.startswith("previous rehearsal journal kept as rehearsal-") for n in notes), notes
+            assert any("taken with pg_dump" in n for n in notes), notes
+            assert dt.datetime.fromisoformat(app.rehearsal_answers["1.4.backup"])
+            assert [p.name for p in tmp_path.glob("rehearsal-*.jsonl")]
+            for name in sandbox.NAMES:
+                assert sandbox.status(name).running
+    finally:
+        for name in sandbox.NAMES:
+            sandbox.stop(name)
