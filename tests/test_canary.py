@@ -18,38 +18,18 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.compat import properties
 from psycopg import sql
 
 from wizard import paths, secrets
 from wizard.cli import main
 from wizard.errors import ConnectionFailed
 from wizard.steps.base import StepFailure
+from keyring_support import MemoryKeyring
 
 CANARY_PW = "canary-pw-9f3e1c"
 STALE_PW = "canary-pw-stale-0d7a"  # what the keyring holds at first: refused, then re-asked
 CANARY_TOKEN = "canary-tok-eyJhbGciOi.7c2e5b"
 NEEDLES = (b"canary-pw", b"canary-tok", b"9f3e1c", b"7c2e5b")
-
-
-class MemoryKeyring(KeyringBackend):
-    @properties.classproperty
-    def priority(cls) -> float:
-        raise RuntimeError("test backend: chosen explicitly")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):  # noqa: ANN001
-        return self.store.get((service, username))
-
-    def set_password(self, service, username, password):  # noqa: ANN001
-        self.store[(service, username)] = password
-
-    def delete_password(self, service, username):  # noqa: ANN001
-        self.store.pop((service, username), None)
 
 
 @contextlib.contextmanager

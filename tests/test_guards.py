@@ -14,8 +14,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.compat import properties
 
 from wizard import guards, secrets
 from wizard.answers import file_asker
@@ -26,27 +24,9 @@ from wizard.errors import EnvironmentRefused
 from wizard.journal import Journal
 from wizard.runbook import load_runbook
 from wizard.runbook.model import Step
+from keyring_support import MemoryKeyring
 
 NOW = dt.datetime.now(dt.timezone.utc)
-
-
-class MemoryKeyring(KeyringBackend):
-    @properties.classproperty
-    def priority(cls) -> float:
-        raise RuntimeError("test backend: chosen explicitly")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):  # noqa: ANN001
-        return self.store.get((service, username))
-
-    def set_password(self, service, username, password):  # noqa: ANN001
-        self.store[(service, username)] = password
-
-    def delete_password(self, service, username):  # noqa: ANN001
-        self.store.pop((service, username), None)
 
 
 @pytest.fixture(autouse=True)

@@ -6,35 +6,11 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.compat import properties
-from keyring.errors import PasswordDeleteError
 
 from wizard import profiles, secrets
 from wizard.cli import main
 from wizard.errors import WizardError
-
-
-class MemoryKeyring(KeyringBackend):
-    """An in-memory keyring, only ever chosen explicitly (never viable for auto-detection)."""
-
-    @properties.classproperty
-    def priority(cls) -> float:
-        raise RuntimeError("test backend: chosen explicitly")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.store.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
+from keyring_support import MemoryKeyring
 
 
 @pytest.fixture

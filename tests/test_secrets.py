@@ -11,41 +11,17 @@ import keyring.backend
 import keyring.errors
 import psycopg
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail
-from keyring.compat import properties
-from keyring.errors import PasswordDeleteError
 from psycopg import sql
 
 from wizard import secrets
 from wizard.environments import Environment
 from wizard.errors import ConnectionFailed
 from wizard.redact import MASK, redact
+from keyring_support import MemoryKeyring
 
 RIGHT = "right-pw-5d1a7c"
 WRONG = "wrong-pw-0b3e88"
-
-
-class MemoryKeyring(KeyringBackend):
-    """An in-memory keyring, only ever chosen explicitly (never viable for auto-detection)."""
-
-    @properties.classproperty
-    def priority(cls) -> float:
-        raise RuntimeError("test backend: chosen explicitly")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.store.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
 
 
 class LockedKeyring(MemoryKeyring):

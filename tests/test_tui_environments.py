@@ -13,8 +13,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.compat import properties
 from textual.widgets import Checkbox, Input, Static
 
 from screens.app import WizardApp
@@ -25,35 +23,12 @@ from tui_support import settle
 from wizard import secrets
 from wizard.environments import resolve_environment
 from wizard.journal import Journal
+from keyring_support import MemoryKeyring
 
 SIZE = (120, 40)
 CANARY_PW = "canary-pw-7f3e9a2c41"
 CANARY_TOKEN = "eyJcanary.token-b81d55e0"
 SERVICE = "migration-wizard"
-
-
-class MemoryKeyring(KeyringBackend):
-    """In memory, only ever chosen explicitly."""
-
-    @properties.classproperty
-    def priority(cls) -> float:
-        raise RuntimeError("test backend: chosen explicitly")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):  # noqa: ANN001
-        return self.store.get((service, username))
-
-    def set_password(self, service, username, password):  # noqa: ANN001
-        self.store[(service, username)] = password
-
-    def delete_password(self, service, username):  # noqa: ANN001
-        from keyring.errors import PasswordDeleteError
-
-        if self.store.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
 
 
 @pytest.fixture
@@ -157,8 +132,6 @@ async def run_env_test(pilot, screen: EnvironmentsScreen, name: str) -> str:  # 
     await pilot.press("t")
     await until(pilot, lambda: not screen.busy or isinstance(pilot.app.screen, PasswordScreen), what=f"testing {name}")
     return flat(result_text(pilot.app))
-
-
 
 
 def columns(conninfo: dict) -> list[str]:
