@@ -5,6 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 
+def steady_cursors(app: Any) -> None:
+    """A blinking cursor is drawn or not depending on when the picture is taken: keep it still."""
+    from textual.widgets import Input, TextArea
+
+    for screen in app.screen_stack:
+        for widget in [*screen.query(Input), *screen.query(TextArea)]:
+            widget.cursor_blink = False
+
+
 async def settle(pilot: Any, rounds: int = 3, max_frames: int = 40) -> None:
     """Wait for the workers (journal open, replay, chain check) and the redraws they cause, then
     until two screenshots in a row are the same: a late layout pass (a scrollbar resized after a
@@ -12,6 +21,7 @@ async def settle(pilot: Any, rounds: int = 3, max_frames: int = 40) -> None:
     for _ in range(rounds):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+    steady_cursors(pilot.app)
     previous = None
     for _ in range(max_frames):
         await pilot.pause(0.02)
