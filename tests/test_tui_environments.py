@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import time
 from pathlib import Path
 
 import psycopg
@@ -19,11 +18,11 @@ from screens.app import WizardApp
 from screens.dialogs import ConfirmScreen, PasswordScreen
 from screens.environments import AddProfileScreen, EnvironmentsScreen, ForgetScreen
 from screens.testing import demo_environment, stable_display
-from tui_support import settle
 from wizard import secrets
 from wizard.environments import resolve_environment
 from wizard.journal import Journal
 from keyring_support import MemoryKeyring
+from tui_support import ready, settle, until
 
 SIZE = (120, 40)
 CANARY_PW = "canary-pw-7f3e9a2c41"
@@ -49,20 +48,6 @@ def profile_file(tmp_path, monkeypatch) -> Path:
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-async def until(pilot, condition, timeout: float = 60.0, what: str = "condition") -> None:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
-
-
-async def ready(pilot) -> None:  # noqa: ANN001
-    await until(pilot, lambda: pilot.app.journal is not None or pilot.app.problem is not None, what="the journal")
-    assert pilot.app.problem is None, pilot.app.problem
-    await pilot.pause()
-
 
 def flat(text: str) -> str:
     return " ".join(text.split())

@@ -23,6 +23,7 @@ from screens.testing import tiny_runbook
 from screens.widgets.results_table import ResultsTable
 from wizard.runbook.model import Expectation, Step
 from wizard.state import replay
+from tui_support import ready, until
 
 SIZE = (120, 40)
 
@@ -41,20 +42,6 @@ def env(sandbox_staging):
     from wizard.environments import resolve_environment
 
     return resolve_environment("sandbox-staging")
-
-
-async def until(pilot, condition, timeout: float = 60.0, what: str = "condition") -> None:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
-
-
-async def ready(pilot) -> None:  # noqa: ANN001
-    await until(pilot, lambda: pilot.app.journal is not None or pilot.app.problem is not None, what="the journal")
-    assert pilot.app.problem is None, pilot.app.problem
-    await pilot.pause()
 
 
 async def answer(pilot, text: str) -> None:  # noqa: ANN001

@@ -1,7 +1,9 @@
-"""Shared by the TUI tests: wait until a screen has stopped changing before it is compared."""
+"""Shared by the TUI tests: wait for a condition, for the journal to open, and until a screen has
+stopped changing before it is compared."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 
@@ -30,3 +32,18 @@ async def settle(pilot: Any, rounds: int = 3, max_frames: int = 40) -> None:
         if current == previous:
             return
         previous = current
+
+
+async def until(pilot: Any, condition: Any, timeout: float = 60.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+async def ready(pilot: Any) -> None:
+    """The app has opened its journal (a thread worker) without a problem."""
+    await until(pilot, lambda: pilot.app.journal is not None or pilot.app.problem is not None, what="the journal")
+    assert pilot.app.problem is None, pilot.app.problem
+    await pilot.pause()
