@@ -1,6 +1,6 @@
 """Time to first paint of `migration-wizard review` on large journals, next to a bare Textual app.
 
-    /tmp/venv/bin/python benchmarks/bench_review.py [--sizes 10000,100000] [--repeat 3]
+    python benchmarks/bench_review.py [--sizes 10000,100000] [--repeat 3]
 
 The journals are generated from tests/golden/journal.jsonl (a real sandbox week): its events are
 repeated, re-numbered and re-chained, so every generated journal verifies intact and replays like

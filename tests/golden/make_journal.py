@@ -3,7 +3,10 @@
 Run once, by hand, and commit what it writes (the journal, its head sidecar, and copies of the
 runbook and SQL files it ran with, so the goldens do not move when those files are edited later):
 
-    MIGRATION_WIZARD_DATA=/tmp/mw-golden /tmp/venv/bin/python tests/golden/make_journal.py
+    MIGRATION_WIZARD_DATA=<a scratch dir> python tests/golden/make_journal.py
+
+The paths of the machine it ran on (the data dir, the interpreter, the checkout) are replaced by
+neutral ones at the end, and the hash chain is rebuilt over the result (`scrub`).
 
 The story is a week with two real mistakes an operator makes, each followed by its fix:
 Tuesday is started before Monday (its first step needs Monday's parsed 011 and stops), and the
@@ -15,9 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -26,9 +31,52 @@ sys.path.insert(0, str(ROOT))
 from rich.console import Console  # noqa: E402
 
 from wizard import paths, sandbox  # noqa: E402
-from wizard.commands import REHEARSAL_PLAN, _run_days, open_journal, rehearsal_answers, take_backup  # noqa: E402
+from wizard.commands import _run_days, open_journal, rehearsal_answers, take_backup  # noqa: E402
 from wizard.environments import resolve_environment  # noqa: E402
+from wizard.journal import GENESIS, _canonical, event_hash, line_hash, write_head  # noqa: E402
 from wizard.runbook import load_runbook  # noqa: E402
+
+# The story's own plan (the rehearsal's tasks when it was recorded): the application checks were
+# left out, which the journal notes. Kept here so that a new recording tells the same story.
+GOLDEN_PLAN = {"monday": None, "tuesday": None, "wednesday": ["3.1", "3.7"],
+               "thursday": ["4.1", "4.2", "4.3", "4.4", "4.5", "4.7"], "friday": ["5.4"]}
+
+
+def _replace(value: Any, pairs: list[tuple[str, str]]) -> Any:
+    if isinstance(value, str):
+        for old, new in pairs:
+            value = value.replace(old, new)
+        return value
+    if isinstance(value, list):
+        return [_replace(v, pairs) for v in value]
+    if isinstance(value, dict):
+        return {k: _replace(v, pairs) for k, v in value.items()}
+    return value
+
+
+def scrub(path: Path, pairs: list[tuple[str, str]]) -> None:
+    """Replace machine paths in every event, then chain the events again exactly as Journal.append
+    does (each `prev` is the SHA-256 of the line before, each `hash` the event's own), and rewrite
+    the head sidecar: the result verifies intact."""
+    lines = []
+    prev = GENESIS
+    event: dict[str, Any] = {}
+    for raw in path.read_bytes().splitlines():
+        event = _replace(json.loads(raw), pairs)
+        event["prev"] = prev
+        event["hash"] = event_hash(event)
+        line = _canonical(event)
+        lines.append(line)
+        prev = line_hash(line)
+    data = b"".join(line + b"\n" for line in lines)
+    path.write_bytes(data)
+    write_head(path, event, lines[-1], len(data))
+
+
+def machine_paths(runbook_path: str) -> list[tuple[str, str]]:
+    """Longest first: the runbook as copied beside the journal, the checkout, the data dir, python."""
+    return [(runbook_path, "tests/golden/week1.toml"), (str(ROOT) + "/", ""),
+            (str(paths.data_dir()), "/home/operator/.local/share/migration-wizard"), (sys.executable, "python")]
 
 
 def main() -> None:
@@ -45,8 +93,8 @@ def main() -> None:
     journal = open_journal(target, runbook.path, runbook.title)
     journal.append("note", text=f"rehearsal backup {backup_file.name} taken with pg_dump", backup_file=backup_file.name,
                    backup_time=backup_time)
-    tasks = {day: (list(t) if t else None) for day, _, t in REHEARSAL_PLAN}
-    left_out = [t.id for day, _, ts in REHEARSAL_PLAN if ts for t in runbook.day(day).tasks if t.id not in ts]
+    tasks = GOLDEN_PLAN
+    left_out = [t.id for day, ts in GOLDEN_PLAN.items() if ts for t in runbook.day(day).tasks if t.id not in ts]
     journal.append("note", text="tasks not rehearsed: they need the application checks", tasks=left_out)
     staging, production = resolve_environment("sandbox-staging"), resolve_environment("sandbox-production")
 
@@ -68,6 +116,7 @@ def main() -> None:
     for name in ("VERIFICATION_QUERIES.sql", "FINAL_VERIFICATION.sql"):
         shutil.copyfile(paths.sql_dir() / name, HERE / "sql" / name)
     shutil.copyfile(ROOT / "wizard" / "rehearsal" / "week2.toml", HERE / "week2.toml")
+    scrub(target, machine_paths(str(runbook.path)))
     console.print(f"wrote {target} ({len(journal.events)} events)")
 
 
