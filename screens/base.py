@@ -27,21 +27,29 @@ class TooSmall(Static):
                 "nothing has stopped: a running step keeps running, and Ctrl+K still cancels it.")
 
 
-class WizardScreen(Screen[Any]):
-    """A full screen: banner, body, footer."""
+class _Framed:
+    """The banner on top (the environment is named on every screen and dialog), the too-small
+    message, then the screen's own body."""
 
     @property
     def wizard(self) -> "WizardApp":
-        return self.app  # type: ignore[return-value]
+        return self.app  # type: ignore[attr-defined,no-any-return]
 
     def compose(self) -> ComposeResult:
         yield Banner()
         yield TooSmall(classes="too-small")
         yield from self.compose_body()
-        yield Footer()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
+
+
+class WizardScreen(_Framed, Screen[Any]):
+    """A full screen: banner, body, footer."""
+
+    def compose(self) -> ComposeResult:
+        yield from super().compose()
+        yield Footer()
 
     def on_mount(self) -> None:
         self.watch(self.app, "state_version", self._state_changed, init=False)
@@ -54,17 +62,5 @@ class WizardScreen(Screen[Any]):
         """Redraw from the app's replayed RunState; called on every journal change."""
 
 
-class WizardModal(ModalScreen[Any]):
+class WizardModal(_Framed, ModalScreen[Any]):
     """A dialog: the banner stays on top, so the environment is named while deciding."""
-
-    @property
-    def wizard(self) -> "WizardApp":
-        return self.app  # type: ignore[return-value]
-
-    def compose(self) -> ComposeResult:
-        yield Banner()
-        yield TooSmall(classes="too-small")
-        yield from self.compose_body()
-
-    def compose_body(self) -> ComposeResult:
-        yield from ()
