@@ -55,16 +55,20 @@ Bare().run(headless=True, size=(120, 40))
 CHILD_WIZARD = r"""
 import os, sys, time
 sys.path.insert(0, sys.argv[1])
-from wizard import commands                      # what `migration-wizard` imports before the TUI
-from wizard.environments import resolve_environment
-from wizard.runbook import load_runbook
+from wizard.session import Session               # what `migration-wizard` opens before the TUI
 from screens.app import WizardApp
 class Timed(WizardApp):
     def _painted(self):
         print("PAINTED", flush=True); os._exit(0)
-env = resolve_environment("sandbox-staging")
-Timed(env=env, journal_path=commands.journal_path(None, env), runbook=load_runbook()).run(headless=True, size=(120, 40))
+Timed(Session.open("sandbox-staging")).run(headless=True, size=(120, 40))
 """
+
+
+def make_app(env, journal_path, runbook, **kw):  # noqa: ANN001, ANN201
+    from screens.app import WizardApp
+    from wizard.session import Session
+
+    return WizardApp(Session(env, runbook, journal_path), **kw)
 
 
 def time_child(code: str) -> float:
@@ -98,7 +102,7 @@ def sleep_app(seconds: int):  # noqa: ANN201
 
     tmp = Path(tempfile.mkdtemp(prefix="mw-bench-"))
     step = Step("9.1.sleep", "query", f"pg_sleep({seconds})", "any", {"sql": f"select pg_sleep({seconds})"})
-    return WizardApp(env=resolve_environment("sandbox-staging"), journal_path=tmp / "journal.jsonl",
+    return make_app(resolve_environment("sandbox-staging"), journal_path=tmp / "journal.jsonl",
                      runbook=tiny_runbook(tmp, [step]), prepare=False)
 
 
@@ -157,7 +161,7 @@ async def bench_stall() -> dict[str, float]:
         window["on"] = True
         started = time.perf_counter()
         await pilot.press("r")
-        await wait_for(pilot, lambda: app.engine is None and "result" in marks, timeout=60, step=0.05)
+        await wait_for(pilot, lambda: not app.run_active and "result" in marks, timeout=60, step=0.05)
         await pilot.pause(0.5)
         window["on"] = False
         elapsed = time.perf_counter() - started
@@ -197,7 +201,7 @@ async def bench_cancel(rounds: int) -> dict[str, float]:
             app.call_after_refresh(lambda: painted.done() or painted.set_result(time.perf_counter()))
             to_screen.append(await painted - started)
             to_result.append(reported[0] - started)
-            await wait_for(pilot, lambda: app.engine is None, timeout=10)
+            await wait_for(pilot, lambda: not app.run_active, timeout=10)
     return {"median_screen_ms": 1000 * statistics.median(to_screen), "max_screen_ms": 1000 * max(to_screen),
             "median_engine_ms": 1000 * statistics.median(to_result), "rounds": rounds}
 
@@ -294,7 +298,7 @@ async def end_to_end_rows() -> dict[str, float]:
     sql = ("select g as id, 'row ' || g as name, case when g % 7 = 0 then null else g * 1.5 end as amount "
            "from generate_series(1, 100000) g")
     step = Step("9.1.big", "query", "100,000 rows", "any", {"sql": sql, "max_rows": 100_000})
-    app = WizardApp(env=resolve_environment("sandbox-staging"), journal_path=tmp / "journal.jsonl",
+    app = make_app(resolve_environment("sandbox-staging"), journal_path=tmp / "journal.jsonl",
                     runbook=tiny_runbook(tmp, [step]), prepare=False)
     stamp: dict[str, float] = {}
     original = FastTable.render_line

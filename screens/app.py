@@ -26,13 +26,10 @@ from screens.base import MIN_HEIGHT, MIN_WIDTH
 from screens.display import Display
 from screens.overview import WeekOverview
 from screens.palette import WizardCommands
+from screens.dialogue import ScreenDialogue
 from wizard.banner import BannerInfo, banner_for
-from wizard.environments import Environment
 from wizard.errors import WizardError
-from wizard.journal import Journal
-from wizard.results import StepResult
-from wizard.runbook.model import Runbook, Step, Task
-from wizard.state import RunState, replay
+from wizard.session import SANDBOX_ROLES, Environment, Runbook, RunOutcome, RunState, Session, Step, StepResult, Task
 
 if TYPE_CHECKING:
     from screens.dialogs import ConfirmScreen
@@ -52,36 +49,18 @@ class WizardApp(App[int]):
     banner_info: reactive[BannerInfo | None] = reactive(None, always_update=True)
     state_version: reactive[int] = reactive(0, always_update=True)
 
-    def __init__(
-        self,
-        *,
-        env: Environment,
-        journal_path: Path,
-        runbook: Runbook | None = None,
-        rehearsal: bool = False,
-        prepare: bool = True,
-        fmt: Display | None = None,
-    ) -> None:
+    def __init__(self, session: Session, *, prepare: bool = True, fmt: Display | None = None) -> None:
         super().__init__()
-        if runbook is None:
-            from wizard.runbook import load_runbook
-
-            runbook = load_runbook()
-        self.runbook = runbook
-        self.env = env
-        self.journal_path = Path(journal_path)
-        self.rehearsal = rehearsal
+        self.session = session
         self.prepare_env = prepare
         self.fmt = fmt or Display()
-        self.journal: Journal | None = None
         self.state = RunState()
         self.progress = ""
         self.problem: WizardError | None = None
-        self.engine: Any = None  # wizard.engine.Engine while a run is going
+        self.run_active = False  # a run of the session is going (a step, or waiting for an answer)
         self.engine_worker: Worker[Any] | None = None
         self.running: tuple[Task, Step] | None = None
         self.last_step: tuple[Task, Step] | None = None
-        self.rehearsal_answers: dict[str, Any] = {}
         self.wizard_keymap: dict[str, str] = {}
         self.result_hooks: list[ResultHook] = []
         self.first_paint_at: float | None = None
@@ -90,10 +69,34 @@ class WizardApp(App[int]):
         self._exiting = False
         self._fingerprint: dict[str, Any] | None = None
         self._refresh_pending = False
-        self._preview_engine: Any = None
-        self._engine_loop: asyncio.AbstractEventLoop | None = None
         self._pending_question: tuple[Any, concurrent.futures.Future[Any]] | None = None
-        self.banner_info = banner_for(env)
+        self.dialogue = ScreenDialogue(self)
+        self.banner_info = banner_for(session.env)
+
+    # What the screens read: the session's environment, runbook and journal.
+    @property
+    def env(self) -> Environment:
+        return self.session.env
+
+    @property
+    def runbook(self) -> Runbook:
+        return self.session.runbook
+
+    @property
+    def journal(self) -> Any:
+        return self.session.journal
+
+    @property
+    def journal_path(self) -> Path:
+        return self.session.journal_path
+
+    @property
+    def rehearsal(self) -> bool:
+        return self.session.rehearsal
+
+    @property
+    def rehearsal_answers(self) -> dict[str, Any]:
+        return self.session.rehearsal_answers
 
     # --- life cycle ---------------------------------------------------------------------
     def get_default_screen(self) -> WeekOverview:
@@ -124,21 +127,9 @@ class WizardApp(App[int]):
     @work(thread=True, exclusive=True, group="prepare", name="prepare", description="prepare the environment")
     def prepare(self) -> None:
         """Sandbox clusters, workspace and journal: slow, so in a thread, with visible progress."""
-        from wizard import commands
-
-        say = lambda text: self.call_from_thread(self._set_progress, text)  # noqa: E731
+        say = lambda text: self.call_from_thread(self._set_progress, f"⏳ {text}")  # noqa: E731
         try:
-            notes: list[dict[str, Any]] = []
-            if self.rehearsal:
-                notes, backup_time = commands.prepare_rehearsal(self.journal_path, lambda text: say(f"⏳ {text}"))
-                self.rehearsal_answers = commands.rehearsal_answers(backup_time)
-            elif self.prepare_env and self.env.kind == "sandbox":
-                say(f"⏳ Starting the {self.env.name} cluster (first use creates and seeds it)…")
-                commands.prepare_environment(self.env)
-            say("⏳ Opening the journal…")
-            journal = commands.open_journal(self.journal_path, self.runbook.path, self.runbook.title)
-            for note in notes:
-                journal.append("note", **note)
+            journal = self.session.prepare(say, prepare_env=self.prepare_env)
             self.warm_up()
         except WizardError as exc:
             self.call_from_thread(self._prepare_failed, exc)
@@ -153,21 +144,16 @@ class WizardApp(App[int]):
     def warm_up() -> None:
         """Imports the first run and the first result table need (psycopg, pglast, pyarrow), done
         here in the preparing thread so they never stall the event loop later."""
-        import wizard.engine  # noqa: F401
         from screens.widgets.results_table import warm_up as warm_tables
-        from wizard.runbook.model import STEP_KINDS
-        from wizard.steps import module_for
 
-        for kind in STEP_KINDS:
-            module_for(kind)
+        Session.warm_up()
         warm_tables()
 
     def _prepare_failed(self, exc: WizardError) -> None:
         self.problem = exc
         self._set_progress(f"✗ {exc.what}" + (f"  → {exc.fix}" if exc.fix else ""))
 
-    def _journal_ready(self, journal: Journal) -> None:
-        self.journal = journal
+    def _journal_ready(self, journal: Any) -> None:
         self.progress = ""
         journal.listeners.append(self._on_journal_event)
         self.refresh_state()
@@ -202,7 +188,7 @@ class WizardApp(App[int]):
     def refresh_state(self) -> None:
         self._refresh_pending = False
         if self.journal is not None:
-            self.state = replay(self.journal.events)
+            self.state = self.session.state()
         self.banner_info = banner_for(self.env, fingerprint=self._fingerprint, pins=self.state.pins)
         self.state_version += 1
 
@@ -255,17 +241,14 @@ class WizardApp(App[int]):
 
     def action_export(self) -> None:
         """The runbook's documents from this journal, beside it (as `review` writes them)."""
-        target = self.journal_path.with_name(f"{self.journal_path.stem}-documents")
+        target = self.session.default_export_dir()
         self.notify(f"Writing the documents to {target}…", title="Export")
         self._export(target)
 
     @work(thread=True, exclusive=True, group="export", description="write the week's documents")
     def _export(self, target: Path) -> None:
-        from wizard.exports import export_all
-        from wizard.redact import redact
-
         try:
-            written = export_all(self.journal_path, target, runbook_path=self.runbook.path)
+            written = self.session.export(target)
         except (OSError, WizardError, ValueError) as exc:
             self.call_from_thread(self.notify, redact(f"Export failed: {exc}"), severity="error", timeout=15)
             return
@@ -287,30 +270,17 @@ class WizardApp(App[int]):
     # --- previews -----------------------------------------------------------------------
     def preview(self, step: Step) -> dict[str, str]:
         """What a step will run, as text. Reads files: call it from a thread worker."""
-        from wizard.engine import Engine
-        from wizard.steps import module_for
-
-        module = module_for(step.kind)
-        if module is None or not hasattr(module, "preview"):
-            return {"language": "text", "text": f"The {step.kind!r} step kind is not available in this version."}
-        if self.journal is None:
-            return {"language": "text", "text": "(the journal is still opening)"}
-        if self._preview_engine is None or self._preview_engine.env is not self.env:
-            self._preview_engine = Engine(self.runbook, self.env, self.journal, ask=self.ask)
-        try:
-            return module.preview(step, self._preview_engine.context())
-        except Exception as exc:  # noqa: BLE001 - a preview must never take the screen down
-            return {"language": "text", "text": f"(no preview: {exc})"}
+        return self.session.preview(step)
 
     # --- running ------------------------------------------------------------------------
     def can_run(self) -> bool:
-        return self.journal is not None and self.engine is None
+        return self.journal is not None and not self.run_active
 
     def start_run(self, day_id: str, task_ids: list[str] | None = None, step: tuple[Task, Step] | None = None) -> None:
         if self.journal is None:
             self.notify(self.progress or "Still preparing the environment…", title="Not ready yet")
             return
-        if self.engine is not None:
+        if self.run_active:
             self.notify("A step is already running. Ctrl+K cancels it.", severity="warning")
             return
         if step is not None:
@@ -341,19 +311,13 @@ class WizardApp(App[int]):
         self._launch(day_id, task_ids, step)
 
     def _launch(self, day_id: str, task_ids: list[str] | None, step: tuple[Task, Step] | None) -> None:
-        from wizard import guards
-        from wizard.engine import Engine
-
-        engine = Engine(self.runbook, self.env, self.journal, ask=self.ask,  # type: ignore[arg-type]
-                        on_start=self._engine_step_started, on_result=self._engine_step_finished,
-                        guards=guards.for_environment(self.env, self.confirm_production))
-        self.engine = engine
+        self.run_active = True
         self._cancel_requested = False
         self.cancel_requested_at = None
-        self.engine_worker = self._run_engine(engine, day_id, task_ids, step)
+        self.engine_worker = self._run_session(day_id, task_ids, step)
 
-    # The engine runs on a loop of its own, in a thread: whatever it does synchronously (journal
-    # fsync and JSON, replays, parsing SQL) never holds up the screen. It talks back through
+    # The session runs on a loop of its own, in a thread: whatever the engine does synchronously
+    # (journal fsync and JSON, parsing SQL) never holds up the screen. It talks back through
     # messages (thread-safe) and call_from_thread; the screen talks to it only through cancel().
 
     class StepStarted(Message):
@@ -372,51 +336,24 @@ class WizardApp(App[int]):
             self.event = event
 
     class RunEnded(Message):
-        def __init__(self, outcome: Any, result: Any, problem: WizardError | None) -> None:
+        def __init__(self, outcome: RunOutcome | None) -> None:
             super().__init__()
-            self.outcome, self.result, self.problem = outcome, result, problem
+            self.outcome = outcome
 
     @work(thread=True, exclusive=True, group="engine", name="engine", exit_on_error=False, description="the engine")
-    async def _run_engine(self, engine: Any, day_id: str, task_ids: list[str] | None,
-                          step: tuple[Task, Step] | None) -> None:
-        self._engine_loop = asyncio.get_running_loop()
-        if self._cancel_requested:
-            engine.cancel()
-        outcome, problem, result = None, None, None
+    async def _run_session(self, day_id: str, task_ids: list[str] | None, step: tuple[Task, Step] | None) -> None:
+        outcome = None
         try:
-            if self.env.kind != "sandbox" and self._needs_database(day_id, task_ids, step):
-                from wizard import secrets
-
-                engine.password = await secrets.verified_password(self.env, asker=self.ask_password,
-                                                                  say=lambda text: self.post_message(
-                                                                      self.Notice(text)))
-                from wizard.redact import register_secret
-
-                register_secret(engine.password)
-                engine.secret = secrets.provider(self.env.name)
-            if step is not None:
-                engine.check_targets([step])
-                result = await engine.run_step(*step)
-            else:
-                outcome = await engine.run_day(day_id, task_ids)
-        except WizardError as exc:
-            problem = exc
+            if self._cancel_requested:
+                return
+            outcome = await self.session.run(day_id, task_ids, step=step, dialogue=self.dialogue,
+                                             on_start=self._engine_step_started, on_result=self._engine_step_finished)
         except Exception as exc:  # noqa: BLE001 - shown, journaled by the engine, never a crash of the UI
-            problem = WizardError(f"Unexpected error: {exc}", "The journal holds everything up to this point.")
             self.post_message(self.Notice(traceback.format_exc(), log_only=True))
+            outcome = RunOutcome(day_id, self.env.name, problem=WizardError(
+                f"Unexpected error: {exc}", "The journal holds everything up to this point."))
         finally:
-            try:
-                await engine.close()  # closing rolls back anything still open on the server
-            except Exception:  # noqa: BLE001
-                pass
-            self._engine_loop = None
-            self.post_message(self.RunEnded(outcome, result, problem))
-
-    def _needs_database(self, day_id: str, task_ids: list[str] | None, step: tuple[Task, Step] | None) -> bool:
-        if step is not None:
-            return step[1].kind in ("query", "migration")
-        return any(s.kind in ("query", "migration") for t in self.runbook.day(day_id).tasks
-                   if task_ids is None or t.id in task_ids for s in t.steps)
+            self.post_message(self.RunEnded(outcome))
 
     class Notice(Message):
         def __init__(self, text: str, log_only: bool = False) -> None:
@@ -431,14 +368,14 @@ class WizardApp(App[int]):
 
     # -- called on the engine's thread --
     def _engine_step_started(self, task: Task, step: Step) -> None:
-        if self._cancel_requested and self.engine is not None:
-            self.engine.cancel()  # a cancel that landed between two steps stops the next one
+        if self._cancel_requested:
+            self.session.cancel()  # a cancel that landed between two steps stops the next one
         self.post_message(self.StepStarted(task, step))
 
     def _engine_step_finished(self, task: Task, step: Step, result: StepResult) -> None:
         self.post_message(self.StepFinished(task, step, result))
 
-    def _ask_on_screen(self, make_screen: Callable[[], Any]) -> Any:
+    def ask_on_screen(self, make_screen: Callable[[], Any]) -> Any:
         """From the engine's thread: show a dialog on the UI and return a future of its answer."""
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()
 
@@ -455,40 +392,6 @@ class WizardApp(App[int]):
 
         self.call_from_thread(show)
         return asyncio.wrap_future(future)
-
-    async def ask(self, step: Step) -> tuple[Any, str]:
-        """The engine's question for an attest step: the form, validated by wizard.steps.attest."""
-        from screens.dialogs import AttestScreen
-        from wizard.steps.sqlrun import StepCancelled
-
-        if self._cancel_requested:
-            raise StepCancelled("cancelled by the operator before the question was asked")
-        task_id = self.day_of_step(step.id)
-        suggestion = self.rehearsal_answers.get(step.id)
-        info = self.banner_info or banner_for(self.env)
-        answer = await self._ask_on_screen(lambda: AttestScreen(task_id, step, info, suggestion))
-        if answer is None:
-            raise StepCancelled("cancelled by the operator: the question was closed without an answer")
-        source = "operator"
-        if suggestion is not None and str(answer).strip() == str(suggestion):
-            source = "operator (accepted the rehearsal's suggestion)"
-        return answer, source
-
-    async def confirm_production(self, env: Environment, step: Step) -> str | None:
-        """The production gate's typed confirmation: the operator types the environment's name."""
-        from screens.dialogs import TypedConfirmScreen
-        from wizard.guards import prompt_for
-
-        info = self.banner_info or banner_for(env)
-        return await self._ask_on_screen(lambda: TypedConfirmScreen(prompt_for(env, step), env.name, info))
-
-    confirm_production.source = "typed in the wizard"  # type: ignore[attr-defined]
-
-    async def ask_password(self, prompt: str) -> str | None:
-        from screens.dialogs import PasswordScreen
-
-        info = self.banner_info or banner_for(self.env)
-        return await self._ask_on_screen(lambda: PasswordScreen(prompt, info))
 
     # -- back on the UI thread --
     def on_wizard_app_step_started(self, message: "WizardApp.StepStarted") -> None:
@@ -510,23 +413,26 @@ class WizardApp(App[int]):
         self._schedule_refresh()
 
     def on_wizard_app_run_ended(self, message: "WizardApp.RunEnded") -> None:
-        self.engine = None
+        self.run_active = False
         self.running = None
         if not self.is_running or self._exiting:
             return  # quitting: the screens are going away
         self.refresh_state()
-        problem, outcome, result = message.problem, message.outcome, message.result
-        if problem is not None:
+        outcome = message.outcome
+        if outcome is None:
+            return
+        if outcome.problem is not None:
+            problem = outcome.problem
             self.notify(f"{problem.what}\n→ {problem.fix}" if problem.fix else problem.what, title="Nothing more was run",
                         severity="error", timeout=15)
-        elif outcome is not None:
-            if outcome.ok:
-                self.notify(f"{outcome.day.capitalize()} passed on {self.env.name}.", title="Day passed")
-            else:
-                self.notify(f"Stopped at {outcome.stopped_at} on {self.env.name}. Open the task to see why; "
-                            "running the day again resumes there.", title="Day stopped", severity="warning", timeout=10)
-        elif result is not None and not result.ok:
-            self.notify(f"{result.step_id}: {result.status}", severity="warning")
+        elif outcome.step_result is not None:
+            if not outcome.ok:
+                self.notify(f"{outcome.step_result.step_id}: {outcome.step_result.status}", severity="warning")
+        elif outcome.ok:
+            self.notify(f"{outcome.what.capitalize()} passed on {self.env.name}.", title="Passed")
+        else:
+            self.notify(f"Stopped at {outcome.stopped_at} on {self.env.name}. Open the task to see why; "
+                        "running it again resumes there.", title="Stopped", severity="warning", timeout=10)
 
     def day_of_step(self, step_id: str) -> str:
         for task in self.runbook.tasks():
@@ -535,27 +441,29 @@ class WizardApp(App[int]):
         return "?"
 
     def action_cancel_step(self) -> None:
-        if self.engine is None:
+        if not self.run_active:
             self.notify("Nothing is running.")
             return
         self._cancel_requested = True
         self.cancel_requested_at = time.perf_counter()
-        pending = self._pending_question
-        if pending is not None:  # the engine waits on a question: closing it cancels the step
-            screen, future = pending
-            self._pending_question = None
-            if not future.done():
-                future.set_result(None)
-            if screen.is_current:
-                screen.dismiss(None)
-        loop = self._engine_loop
-        if loop is not None:
-            loop.call_soon_threadsafe(self.engine.cancel)  # asyncio objects belong to the engine's loop
+        self._close_pending_question()
+        self.session.cancel()
         what = self.running[1].id if self.running else "the run"
         self.notify(f"Cancelling {what} on {self.env.name}…", title="Cancel")
 
+    def _close_pending_question(self) -> None:
+        """The session waits on a question: closing it (no answer) cancels the step."""
+        pending, self._pending_question = self._pending_question, None
+        if pending is None:
+            return
+        screen, future = pending
+        if not future.done():
+            future.set_result(None)
+        if screen.is_current:
+            screen.dismiss(None)
+
     async def action_quit(self) -> None:
-        if self.engine is None:
+        if not self.run_active:
             self._exiting = True
             self.exit(0)
             return
@@ -573,16 +481,11 @@ class WizardApp(App[int]):
 
     def on_unmount(self) -> None:
         """However the app ends, a running step is cancelled on the server, not left to finish."""
-        if self.engine is not None:
+        if self.run_active:
             self._cancel_requested = True
             if self._pending_question is not None and not self._pending_question[1].done():
                 self._pending_question[1].set_result(None)
-            loop = self._engine_loop
-            if loop is not None:
-                try:
-                    loop.call_soon_threadsafe(self.engine.cancel)
-                except RuntimeError:  # the engine's loop already closed
-                    pass
+            self.session.cancel()
 
     def _quit_confirmed(self, yes: bool | None) -> None:
         if yes:
@@ -601,8 +504,6 @@ class WizardApp(App[int]):
 
     # --- environments -------------------------------------------------------------------
     def action_switch_env(self) -> None:
-        from wizard.environments import SANDBOX_ROLES
-
         if not self.can_run():
             self.notify("Wait for the running step (or cancel it) before switching.", severity="warning")
             return
@@ -619,35 +520,27 @@ class WizardApp(App[int]):
     def _switch_to(self, name: str | None) -> None:
         if not name or name == self.env.name:
             return
-        from wizard.environments import resolve_environment
-
-        self.env = resolve_environment(name)
+        try:
+            self.session.switch_to(name)
+        except WizardError as exc:
+            self.notify(exc.what, severity="warning")
+            return
         self._fingerprint = None
-        self._preview_engine = None
         self.refresh_state()
         self.notify(f"Now on {name.upper()}. The banner names it on every screen.", title="Environment")
         self._ensure_env()
 
     @work(thread=True, exclusive=True, group="prepare")
     def _ensure_env(self) -> None:
-        from wizard import commands
-
         try:
-            commands.prepare_environment(self.env)
+            self.session.ensure_environment()
         except WizardError as exc:
             self.call_from_thread(self.notify, f"{exc.what}\n→ {exc.fix}", severity="error")
 
 
 def run_app(env_name: str = "sandbox-staging", journal: Path | None = None, rehearsal: bool = False) -> int:
     """`migration-wizard` (and `rehearse`): the TUI, holding the journal's writer lock throughout."""
-    from wizard import commands
-    from wizard.environments import resolve_environment
-    from wizard.runbook import load_runbook
-
-    runbook = load_runbook()
-    env = resolve_environment(env_name)
-    path = commands.journal_path(journal, env)
-    with commands.writer_lock(path):
-        app = WizardApp(env=env, journal_path=path, runbook=runbook, rehearsal=rehearsal)
+    with Session.open(env_name, journal=journal, rehearsal=rehearsal) as session:
+        app = WizardApp(session)
         app.run()
     return app.return_code or 0

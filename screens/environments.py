@@ -2,7 +2,7 @@
 keyring holds for each (stored or not, never the value) and its pin in the current journal; add a
 profile, test a connection, forget a profile's secrets.
 
-Thin by design: wizard.env_commands does the work (the same functions `migration-wizard env …`
+Thin by design: wizard.session.environments does the work (the same functions `migration-wizard env …`
 uses), this screen asks, shows, and runs each call in a thread worker. Passwords and the API token
 are typed in masked Inputs and go straight to the keyring through the engine; nothing here keeps,
 logs or shows them.
@@ -27,13 +27,14 @@ from screens.actions import bindings
 from screens.base import WizardModal, WizardScreen
 from screens.dialogs import EnvChip, PasswordScreen
 from wizard.banner import BannerInfo, banner_for
-from wizard.commands import journal_path
-from wizard.environments import KINDS, ROLES, Environment, resolve_environment
+from wizard.session import KINDS, ROLES, SANDBOX_ROLES, Environment, journal_path
+from wizard.session import environments as envs
+from wizard.session.environments import resolve_environment
 from wizard.errors import WizardError
 from wizard.redact import redact
 
 if TYPE_CHECKING:
-    from wizard.env_commands import EnvRow
+    from wizard.session.environments import EnvRow
 
 COLUMNS = (("Environment", "name", 20), ("Kind", "kind", 19), ("Host / database", "where", 30),
            ("Password", "password", 8), ("API token", "token", 9), ("Pinned", "pin", 19))
@@ -101,7 +102,6 @@ class EnvironmentsScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="env-rows", description="list the environments")
     def load_rows(self, current: Path, current_pins: dict[str, Any]) -> None:
-        from wizard import env_commands, secrets
 
         read: dict[Path, dict[str, Any]] = {current: current_pins}
 
@@ -109,11 +109,11 @@ class EnvironmentsScreen(WizardScreen):
             # Each environment's pin lives in the journal its runs write (as `env test` reads it).
             path = journal_of(env)
             if path not in read:
-                read[path] = env_commands.pins_in(path)
+                read[path] = envs.pins_in(path)
             return read[path]
 
-        rows, problem = env_commands.environment_rows(pins_of=pins_of)
-        keyring_ok, status = secrets.available(), secrets.status()
+        rows, problem = envs.environment_rows(pins_of=pins_of)
+        keyring_ok, status = envs.keyring_available(), envs.keyring_status()
         self.app.call_from_thread(self._show_rows, rows, problem, keyring_ok, status)
 
     def _show_rows(self, rows: list[EnvRow], problem: WizardError | None, keyring_ok: bool, status: str) -> None:
@@ -121,10 +121,9 @@ class EnvironmentsScreen(WizardScreen):
             return
         fmt = self.wizard.fmt
         self.rows, self.keyring_ok = rows, keyring_ok
-        from wizard import profiles
 
         self.query_one("#env-title", Static).update(
-            f"Profiles: {fmt.path(str(profiles.profiles_path()))} · each pin is read from that environment's own "
+            f"Profiles: {fmt.path(str(envs.profiles_location()))} · each pin is read from that environment's own "
             "journal (sandboxes: rehearsal.jsonl; profiles: week1.jsonl)")
         keyring_line = self.query_one("#env-keyring", Static)
         if keyring_ok:
@@ -176,7 +175,6 @@ class EnvironmentsScreen(WizardScreen):
 
     @on(DataTable.RowHighlighted, "#env-table")
     def _show_detail(self) -> None:
-        from wizard.env_commands import describe_where
 
         row = self.selected_row()
         detail = self.query_one("#env-detail", Static)
@@ -185,7 +183,7 @@ class EnvironmentsScreen(WizardScreen):
             return
         env = row.env
         pin = f"pinned {row.pin}" if row.pin else f"not pinned yet in {journal_of(row.env).name}"
-        detail.update(f"{env.name}: {self.wizard.fmt.path(describe_where(env))} · {pin}")
+        detail.update(f"{env.name}: {self.wizard.fmt.path(envs.describe_where(env))} · {pin}")
 
     def say(self, text: str, level: str = "info") -> None:
         result = self.query_one("#env-result", Static)
@@ -198,7 +196,7 @@ class EnvironmentsScreen(WizardScreen):
         if self.busy:
             self.app.notify(f"Still busy: {self.busy}.", severity="warning")
             return False
-        if self.wizard.engine is not None:
+        if self.wizard.run_active:
             self.app.notify("A step is running: wait for it (or cancel it with Ctrl+K) first.", severity="warning")
             return False
         return True
@@ -230,13 +228,11 @@ class EnvironmentsScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="env-test", exit_on_error=False, description="test an environment")
     async def run_test(self, env: Environment) -> None:
-        from wizard import env_commands
-        from wizard.commands import prepare_environment
 
         try:
-            prepare_environment(env)  # a sandbox cluster is started (first use creates it)
+            envs.prepare_environment(env)  # a sandbox cluster is started (first use creates it)
             path, journal = self._journal_for(env)
-            tested = await env_commands.check_environment(
+            tested = await envs.check_environment(
                 env, path, journal=journal, pin=True,
                 asker=self._password_asker(env), say=lambda text: self.app.call_from_thread(self.app.notify, text))
         except WizardError as exc:
@@ -253,7 +249,7 @@ class EnvironmentsScreen(WizardScreen):
         return path, (self.wizard.journal if path == self.wizard.journal_path else None)
 
     def _password_asker(self, env: Environment) -> Callable[[str], Any]:
-        """wizard.secrets' asker, from the test's thread: a masked PasswordScreen on the UI."""
+        """The password asker, from the test's thread: a masked PasswordScreen on the UI."""
 
         async def ask(prompt: str) -> str | None:
             future: concurrent.futures.Future[Any] = concurrent.futures.Future()
@@ -298,17 +294,15 @@ class EnvironmentsScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="env-forget", exit_on_error=False, description="forget an environment")
     def run_forget(self, name: str, choice: ForgetChoice) -> None:
-        from wizard import env_commands
-        from wizard.environments import SANDBOX_ROLES
 
         lines: list[str] = []
         try:
             if name not in SANDBOX_ROLES:
-                lines.append(env_commands.forget_secrets(name))
+                lines.append(envs.forget_secrets(name))
             if choice.unpin:
-                lines.append(env_commands.unpin(name, *self._journal_for(resolve_environment(name))))
+                lines.append(envs.unpin(name, *self._journal_for(resolve_environment(name))))
             if choice.remove_profile and name not in SANDBOX_ROLES:
-                lines.append(env_commands.remove_profile(name))
+                lines.append(envs.remove_profile(name))
         except WizardError as exc:
             lines.append(_problem_text(exc))
         self.app.call_from_thread(self._forgotten, lines)
@@ -325,7 +319,7 @@ class EnvironmentsScreen(WizardScreen):
 
 
 class AddProfileScreen(WizardModal):
-    """The add-profile form. Dismisses with wizard.env_commands.Added (saved) or None (closed)."""
+    """The add-profile form. Dismisses with wizard.session.environments.Added (saved) or None (closed)."""
 
     BINDINGS = [Binding("escape", "close", "Close", id="wizard.env_add_close", key_display="Esc")]
 
@@ -406,7 +400,6 @@ class AddProfileScreen(WizardModal):
     def save(self, form: dict[str, Any]) -> None:
         from pathlib import Path
 
-        from wizard import env_commands
 
         try:
             if not form["name"]:
@@ -415,7 +408,7 @@ class AddProfileScreen(WizardModal):
                 raise WizardError("A profile needs a connection string.",
                                   "e.g. postgresql://postgres@db.<ref>.supabase.co:5432/postgres")
             workspace = form.pop("workspace")
-            added = env_commands.add_profile(
+            added = envs.add_profile(
                 form.pop("name"), form.pop("kind"), form.pop("url"),
                 workspace=str(Path(workspace).expanduser().resolve()) if workspace else None, **form)
         except WizardError as exc:
@@ -450,7 +443,6 @@ class ForgetScreen(WizardModal):
         self.env, self.built_in, self.pinned, self.keyring_ok, self.info = env, built_in, pinned, keyring_ok, info
 
     def compose_body(self) -> ComposeResult:
-        from wizard import profiles
 
         name = self.env.name
         if self.built_in:
@@ -467,7 +459,7 @@ class ForgetScreen(WizardModal):
             yield Static(f"Forget {name}?", classes="dialog-title", markup=False)
             yield Static(message, classes="dialog-message", markup=False)
             if not self.built_in:
-                yield Checkbox(f"Also remove the profile {name} from {profiles.profiles_path().name}", id="forget-profile")
+                yield Checkbox(f"Also remove the profile {name} from {envs.profiles_location().name}", id="forget-profile")
             yield Checkbox(f"Also unpin {name} in this journal" + ("" if self.pinned else " (not pinned now)"),
                            id="forget-pin", disabled=not self.pinned)
             with Horizontal(classes="dialog-buttons"):

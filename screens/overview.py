@@ -94,11 +94,11 @@ class WeekOverview(WizardScreen):
             self._text("#standing", app.progress or "Opening the journal…")
         else:
             self._text("#standing", standing(app.runbook, state, env.name, env.role, app.running,
-                                                   live=app.engine is not None))
+                                                   live=app.run_active))
         days = self.query_one("#days", OptionList)
         options = []
         for day in app.runbook.days:
-            summary = day_summary(state, env.name, env.role, day, running_step, live=app.engine is not None)
+            summary = day_summary(state, env.name, env.role, day, running_step, live=app.run_active)
             word = summary.verdict if summary.other_role is None or summary.verdict != NOT_STARTED else f"needs {summary.other_role}"
             mark = MARKS.get(summary.verdict, "✗" if summary.verdict.startswith("stopped") else "·")
             options.append((f"{mark} {summary.label:<10}{summary.done}/{summary.total}  {word}", day.id))
@@ -107,7 +107,7 @@ class WeekOverview(WizardScreen):
         if days.highlighted != self.day_index:
             days.highlighted = self.day_index
         day = self.day
-        summary = day_summary(state, env.name, env.role, day, running_step, live=app.engine is not None)
+        summary = day_summary(state, env.name, env.role, day, running_step, live=app.run_active)
         title = f"{day.id.capitalize()} — {day.title}  ({summary.done}/{summary.total} done · {summary.verdict})"
         if summary.other_role:
             title += f" · needs {summary.other_role}"

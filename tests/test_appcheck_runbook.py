@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from wizard.answers import file_asker
+from wizard.session import AnswersDialogue
 from wizard.engine import Engine
 from wizard.journal import Journal
 from wizard.runbook.loader import load_runbook
@@ -34,7 +34,7 @@ def test_health_with_the_database_stopped_gets_the_runbooks_advice(data_dir: Pat
     sandbox.ensure("sandbox-staging")
     sandbox.ensure_workspace()
     env = sandbox_environment("sandbox-staging")
-    engine = Engine(load_runbook(), env, Journal(tmp_path / "journal.jsonl"), ask=file_asker({}))
+    engine = Engine(load_runbook(), env, Journal(tmp_path / "journal.jsonl"), ask=AnswersDialogue({}).ask)
     sandbox.stop("sandbox-staging")
     try:
         outcome = asyncio.run(engine.run_day("wednesday", ["3.2", "3.3"]))

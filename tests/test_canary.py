@@ -207,7 +207,7 @@ def test_canary_secrets_never_written(clusters, tmp_path, monkeypatch, capsys):
 def tui_screenshot(env, journal: Path, tmp_path: Path) -> str | None:  # noqa: ANN001
     """The TUI on the canary environment, after the run: its screen as SVG."""
     try:
-        from screens.app import WizardApp
+        from tui_support import make_app
     except ImportError:
         return None
     import asyncio
@@ -215,7 +215,7 @@ def tui_screenshot(env, journal: Path, tmp_path: Path) -> str | None:  # noqa: A
     from wizard.runbook import load_runbook
 
     async def shoot() -> str:
-        app = WizardApp(env=env, journal_path=journal, runbook=load_runbook(), prepare=False)
+        app = make_app(env, journal_path=journal, runbook=load_runbook(), prepare=False)
         async with app.run_test(size=(140, 45)) as pilot:
             for _ in range(3):
                 await pilot.app.workers.wait_for_complete()

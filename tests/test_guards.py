@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from wizard import guards, secrets
-from wizard.answers import file_asker
+from wizard.session import AnswersDialogue
 from wizard.cli import main
 from wizard.engine import Engine
 from wizard.environments import Environment
@@ -73,7 +73,7 @@ class Typed:
 
 
 def engine(env: Environment, journal: Journal, confirm=None, answers: dict | None = None) -> Engine:  # noqa: ANN001
-    return Engine(load_runbook(), env, journal, ask=file_asker(answers or {}),
+    return Engine(load_runbook(), env, journal, ask=AnswersDialogue(answers or {}).ask,
                   guards=guards.for_environment(env, confirm))
 
 

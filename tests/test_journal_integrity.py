@@ -192,7 +192,7 @@ def test_a_torn_last_line_is_reported_and_ignored(tmp_path: Path, capsys):
 
 
 def test_a_cut_found_on_reopening_stays_in_the_chain(tmp_path: Path, capsys, monkeypatch):
-    from wizard.commands import open_journal
+    from wizard.session.journals import open_journal
 
     path = _journal(tmp_path)
     _write(path, _lines(path)[:-2])

@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from wizard.answers import file_asker
+from wizard.session import AnswersDialogue
 from wizard.engine import Engine
 from wizard.journal import Journal
 from wizard.paths import sql_dir
@@ -24,7 +24,7 @@ def _runbook(*steps: Step, facts: dict | None = None) -> Runbook:
 
 
 def _engine(env, tmp_path: Path, runbook: Runbook, answers: dict | None = None) -> Engine:
-    return Engine(runbook, env, Journal(tmp_path / "j.jsonl"), ask=file_asker(answers or {}))
+    return Engine(runbook, env, Journal(tmp_path / "j.jsonl"), ask=AnswersDialogue(answers or {}).ask)
 
 
 def _count_tables(env) -> int:
@@ -183,13 +183,13 @@ async def test_wrong_password_is_one_clear_message(clusters, tmp_path):
     try:
         env = Environment("staging", "staging", "staging", {**info, "user": "pw_probe"})
         step = Step("2.2.q", "query", "q", "staging", {"sql": "select 1"})
-        engine = Engine(_runbook(step), env, Journal(tmp_path / "j.jsonl"), ask=file_asker({}), password="wrong-password-77")
+        engine = Engine(_runbook(step), env, Journal(tmp_path / "j.jsonl"), ask=AnswersDialogue({}).ask, password="wrong-password-77")
         with pytest.raises(ConnectionFailed) as err:
             await engine.run_day("tuesday")
         assert "password authentication failed" in err.value.what
         assert "wrong-password-77" not in str(err.value)
         assert "forget" in err.value.fix
-        good = Engine(_runbook(step), env, Journal(tmp_path / "j2.jsonl"), ask=file_asker({}), password="right-password-3e9")
+        good = Engine(_runbook(step), env, Journal(tmp_path / "j2.jsonl"), ask=AnswersDialogue({}).ask, password="right-password-3e9")
         assert (await good.run_day("tuesday")).ok
         assert "right-password-3e9" not in (tmp_path / "j2.jsonl").read_text()
     finally:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from wizard.answers import file_asker
+from wizard.session import AnswersDialogue
 from wizard.engine import Engine
 from wizard.environments import Environment
 from wizard.journal import Journal
@@ -25,7 +25,7 @@ def _run(tmp_path: Path, *steps: Step, answers=None, workspace: Path | None = No
 
     task = Task("1.2", "t", 1, "", tuple(steps), "monday")
     runbook = Runbook("t", "t.toml", {}, (Day("monday", "m", "", (task,)),))
-    engine = Engine(runbook, ENV, Journal(tmp_path / "j.jsonl"), ask=file_asker(answers or {}), workspace=workspace or tmp_path)
+    engine = Engine(runbook, ENV, Journal(tmp_path / "j.jsonl"), ask=AnswersDialogue(answers or {}).ask, workspace=workspace or tmp_path)
     return asyncio.run(engine.run_day("monday"))
 
 

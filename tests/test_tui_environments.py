@@ -22,7 +22,7 @@ from wizard import secrets
 from wizard.environments import resolve_environment
 from wizard.journal import Journal
 from keyring_support import MemoryKeyring
-from tui_support import ready, settle, until
+from tui_support import make_app, ready, settle, until
 
 SIZE = (120, 40)
 CANARY_PW = "canary-pw-7f3e9a2c41"
@@ -137,7 +137,7 @@ async def test_add_test_repoint_and_forget_a_profile(clusters, memory, profile_f
     # and the profiles' (written under the writer lock); here both in tmp_path.
     rehearsal, journal = tmp_path / "rehearsal.jsonl", tmp_path / "week1.jsonl"
     monkeypatch.setattr(environments, "journal_of", lambda env: rehearsal if env.kind == "sandbox" else journal)
-    app = WizardApp(env=resolve_environment("sandbox-staging"), journal_path=rehearsal)
+    app = make_app(resolve_environment("sandbox-staging"), journal_path=rehearsal)
     shots: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -231,7 +231,7 @@ async def test_a_refused_password_is_asked_again_masked(clusters, memory, profil
         profile_file.write_text(f'[environments.lab]\nkind = "sandbox"\nrole = "staging"\nhost = "{lab.conninfo["host"]}"\n'
                                 f'user = "env_screen_user"\ndbname = "pristine"\n')
         memory.store[(SERVICE, "lab:db_password")] = WRONG
-        app = WizardApp(env=resolve_environment("sandbox-staging"), journal_path=tmp_path / "j.jsonl")
+        app = make_app(resolve_environment("sandbox-staging"), journal_path=tmp_path / "j.jsonl")
         async with app.run_test(size=SIZE) as pilot:
             await ready(pilot)
             screen = await open_environments(pilot)
@@ -254,12 +254,13 @@ async def test_a_refused_password_is_asked_again_masked(clusters, memory, profil
 
 async def test_the_wizard_on_staging_pointing_at_sandbox_production_refuses_before_any_sql(clusters, memory, profile_file, tmp_path):
     """`staging` pinned to the sandbox-staging cluster, then re-pointed at sandbox-production."""
-    from wizard import env_commands, profiles, sandbox
+    from wizard import profiles, sandbox
+    from wizard.session import environments as env_commands
 
     staging_info, prod_info = sandbox.conninfo("sandbox-staging"), sandbox.conninfo("sandbox-production")
     path = tmp_path / "week1.jsonl"
     profiles.save_profile("staging", "staging", conninfo={**staging_info, "port": 5432})
-    from wizard.commands import open_journal
+    from wizard.session.journals import open_journal
     from wizard.runbook import load_runbook
 
     runbook = load_runbook()
@@ -270,14 +271,14 @@ async def test_the_wizard_on_staging_pointing_at_sandbox_production_refuses_befo
     profiles.save_profile("staging", "staging", conninfo={**prod_info, "port": 5432}, replace=True)
     before = columns(prod_info)
 
-    app = WizardApp(env=resolve_environment("staging"), journal_path=path)
+    app = make_app(resolve_environment("staging"), journal_path=path)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         app.start_run("tuesday", ["2.2"])
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the run confirmation")
         await pilot.press("y")
         await until(pilot, lambda: any(e["type"] == "env_refused" for e in app.journal.events), what="the refusal")
-        await until(pilot, lambda: app.engine is None and list(app._notifications), what="the run to end")
+        await until(pilot, lambda: not app.run_active and list(app._notifications), what="the run to end")
         await pilot.pause(0.2)
         messages = " ".join(flat(n.message) for n in app._notifications)
         assert "staging now points at a different server than the one pinned on first use" in messages
@@ -321,7 +322,7 @@ def snapshot_app(tmp_path: Path, data_dir: Path) -> WizardApp:
                                                              "database": "postgres", "server_version": "16.2",
                                                              "source": "pg_control_system"})
     labels = [(str(sandbox.socket_dir(n)), f"<{n}>") for n in sandbox.NAMES]
-    return WizardApp(env=demo_environment("staging"), journal_path=path, prepare=False,
+    return make_app(demo_environment("staging"), journal_path=path, prepare=False,
                      fmt=stable_display(*labels, (str(data_dir), "<data>"), (str(tmp_path), "<tmp>")))
 
 

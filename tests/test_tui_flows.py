@@ -23,7 +23,7 @@ from screens.testing import tiny_runbook
 from screens.widgets.results_table import ResultsTable
 from wizard.runbook.model import Expectation, Step
 from wizard.state import replay
-from tui_support import ready, until
+from tui_support import make_app, ready, until
 
 SIZE = (120, 40)
 
@@ -65,7 +65,7 @@ def open_transactions(info: dict) -> int:
 
 
 async def test_walk_monday_from_the_keyboard(env, tmp_path):
-    app = WizardApp(env=env, journal_path=tmp_path / "journal.jsonl")
+    app = make_app(env, journal_path=tmp_path / "journal.jsonl")
     backup = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     answers = {"1.1.read_conflicts": "yes", "1.4.backup": backup, "1.5.separate_project": "sandbox-staging"}
     asked = []
@@ -74,8 +74,8 @@ async def test_walk_monday_from_the_keyboard(env, tmp_path):
         assert isinstance(app.screen, WeekOverview)
         assert "SANDBOX-STAGING [SANDBOX" in app.banner_info.text()
         await pilot.press("r")
-        await until(pilot, lambda: app.engine is not None or isinstance(app.screen, AttestScreen), what="the run")
-        while app.engine is not None:
+        await until(pilot, lambda: app.run_active or isinstance(app.screen, AttestScreen), what="the run")
+        while app.run_active:
             if isinstance(app.screen, AttestScreen):
                 asked.append(app.screen.step.id)
                 await answer(pilot, answers[app.screen.step.id])
@@ -111,7 +111,7 @@ async def test_walk_monday_from_the_keyboard(env, tmp_path):
 
 async def test_cancel_a_pg_sleep_30_step(env, tmp_path, sandbox_staging):
     step = Step("9.1.sleep", "query", "Sleep 30 s on the server", "any", {"sql": "select pg_sleep(30)"})
-    app = WizardApp(env=env, journal_path=tmp_path / "journal.jsonl", runbook=tiny_runbook(tmp_path, [step]))
+    app = make_app(env, journal_path=tmp_path / "journal.jsonl", runbook=tiny_runbook(tmp_path, [step]))
     finished = []
     app.result_hooks.append(lambda t, s, r: finished.append((time.perf_counter(), r)))
     async with app.run_test(size=SIZE) as pilot:
@@ -125,7 +125,7 @@ async def test_cancel_a_pg_sleep_30_step(env, tmp_path, sandbox_staging):
         latency = finished[0][0] - started
         assert finished[0][1].status == "cancelled"
         assert latency < 5, latency
-        await until(pilot, lambda: app.engine is None, what="the engine to close")
+        await until(pilot, lambda: not app.run_active, what="the engine to close")
         await pilot.pause()
         assert sleeping_backends(sandbox_staging) == 0
         assert open_transactions(sandbox_staging) == 0
@@ -142,7 +142,7 @@ async def test_attest_form_bad_then_good_value(env, tmp_path):
         Step("9.1.which", "attest", "Confirm the environment", "any",
              {"question": "Type the environment's name", "answer_type": "confirm", "must_equal": "{env.name}"}),
     ]
-    app = WizardApp(env=env, journal_path=tmp_path / "journal.jsonl", runbook=tiny_runbook(tmp_path, steps))
+    app = make_app(env, journal_path=tmp_path / "journal.jsonl", runbook=tiny_runbook(tmp_path, steps))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await pilot.press("r")
@@ -164,7 +164,7 @@ async def test_attest_form_bad_then_good_value(env, tmp_path):
         await answer(pilot, "staging")
         assert "Type 'sandbox-staging' exactly" in str(second.query_one("#attest-error").render())
         await answer(pilot, "sandbox-staging")
-        await until(pilot, lambda: app.engine is None, what="the run to finish")
+        await until(pilot, lambda: not app.run_active, what="the run to finish")
         state = replay(app.journal.events)
         assert state.latest("9.1.backup", env.name).status == "attested"
         assert state.answers["9.1.backup"].startswith(good[:16])
@@ -174,19 +174,19 @@ async def test_attest_form_bad_then_good_value(env, tmp_path):
 
 async def test_escape_on_the_attest_form_cancels_the_step(env, tmp_path):
     step = Step("9.1.ok", "attest", "Say yes", "local", {"question": "Ready?", "answer_type": "confirm"})
-    app = WizardApp(env=env, journal_path=tmp_path / "journal.jsonl", runbook=tiny_runbook(tmp_path, [step]))
+    app = make_app(env, journal_path=tmp_path / "journal.jsonl", runbook=tiny_runbook(tmp_path, [step]))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await pilot.press("r")
         await until(pilot, lambda: isinstance(app.screen, AttestScreen), what="the attest form")
         await pilot.press("escape")
-        await until(pilot, lambda: app.engine is None, what="the run to stop")
+        await until(pilot, lambda: not app.run_active, what="the run to stop")
         assert replay(app.journal.events).latest("9.1.ok", env.name).status == "cancelled"
 
 
 async def test_quit_during_a_running_step_asks_then_cancels(env, tmp_path, sandbox_staging):
     step = Step("9.1.sleep", "query", "Sleep 30 s on the server", "any", {"sql": "select pg_sleep(30)"})
-    app = WizardApp(env=env, journal_path=tmp_path / "journal.jsonl", runbook=tiny_runbook(tmp_path, [step]))
+    app = make_app(env, journal_path=tmp_path / "journal.jsonl", runbook=tiny_runbook(tmp_path, [step]))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await pilot.press("r")
@@ -198,7 +198,7 @@ async def test_quit_during_a_running_step_asks_then_cancels(env, tmp_path, sandb
         assert "sandbox-staging" in app.screen.title_text
         await pilot.press("n")  # keep running
         await pilot.pause()
-        assert app.engine is not None and not isinstance(app.screen, ConfirmScreen)
+        assert app.run_active and not isinstance(app.screen, ConfirmScreen)
         await pilot.press("q")
         await pilot.pause()
         await pilot.press("y")
@@ -210,7 +210,7 @@ async def test_quit_during_a_running_step_asks_then_cancels(env, tmp_path, sandb
 
 
 async def test_small_terminal_shows_a_message_not_a_broken_layout(env, tmp_path):
-    app = WizardApp(env=env, journal_path=tmp_path / "journal.jsonl")
+    app = make_app(env, journal_path=tmp_path / "journal.jsonl")
     async with app.run_test(size=(70, 20)) as pilot:
         await ready(pilot)
         message = app.screen.query_one(".too-small")
@@ -223,12 +223,12 @@ async def test_small_terminal_shows_a_message_not_a_broken_layout(env, tmp_path)
 
 async def test_keymap_remaps_a_binding_by_id(env, tmp_path):
     step = Step("9.1.one", "query", "select 1", "any", {"sql": "select 1 as one"})
-    app = WizardApp(env=env, journal_path=tmp_path / "journal.jsonl", runbook=tiny_runbook(tmp_path, [step]))
+    app = make_app(env, journal_path=tmp_path / "journal.jsonl", runbook=tiny_runbook(tmp_path, [step]))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         app.set_keymap({"wizard.run_day": "g"})
         await pilot.press("g")
-        await until(pilot, lambda: app.engine is None and replay(app.journal.events).latest("9.1.one", env.name),
+        await until(pilot, lambda: not app.run_active and replay(app.journal.events).latest("9.1.one", env.name),
                     what="the remapped run")
         assert replay(app.journal.events).latest("9.1.one", env.name).status == "passed"
 
@@ -237,7 +237,7 @@ async def test_palette_lists_every_action(env, tmp_path):
     from screens.actions import ACTIONS
     from screens.palette import WizardCommands
 
-    app = WizardApp(env=env, journal_path=tmp_path / "journal.jsonl")
+    app = make_app(env, journal_path=tmp_path / "journal.jsonl")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         titles = {title for title, _, _ in WizardCommands(app.screen).entries()}
@@ -283,13 +283,13 @@ async def test_production_gate_asks_for_the_typed_name_from_the_engine_thread(tm
 
     env = demo_environment("production")
     step = Step("4.5.apply_012", "migration", "Apply 012 to production", "production", {"file": "x.sql"})
-    app = WizardApp(env=env, journal_path=tmp_path / "journal.jsonl", runbook=tiny_runbook(tmp_path, [step]),
+    app = make_app(env, journal_path=tmp_path / "journal.jsonl", runbook=tiny_runbook(tmp_path, [step]),
                     prepare=False)
     answers: list = []
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         for typed in ("yes", "production"):
-            thread = threading.Thread(target=lambda: answers.append(asyncio.run(app.confirm_production(env, step))))
+            thread = threading.Thread(target=lambda: answers.append(asyncio.run(app.dialogue.confirm_production(env, step))))
             thread.start()
             await until(pilot, lambda: isinstance(app.screen, TypedConfirmScreen), what="the typed confirmation")
             assert "PRODUCTION [PRODUCTION]" in str(app.screen.query_one(".env-chip").render())
@@ -309,7 +309,7 @@ async def test_tui_rehearsal_starts_from_a_clean_slate(tmp_path, monkeypatch):
     journal = tmp_path / "rehearsal.jsonl"
     journal.write_text("")
     try:
-        app = WizardApp(env=resolve_environment("sandbox-staging"), journal_path=journal, rehearsal=True)
+        app = make_app(resolve_environment("sandbox-staging"), journal_path=journal, rehearsal=True)
         async with app.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: app.journal is not None or app.problem is not None, timeout=120, what="the rehearsal")
             assert app.problem is None, app.problem

@@ -17,7 +17,7 @@ from screens.dialogs import AttestScreen
 from screens.testing import demo_environment, monday_results, passed, stable_display, table, write_journal
 from wizard.results import ERROR, StepResult
 from wizard.runbook import load_runbook
-from tui_support import settle
+from tui_support import make_app as app_on, settle
 
 SIZE = (120, 40)
 KINDS = ("sandbox", "staging", "production")
@@ -33,7 +33,7 @@ def make_app(tmp_path: Path, runbook, kind: str, days=()) -> WizardApp:  # noqa:
     path = tmp_path / "journal.jsonl"
     if days:
         write_journal(path, runbook, env, list(days))
-    return WizardApp(env=env, journal_path=path, runbook=runbook, prepare=False,
+    return app_on(env, journal_path=path, runbook=runbook, prepare=False,
                      fmt=stable_display((str(tmp_path), "<tmp>")))
 
 

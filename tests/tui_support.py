@@ -47,3 +47,15 @@ async def ready(pilot: Any) -> None:
     await until(pilot, lambda: pilot.app.journal is not None or pilot.app.problem is not None, what="the journal")
     assert pilot.app.problem is None, pilot.app.problem
     await pilot.pause()
+
+
+def make_app(env: Any, journal_path: Any, runbook: Any = None, *, rehearsal: bool = False, **kw: Any) -> Any:
+    """A WizardApp on a session for `env` and `journal_path` (the shipped runbook unless given)."""
+    from pathlib import Path
+
+    from screens.app import WizardApp
+    from wizard.runbook import load_runbook
+    from wizard.session import Session
+
+    session = Session(env, runbook or load_runbook(), Path(journal_path), rehearsal=rehearsal)
+    return WizardApp(session, **kw)

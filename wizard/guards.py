@@ -123,8 +123,11 @@ def latest_backup(state: Any) -> tuple[dt.datetime, str] | None:
 class ProductionGate:
     """A guard for Engine(guards=[...]): hashes, backup and the typed name before a production write."""
 
-    def __init__(self, confirm: Confirm | None, *, now: Callable[[], dt.datetime] | None = None) -> None:
+    def __init__(self, confirm: Confirm | None, *, source: str | None = None, headless: bool | None = None,
+                 now: Callable[[], dt.datetime] | None = None) -> None:
         self.confirm = confirm
+        self.source = source or getattr(confirm, "source", "confirm")
+        self.headless = getattr(confirm, "headless", False) if headless is None else headless
         self.now = now or (lambda: dt.datetime.now(dt.timezone.utc))
 
     async def __call__(self, step: Step, engine: "Engine") -> None:
@@ -140,11 +143,11 @@ class ProductionGate:
         self._check_backup(engine, state, missing, todo, evidence)
         if missing:
             self._refuse(engine, step, missing, todo)
-        source = getattr(self.confirm, "source", "confirm")
+        source = self.source
         typed = await self.confirm(env, step) if self.confirm is not None else None
         typed = (typed or "").strip()
         if typed != env.name:
-            if not typed and (self.confirm is None or getattr(self.confirm, "headless", False)):
+            if not typed and (self.confirm is None or self.headless):
                 what = f"a headless run on {env.name} needs {CONFIRM_FLAG} {env.name}"
                 fix = f"Run it again with {CONFIRM_FLAG} {env.name} (the hashes and the backup are still checked)."
             elif not typed:

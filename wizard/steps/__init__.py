@@ -18,3 +18,8 @@ def module_for(kind: str) -> ModuleType | None:
         if exc.name == _MODULES[kind]:
             return None
         raise
+
+
+def needs_database(kind: str) -> bool:
+    """Whether a step of this kind opens a connection to the environment's database."""
+    return kind in ("query", "migration")

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import sys
 from pathlib import Path
 from typing import Any, Sequence
 
 from rich.console import Console
 
-from wizard import paths
 from wizard.errors import WizardError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -72,9 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     review = sub.add_parser("review", help="review a saved journal offline (no database, nothing runs)")
     review.add_argument("path", type=Path)
 
-    from wizard import env_commands
+    from wizard.cli import env
 
-    env_commands.add_parser(sub, _Parser)
+    env.add_parser(sub, _Parser)
     return parser
 
 
@@ -83,10 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
     try:
-        from wizard import commands
+        from wizard.cli import commands
 
         if args.command == "env":
-            from wizard.env_commands import cmd_env as handler
+            from wizard.cli.env import cmd_env as handler
         else:
             handler = getattr(commands, f"cmd_{args.command or 'default'}")
         return int(handler(args, console) or 0)
@@ -103,6 +100,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print("Interrupted. The journal holds everything up to this point; `run` resumes from it.")
         return 130
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,66 +1,27 @@
-"""`migration-wizard env add|list|test|forget`: environment profiles, their secrets and their pins."""
+"""Environment profiles, their secrets and their pins: the operations both faces call.
+
+`migration-wizard env add|list|test|forget` (wizard/cli/env.py) and the TUI's Environments
+screen present these; nothing here prints or draws.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import getpass
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-
 from wizard import profiles, secrets
-from wizard.environments import SANDBOX_ROLES, Environment, resolve_environment
+from wizard.environments import KINDS, ROLES, SANDBOX_ROLES, Environment, resolve_environment
 from wizard.errors import EnvironmentRefused, WizardError
 from wizard.redact import redact, register_secret
+from wizard.session.journals import journal_path, open_journal, writer_lock
 
 if TYPE_CHECKING:
     from wizard.db import Fingerprint
     from wizard.journal import Journal
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+__all__ = ["KINDS", "ROLES", "SANDBOX_ROLES", "Environment", "resolve_environment"]
 
-
-def add_parser(sub: Any, parser_class: Any) -> None:
-    env = sub.add_parser("env", help="environment profiles: add, list, test, forget")
-    actions = env.add_subparsers(dest="env_action", parser_class=parser_class, required=True)
-
-    add = actions.add_parser("add", help="add an environment profile (non-interactive with --url)")
-    add.add_argument("name")
-    add.add_argument("--kind", required=True, choices=["sandbox", "staging", "production"])
-    add.add_argument("--url", required=True, metavar="CONNINFO",
-                     help="libpq URI (postgresql://user@host:5432/db) or key=value string; a password in it goes to the OS keyring")
-    add.add_argument("--role", choices=["staging", "production"], help="which role a sandbox-kind profile plays")
-    add.add_argument("--workspace", type=Path, help="the application's repo root (holds backend/, database/)")
-    add.add_argument("--colour", help="banner colour override (never another kind's colour)")
-    add.add_argument("--pooler", action="store_true", help="a transaction pooler (port 6543 implies it)")
-    add.add_argument("--description")
-    add.add_argument("--ask-token", action="store_true", help="ask for the API token (JWT) and keep it in the OS keyring")
-    add.add_argument("--replace", action="store_true", help="redefine an existing profile (its pins stay in the journal)")
-
-    actions.add_parser("list", help="the built-in sandboxes and your profiles")
-
-    test = actions.add_parser("test", help="connect; print the server version, fingerprint and pin status")
-    test.add_argument("name")
-    test.add_argument("--journal", type=Path, help="journal whose pins to compare with (default: the environment's)")
-
-    forget = actions.add_parser("forget", help="remove a profile's keyring secrets (or, with --pin, its pin)")
-    forget.add_argument("name")
-    forget.add_argument("--pin", action="store_true", help="unpin: the next connection pins the server again")
-    forget.add_argument("--profile", action="store_true", help="also remove the profile from the profile file")
-    forget.add_argument("--journal", type=Path, help="journal holding the pin (default: the environment's)")
-
-
-def cmd_env(args: Any, console: Console) -> int:
-    handler = {"add": env_add, "list": env_list, "test": env_test, "forget": env_forget}[args.env_action]
-    return handler(args, console)
-
-
-# --- add -----------------------------------------------------------------------------------------
 
 def parse_conninfo(text: str) -> dict[str, str]:
     """A libpq URI or key=value string, as libpq keywords. Errors never echo the text back."""
@@ -125,36 +86,6 @@ def store_token(name: str, token: str | None) -> tuple[str, str]:
         return "info", f"The API token is in the OS keyring (user {secrets.username(name, secrets.API_TOKEN)})."
     return "warn", f"The API token was not saved: set {secrets.TOKEN_ENV} where the wizard runs."
 
-
-def _print_lines(console: Console, lines: list[tuple[str, str]]) -> None:
-    for level, text in lines:
-        text = escape(text)
-        if level == "ok":
-            console.print(f"[green]✓[/] {text}")
-        elif level in ("warn", "dim"):
-            style = "yellow" if level == "warn" else "dim"
-            console.print(f"[{style}]{text}[/]")
-        else:
-            console.print(text)
-
-
-def env_add(args: Any, console: Console) -> int:
-    added = add_profile(
-        args.name, args.kind, args.url, role=args.role,
-        workspace=str(args.workspace.expanduser().resolve()) if args.workspace else None,
-        colour=args.colour, pooler=args.pooler, description=args.description, replace=args.replace)
-    _print_lines(console, added.lines)
-    env = added.env
-    if args.ask_token:
-        token = getpass.getpass(f"API token (JWT) for {env.name}: ") if sys.stdin.isatty() else None
-        register_secret(token)
-        if token or not sys.stdin.isatty():
-            _print_lines(console, [store_token(env.name, token)])
-    console.print(f"Next: `migration-wizard env test {env.name}` connects and shows the server it will pin.")
-    return EXIT_OK
-
-
-# --- list -----------------------------------------------------------------------------------------
 
 def _where(env: Environment) -> str:
     info = env.conninfo
@@ -234,21 +165,6 @@ def describe_where(env: Environment) -> str:
     return _where(env)
 
 
-def env_list(args: Any, console: Console) -> int:
-    rows, problem = environment_rows()
-    if problem is not None:
-        raise problem
-    table = Table("name", "kind", "plays", "colour", "where", "database", "user", "sslmode", "password")
-    for row in rows:
-        env, info = row.env, row.env.conninfo
-        where = ("socket" + (" (pooler)" if info.get("pooler") else "")) if row.where.startswith("/") else row.where
-        table.add_row(env.name, env.kind, env.role, env.display_colour, where, row.database,
-                      str(info.get("user", "")), str(info.get("sslmode", "")), row.password_text)
-    console.print(table)
-    console.print(f"[dim]profiles: {escape(str(profiles.profiles_path()))} · {escape(secrets.status())}[/]")
-    return EXIT_OK
-
-
 def _has(profile: str, name: str = secrets.DB_PASSWORD) -> bool:
     kr = secrets.backend()
     try:
@@ -258,6 +174,7 @@ def _has(profile: str, name: str = secrets.DB_PASSWORD) -> bool:
 
 
 # --- test -----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Tested:
@@ -343,7 +260,6 @@ async def check_environment(env: Environment, path: Path, *, journal: "Journal |
 def _append_to(path: Path, journal: "Journal | None", write: Callable[["Journal"], Any]) -> Any:
     """Write to the journal at `path`: through `journal` when it is open in this process, else
     under the writer lock (another wizard writing it is one clear message)."""
-    from wizard.commands import open_journal, writer_lock
     from wizard.runbook import load_runbook
 
     if journal is not None:
@@ -363,18 +279,6 @@ def pins_in(path: Path) -> dict[str, Any]:
 
     return replay(read_events(path).events).pins if path.exists() else {}
 
-
-def env_test(args: Any, console: Console) -> int:
-    from wizard.commands import journal_path, prepare_environment
-
-    env = resolve_environment(args.name)
-    prepare_environment(env)
-    tested = asyncio.run(check_environment(env, journal_path(getattr(args, "journal", None), env)))
-    _print_lines(console, tested.lines())
-    return EXIT_OK
-
-
-# --- forget ---------------------------------------------------------------------------------------
 
 def forget_secrets(name: str) -> str:
     """Remove a profile's password and API token from the OS keyring; one line saying what happened."""
@@ -415,15 +319,45 @@ def unpin(name: str, path: Path, journal: "Journal | None" = None) -> str:
             f"Run `migration-wizard env test {name}` first to see which one that is.")
 
 
-def env_forget(args: Any, console: Console) -> int:
-    name = args.name
-    if args.pin:
-        from wizard.commands import journal_path
 
-        env = resolve_environment(name)
-        console.print(escape(unpin(env.name, journal_path(getattr(args, "journal", None), env))))
-        return EXIT_OK
-    console.print(escape(forget_secrets(name)))
-    if args.profile:
-        console.print(escape(remove_profile(name)))
-    return EXIT_OK
+
+def test_environment(name: str, journal: Path | None = None, *, asker: secrets.Asker | None = None,
+                     say: Callable[[str], None] | None = None) -> Tested:
+    """`env test NAME`: a built-in sandbox is started first; compared with the pin in its journal."""
+    import asyncio
+
+    from wizard.rehearsal.preparation import prepare_environment
+
+    env = resolve_environment(name)
+    prepare_environment(env)
+    return asyncio.run(check_environment(env, journal_path(journal, env), asker=asker, say=say))
+
+
+def unpin_environment(name: str, journal: Path | None = None) -> str:
+    env = resolve_environment(name)
+    return unpin(env.name, journal_path(journal, env))
+
+
+def profiles_location() -> Path:
+    return profiles.profiles_path()
+
+
+def keyring_status() -> str:
+    return secrets.status()
+
+
+async def ask_password(prompt: str) -> str | None:
+    """The terminal's masked prompt, off the event loop (None when nobody is at a terminal)."""
+    import asyncio
+
+    return await asyncio.to_thread(secrets.ask_secret, prompt)
+
+
+def keyring_available() -> bool:
+    return secrets.available()
+
+
+def prepare_environment(env: Environment) -> None:
+    from wizard.rehearsal.preparation import prepare_environment as prepare
+
+    prepare(env)

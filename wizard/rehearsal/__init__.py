@@ -1,0 +1,1 @@
+"""The rehearsal: embedded clusters, their preparation, and the sample application it checks."""

@@ -1,0 +1,260 @@
+"""Session: one operator, one environment, one journal. The one path from a face to the engine.
+
+Both faces (the CLI, the TUI) open a Session and call it: it resolves the environment, picks and
+locks the journal, prepares sandboxes and rehearsals, asks for the password through the face's
+dialogue, builds the engine with its guards (pins, role, production gate), runs days, tasks and
+steps, cancels, exports and reports status. A guard therefore exists once, for both faces.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from wizard.environments import Environment, resolve_environment
+from wizard.errors import WizardError
+from wizard.journal import Journal
+from wizard.results import StepResult
+from wizard.runbook import load_runbook
+from wizard.runbook.model import Runbook, Step, Task
+from wizard.session.dialogue import Dialogue
+from wizard.session.journals import journal_path, open_journal, writer_lock
+
+StepHook = Callable[[Task, Step], None]
+ResultHook = Callable[[Task, Step, StepResult], None]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass
+class RunOutcome:
+    """What one run did: a day (or some of its tasks), or one step."""
+
+    what: str  # "monday", "task 2.3", "step 2.4.apply_012"
+    env: str
+    day: Any = None  # wizard.engine.DayOutcome for a day or tasks
+    step_result: StepResult | None = None
+    problem: WizardError | None = None  # a guard or configuration problem that stopped it
+
+    @property
+    def ok(self) -> bool:
+        if self.problem is not None:
+            return False
+        if self.step_result is not None:
+            return self.step_result.ok
+        return bool(self.day is not None and self.day.ok)
+
+    @property
+    def stopped_at(self) -> str | None:
+        if self.step_result is not None and not self.step_result.ok:
+            return self.step_result.step_id
+        return self.day.stopped_at if self.day is not None else None
+
+    @property
+    def results(self) -> list[StepResult]:
+        if self.step_result is not None:
+            return [self.step_result]
+        return list(self.day.results) if self.day is not None else []
+
+    def exit_code(self) -> int:
+        if self.problem is not None:
+            return self.problem.exit_code
+        if self.ok:
+            return EXIT_OK
+        if any(r.data.get("answer_missing") and r.step_id == self.stopped_at for r in self.results):
+            return EXIT_USAGE
+        return EXIT_FAILED
+
+
+@dataclass
+class Session:
+    env: Environment
+    runbook: Runbook
+    journal_path: Path
+    rehearsal: bool = False
+    journal: Journal | None = None
+    rehearsal_answers: dict[str, Any] = field(default_factory=dict)
+    _locks: ExitStack = field(default_factory=ExitStack)
+    _engine: Any = None
+    _engine_loop: asyncio.AbstractEventLoop | None = None
+    _cancel_requested: bool = False
+    _mutex: threading.Lock = field(default_factory=threading.Lock)
+    _preview_engine: Any = None
+
+    # --- opening ------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, env_name: str, *, journal: Path | None = None, runbook: Path | str | Runbook | None = None,
+             rehearsal: bool = False) -> "Session":
+        """Resolve the environment and the runbook, pick the journal. Nothing is written yet."""
+        book = runbook if isinstance(runbook, Runbook) else load_runbook(runbook)
+        env = resolve_environment(env_name)
+        return cls(env, book, journal_path(journal, env), rehearsal=rehearsal)
+
+    def lock(self) -> "Session":
+        """Take the journal's writer lock for the life of this session (released by close())."""
+        self._locks.enter_context(writer_lock(self.journal_path))
+        return self
+
+    def close(self) -> None:
+        self._locks.close()
+
+    def __enter__(self) -> "Session":
+        return self.lock()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def prepare(self, say: Callable[[str], None] = lambda text: None, *, prepare_env: bool = True) -> Journal:
+        """Sandboxes started (or, for a rehearsal, rebuilt), then the journal opened for appending."""
+        from wizard.rehearsal import preparation as rehearsal_prep
+
+        notes: list[dict[str, Any]] = []
+        if self.rehearsal:
+            notes, backup_time = rehearsal_prep.prepare_rehearsal(self.journal_path, say)
+            self.rehearsal_answers = rehearsal_prep.rehearsal_answers(backup_time)
+        elif prepare_env:
+            rehearsal_prep.prepare_environment(self.env, say)
+        say("Opening the journal…")
+        self.journal = open_journal(self.journal_path, self.runbook.path, self.runbook.title)
+        for note in notes:
+            self.journal.append("note", **note)
+        return self.journal
+
+    def switch_to(self, env_name: str) -> None:
+        """Another sandbox on the same journal (sandboxes share the rehearsal journal)."""
+        env = resolve_environment(env_name)
+        if env.kind != "sandbox" or self.env.kind != "sandbox":
+            raise WizardError(f"{self.env.name} has a journal of its own; open the wizard with --env {env_name} instead.")
+        if self.running:
+            raise WizardError("Wait for the running step (or cancel it) before switching.")
+        self.env = env
+        self._preview_engine = None
+
+    def ensure_environment(self, say: Callable[[str], None] = lambda text: None) -> None:
+        from wizard.rehearsal import preparation as rehearsal_prep
+
+        rehearsal_prep.prepare_environment(self.env, say)
+
+    # --- what a run needs -------------------------------------------------------------------
+    def steps_of(self, day_id: str, task_ids: list[str] | None = None, step: tuple[Task, Step] | None = None) -> list[Step]:
+        if step is not None:
+            return [step[1]]
+        return [s for t in self.runbook.day(day_id).tasks if task_ids is None or t.id in task_ids for s in t.steps]
+
+    def needs_database(self, day_id: str, task_ids: list[str] | None = None, step: tuple[Task, Step] | None = None) -> bool:
+        from wizard.steps import needs_database
+
+        return any(needs_database(s.kind) for s in self.steps_of(day_id, task_ids, step))
+
+    @property
+    def running(self) -> bool:
+        return self._engine is not None
+
+    # --- running ------------------------------------------------------------------------------
+    async def run(self, day_id: str, task_ids: list[str] | None = None, *, step: tuple[Task, Step] | None = None,
+                  restart: bool = False, dialogue: Dialogue, on_start: StepHook | None = None,
+                  on_result: ResultHook | None = None) -> RunOutcome:
+        """Run a day, some of its tasks, or one step on this environment, with every guard."""
+        from wizard import guards
+        from wizard.engine import Engine
+        from wizard import secrets
+
+        if self.journal is None:
+            raise WizardError("The journal is not open yet.", "Wait for the environment to be prepared.")
+        what = f"step {step[1].id}" if step else (f"task {', '.join(task_ids)}" if task_ids else day_id)
+        outcome = RunOutcome(what, self.env.name)
+        gate = guards.ProductionGate(dialogue.confirm_production, source=dialogue.confirm_source,
+                                     headless=dialogue.headless)
+        engine = Engine(self.runbook, self.env, self.journal, ask=dialogue.ask, on_start=on_start,
+                        on_result=on_result, guards=[gate])
+        with self._mutex:
+            if self._engine is not None:
+                raise WizardError("A step is already running on this session.", "Wait for it, or cancel it.")
+            self._engine, self._engine_loop = engine, asyncio.get_running_loop()
+            if self._cancel_requested:
+                engine.cancel()
+        try:
+            if self.env.kind != "sandbox" and self.needs_database(day_id, task_ids, step):
+                engine.password = await secrets.verified_password(self.env, asker=dialogue.password, say=dialogue.say)
+                from wizard.redact import register_secret
+
+                register_secret(engine.password)
+            engine.secret = secrets.provider(self.env.name, prefetch=self.env.kind != "sandbox")
+            if step is not None:
+                engine.check_targets([step])
+                outcome.step_result = await engine.run_step(*step)
+            else:
+                outcome.day = await engine.run_day(day_id, task_ids, restart=restart)
+        except WizardError as exc:
+            outcome.problem = exc
+        finally:
+            try:
+                await engine.close()  # closing rolls back anything still open on the server
+            finally:
+                with self._mutex:
+                    self._engine, self._engine_loop, self._cancel_requested = None, None, False
+        return outcome
+
+    def cancel(self) -> bool:
+        """Cancel the running step on the server; safe from any thread. False when nothing runs."""
+        with self._mutex:
+            engine, loop = self._engine, self._engine_loop
+            if engine is None:
+                return False
+            self._cancel_requested = True
+        try:
+            loop.call_soon_threadsafe(engine.cancel)  # type: ignore[union-attr]
+        except RuntimeError:  # the engine's loop already closed: nothing left to cancel
+            pass
+        return True
+
+    def state(self) -> Any:
+        """What the journal says so far (the read model the screens draw)."""
+        from wizard.state import RunState, replay
+
+        return replay(self.journal.events) if self.journal is not None else RunState()
+
+    # --- reading ------------------------------------------------------------------------------
+    def export(self, out_dir: Path) -> list[Path]:
+        from wizard.exports import export_all
+
+        return export_all(self.journal_path, out_dir, runbook_path=Path(self.runbook.path))
+
+    def default_export_dir(self) -> Path:
+        return self.journal_path.with_name(f"{self.journal_path.stem}-documents")
+
+    # --- previews and warm-up ---------------------------------------------------------------------
+    def preview(self, step: Step) -> dict[str, str]:
+        """What a step will run, as text ({"language", "text"}). Reads files: call it off the UI loop."""
+        from wizard.engine import Engine
+        from wizard.steps import module_for
+
+        module = module_for(step.kind)
+        if module is None or not hasattr(module, "preview"):
+            return {"language": "text", "text": f"The {step.kind!r} step kind is not available in this version."}
+        if self.journal is None:
+            return {"language": "text", "text": "(the journal is still opening)"}
+        if self._preview_engine is None or self._preview_engine.env is not self.env:
+            async def no_answers(step: Step) -> tuple[Any, str]:
+                raise WizardError("a preview asks nothing")
+
+            self._preview_engine = Engine(self.runbook, self.env, self.journal, ask=no_answers)
+        try:
+            return module.preview(step, self._preview_engine.context())
+        except Exception as exc:  # noqa: BLE001 - a preview must never take the screen down
+            return {"language": "text", "text": f"(no preview: {exc})"}
+
+    @staticmethod
+    def warm_up() -> None:
+        """Import what the first run needs (psycopg, pglast, the step kinds) ahead of time, so a
+        face can do it off its event loop."""
+        import wizard.engine  # noqa: F401
+        from wizard.runbook.model import STEP_KINDS
+        from wizard.steps import module_for
+
+        for kind in STEP_KINDS:
+            module_for(kind)
