@@ -92,7 +92,7 @@ def run_ab(url: str, requests: int, concurrency: int, keepalive: bool, token: st
 
 
 def context(env: Any, workspace: Path, resources: dict[str, Any]):
-    from wizard import db
+    from wizard.environments import connect
     from wizard.steps.base import StepContext, default_placeholders
 
     cleanups: list = []
@@ -100,7 +100,7 @@ def context(env: Any, workspace: Path, resources: dict[str, Any]):
 
     async def connection():
         if held.get("conn") is None:
-            held["conn"] = await db.connect(env)
+            held["conn"] = await connect(env)
         return held["conn"]
 
     async def ask(step):
@@ -154,7 +154,7 @@ def main() -> int:
     own_data = "MIGRATION_WIZARD_DATA" not in os.environ
     if own_data:
         os.environ["MIGRATION_WIZARD_DATA"] = tempfile.mkdtemp(prefix="mw-bench-load-")
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
     from wizard.appcheck import tokens
     from wizard.appcheck.histogram import render
     from wizard.appcheck.process import ManagedProcess

@@ -125,13 +125,14 @@ class WizardApp(App[int]):
     def prepare(self) -> None:
         """Sandbox clusters, workspace and journal: slow, so in a thread, with visible progress."""
         from wizard import commands
+        from wizard.rehearsal import preparation
 
         say = lambda text: self.call_from_thread(self._set_progress, text)  # noqa: E731
         try:
             notes: list[dict[str, Any]] = []
             if self.rehearsal:
-                notes, backup_time = commands.prepare_rehearsal(self.journal_path, lambda text: say(f"⏳ {text}"))
-                self.rehearsal_answers = commands.rehearsal_answers(backup_time)
+                notes, backup_time = preparation.prepare_rehearsal(self.journal_path, lambda text: say(f"⏳ {text}"))
+                self.rehearsal_answers = preparation.rehearsal_answers(backup_time)
             elif self.prepare_env and self.env.kind == "sandbox":
                 say(f"⏳ Starting the {self.env.name} cluster (first use creates and seeds it)…")
                 commands.prepare_environment(self.env)
@@ -385,7 +386,7 @@ class WizardApp(App[int]):
         outcome, problem, result = None, None, None
         try:
             if self.env.kind != "sandbox" and self._needs_database(day_id, task_ids, step):
-                from wizard import secrets
+                from wizard.environments import secrets
 
                 engine.password = await secrets.verified_password(self.env, asker=self.ask_password,
                                                                   say=lambda text: self.post_message(

@@ -101,7 +101,8 @@ class EnvironmentsScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="env-rows", description="list the environments")
     def load_rows(self, current: Path, current_pins: dict[str, Any]) -> None:
-        from wizard import env_commands, secrets
+        from wizard import env_commands
+        from wizard.environments import secrets
 
         read: dict[Path, dict[str, Any]] = {current: current_pins}
 
@@ -121,7 +122,7 @@ class EnvironmentsScreen(WizardScreen):
             return
         fmt = self.wizard.fmt
         self.rows, self.keyring_ok = rows, keyring_ok
-        from wizard import profiles
+        from wizard.environments import profiles
 
         self.query_one("#env-title", Static).update(
             f"Profiles: {fmt.path(str(profiles.profiles_path()))} · each pin is read from that environment's own "
@@ -450,7 +451,7 @@ class ForgetScreen(WizardModal):
         self.env, self.built_in, self.pinned, self.keyring_ok, self.info = env, built_in, pinned, keyring_ok, info
 
     def compose_body(self) -> ComposeResult:
-        from wizard import profiles
+        from wizard.environments import profiles
 
         name = self.env.name
         if self.built_in:

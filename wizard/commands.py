@@ -3,39 +3,29 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import fcntl
 import json
 import os
-import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from rich.console import Console
 
-from wizard import paths, sandbox
+from wizard import paths
 from wizard.answers import file_asker, load_answers
 from wizard.console_view import print_result, print_step_start
 from wizard.engine import Engine
 from wizard.environments import Environment, resolve_environment
 from wizard.errors import WizardError
-from wizard.journal import Journal, head_path, read_events, verify
+from wizard.journal import Journal, read_events, verify
+from wizard.rehearsal import clusters
+from wizard.rehearsal.preparation import REHEARSAL_PLAN, prepare_rehearsal, rehearsal_answers
 from wizard.runbook import load_runbook
 from wizard.state import replay
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-# (day, environment, tasks or None for all). Staging's days run on sandbox-staging and
-# production's on sandbox-production, as the runbook's week does; a subset, when given, is
-# noted in the journal and the summary.
-REHEARSAL_PLAN: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
-    ("monday", "sandbox-staging", None),
-    ("tuesday", "sandbox-staging", None),
-    ("wednesday", "sandbox-staging", None),
-    ("thursday", "sandbox-production", None),
-    ("friday", "sandbox-production", None),
-)
 
 
 def journal_path(explicit: Path | None, env: Environment | None = None) -> Path:
@@ -79,9 +69,9 @@ def open_journal(path: Path, runbook_path: str, title: str) -> Journal:
 
 
 def prepare_environment(env: Environment) -> None:
-    if env.kind == "sandbox" and env.name in sandbox.NAMES:  # a sandbox-kind profile is not one of ours
-        sandbox.ensure(env.name)
-        sandbox.ensure_workspace()
+    if env.kind == "sandbox" and env.name in clusters.NAMES:  # a sandbox-kind profile is not one of ours
+        clusters.ensure(env.name)
+        clusters.ensure_workspace()
 
 
 def exit_code_for(outcome: Any) -> int:
@@ -95,7 +85,8 @@ def exit_code_for(outcome: Any) -> int:
 async def _run_days(console: Console, runbook: Any, plan: list[tuple[str, Environment, Any]], journal: Journal,
                     answers: dict[str, Any], restart: bool = False, source: str = "answers file", *,
                     confirm: Any = None, password: str | None = None) -> list[Any]:
-    from wizard import guards, secrets
+    from wizard import guards
+    from wizard.environments import secrets
 
     # Production writes are gated (staging hashes, fresh backup, typed name). Without a confirmer
     # only the rehearsal's sandbox-production is confirmed, by the rehearsal itself.
@@ -108,7 +99,7 @@ async def _run_days(console: Console, runbook: Any, plan: list[tuple[str, Enviro
                         guards=guards.for_environment(env, confirm),
                         on_start=lambda t, s: print_step_start(console, t, s),
                         on_result=lambda t, s, r: print_result(console, t, s, r))
-        engine.secret = secrets.provider(env.name, prefetch=env.name not in sandbox.NAMES)
+        engine.secret = secrets.provider(env.name, prefetch=env.name not in clusters.NAMES)
         outcome = await engine.run_day(day.id, task, restart=restart)
         outcomes.append(outcome)
         if outcome.skipped_as_done:
@@ -149,8 +140,8 @@ def cmd_run(args: Any, console: Console) -> int:
     answers = load_answers(args.answers)
     confirm = production_confirmer(args, env)
     password = None
-    if env.name not in sandbox.NAMES and _needs_database(runbook, args.day, args.task):
-        from wizard import secrets
+    if env.name not in clusters.NAMES and _needs_database(runbook, args.day, args.task):
+        from wizard.environments import secrets
 
         password = asyncio.run(secrets.verified_password(env))  # asked on first use, re-asked once
     with writer_lock(path):
@@ -211,52 +202,6 @@ def cmd_status(args: Any, console: Console) -> int:
     return EXIT_OK
 
 
-def take_backup(name: str) -> tuple[Path, str]:
-    """A real pg_dump of a sandbox cluster: the rehearsal's answer to "note the backup timestamp"."""
-    folder = paths.data_dir() / "rehearsal" / "backups"
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.timezone.utc)
-    target = folder / f"{name}-{stamp:%Y%m%dT%H%M%SZ}.dump"
-    info = sandbox.conninfo(name)
-    subprocess.run([sandbox.tool("pg_dump"), "-Fc", "-h", str(info["host"]), "-U", "postgres", "-f", str(target), "postgres"],
-                   check=True, capture_output=True)
-    return target, stamp.isoformat(timespec="seconds")
-
-
-def rehearsal_answers(backup_time: str) -> dict[str, Any]:
-    import tomllib
-
-    text = (Path(__file__).parent / "rehearsal" / "answers.toml").read_text()
-    return {k: (v.replace("{backup_time}", backup_time) if isinstance(v, str) else v)
-            for k, v in tomllib.loads(text)["answers"].items()}
-
-
-def prepare_rehearsal(path: Path, say: Callable[[str], None]) -> tuple[list[dict[str, Any]], str]:
-    """A clean slate for a rehearsal, headless or in the TUI: the previous rehearsal journal kept
-    aside (with its head sidecar), both clusters rebuilt from the pre-clean-up schema, the
-    workspace copied afresh, a real pg_dump backup of sandbox-production. Returns the notes to
-    journal and the backup's time (the rehearsal's answer to "note the backup timestamp")."""
-    notes: list[dict[str, Any]] = []
-    if path.exists():
-        archived = path.with_name(f"{path.stem}-{dt.datetime.now():%Y%m%d-%H%M%S}{path.suffix}")
-        path.rename(archived)
-        if head_path(path).exists():
-            head_path(path).rename(head_path(archived))
-        notes.append({"text": f"previous rehearsal journal kept as {archived.name}"})
-        say(f"previous rehearsal journal kept as {archived}")
-    for name in sandbox.NAMES:
-        say(f"Preparing the rehearsal: rebuilding the {name} cluster from the pre-clean-up schema…")
-        sandbox.reset(name)
-    say("Preparing the rehearsal: copying the workspace (backend/, database/)…")
-    sandbox.ensure_workspace(refresh=True)
-    say("Preparing the rehearsal: taking a real pg_dump backup of sandbox-production…")
-    backup_file, backup_time = take_backup("sandbox-production")
-    say(f"backup taken: {backup_file.name} at {backup_time}")
-    notes.append({"text": f"rehearsal backup {backup_file.name} taken with pg_dump",
-                  "backup_file": backup_file.name, "backup_time": backup_time})
-    return notes, backup_time
-
-
 def cmd_rehearse(args: Any, console: Console) -> int:
     if not args.headless and sys.stdout.isatty() and _tui_available():
         return _open_tui(args, env_name="sandbox-staging", rehearsal=True)
@@ -311,25 +256,25 @@ def _print_rehearsal_summary(console: Console, state: Any, outcomes: list[Any], 
 
 
 def cmd_sandbox(args: Any, console: Console) -> int:
-    names = [args.name] if args.name else list(sandbox.NAMES)
+    names = [args.name] if args.name else list(clusters.NAMES)
     for name in names:
-        sandbox.cluster_dir(name)  # validates the name
+        clusters.cluster_dir(name)  # validates the name
     if args.action == "url":
         if not args.name:
-            raise WizardError("`sandbox url` needs a cluster name.", f"Use one of: {', '.join(sandbox.NAMES)}.")
-        print(sandbox.url(args.name))
+            raise WizardError("`sandbox url` needs a cluster name.", f"Use one of: {', '.join(clusters.NAMES)}.")
+        print(clusters.url(args.name))
         return EXIT_OK
     for name in names:
         if args.action == "start":
-            sandbox.ensure(name)
-            console.print(f"[green]{name}[/] running · {sandbox.url(name)}")
+            clusters.ensure(name)
+            console.print(f"[green]{name}[/] running · {clusters.url(name)}")
         elif args.action == "stop":
-            console.print(f"{name}: {'stopped' if sandbox.stop(name) else 'was not running'}")
+            console.print(f"{name}: {'stopped' if clusters.stop(name) else 'was not running'}")
         elif args.action == "reset":
-            sandbox.reset(name)
-            console.print(f"[green]{name}[/] rebuilt from the pre-clean-up schema · {sandbox.url(name)}")
+            clusters.reset(name)
+            console.print(f"[green]{name}[/] rebuilt from the pre-clean-up schema · {clusters.url(name)}")
         else:
-            st = sandbox.status(name)
+            st = clusters.status(name)
             state = "running" if st.running else ("stopped" if st.initialised else "not created yet")
             extra = f" · system id {st.system_identifier} · {st.tables} tables in public" if st.running else ""
             console.print(f"{name}: {state}{extra}\n  {st.path}\n  {st.url}")

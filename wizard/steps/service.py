@@ -45,7 +45,7 @@ from wizard.appcheck.resp_server import RespServer
 from wizard.environments import Environment
 from wizard.redact import redact, register_secret
 from wizard.runbook.model import Step
-from wizard.sandbox import free_port
+from wizard.rehearsal.clusters import free_port
 from wizard.steps.base import StepContext, StepFailure
 from wizard.steps.sqlrun import StepCancelled
 

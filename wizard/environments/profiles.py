@@ -10,7 +10,7 @@
 
 Only what a profile sets is passed to libpq, so PG* variables, a service file and ~/.pgpass keep
 working for everything it leaves out. Passwords never live here: they are in the OS keyring
-(wizard.secrets) or in libpq's own places. The two sandboxes are built in and cannot be redefined.
+(wizard.environments.secrets) or in libpq's own places. The two sandboxes are built in and cannot be redefined.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard import paths
-from wizard.environments import KIND_COLOURS, KINDS, ROLES, SANDBOX_ROLES, Environment, sandbox_environment
+from wizard.environments.model import KIND_COLOURS, KINDS, ROLES, SANDBOX_ROLES, Environment
 from wizard.errors import WizardError
 
 FILE_NAME = "environments.toml"
@@ -191,10 +191,8 @@ def _environment(name: str, raw: Any, path: Path, text: str) -> Environment:
                        description=description or f"{kind} profile from {path.name}", colour=colour)
 
 
-def load_environment(name: str) -> Environment:
-    """A built-in sandbox, or the profile of that name (validated; errors say file, line, key, fix)."""
-    if name in SANDBOX_ROLES:
-        return sandbox_environment(name)
+def load_profile(name: str) -> Environment:
+    """The profile of that name (validated; errors say file, line, key, fix)."""
     path = profiles_path()
     text, data = _read(path)
     table = _table(path, text, data)
@@ -208,13 +206,11 @@ def load_environment(name: str) -> Environment:
     return _environment(name, table[name], path, text)
 
 
-def list_environments() -> list[Environment]:
-    """The two sandboxes, then every profile in the file (all validated)."""
+def list_profiles() -> list[Environment]:
+    """Every profile in the file, by name (all validated)."""
     path = profiles_path()
     text, data = _read(path)
-    table = _table(path, text, data)
-    return [sandbox_environment(n) for n in SANDBOX_ROLES] + [
-        _environment(name, raw, path, text) for name, raw in sorted(table.items())]
+    return [_environment(name, raw, path, text) for name, raw in sorted(_table(path, text, data).items())]
 
 
 def profile_names() -> list[str]:
