@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import stat
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,62 @@ def test_save_and_forget_keep_the_rest_of_the_file(profile_file):
         profiles.save_profile("sandbox-staging", "sandbox", role="staging")
     with pytest.raises(WizardError, match="never holds a password"):
         profiles.save_profile("x", "staging", conninfo={"password": "hunter22"})
+
+
+USERS_FILE = """# Our Supabase projects. Ask Dana before touching production.
+
+[environments.staging]
+kind    = "staging"                      # the staging project
+host    = "db.abcdefghijklmnop.supabase.co"
+port    = 5432
+
+# The pooler: prepared statements are off there.
+[environments.production]
+kind = 'production'
+host = "aws-0-eu-central-1.pooler.supabase.com"
+port = 6543   # transaction mode
+"""
+
+
+def test_adding_and_removing_a_profile_keeps_the_file_byte_for_byte(profile_file):
+    write(profile_file, USERS_FILE)
+    profiles.save_profile("qa", "staging", conninfo={"host": "db.qa.example.com", "dbname": "postgres"})
+    added = profile_file.read_text()
+    assert added.startswith(USERS_FILE)
+    assert added[len(USERS_FILE):] == '\n[environments.qa]\nkind = "staging"\nhost = "db.qa.example.com"\ndbname = "postgres"\n'
+    assert profiles.forget("qa")
+    assert profile_file.read_text() == USERS_FILE
+
+
+def test_removing_a_profile_takes_its_own_comments_and_leaves_the_others(profile_file):
+    write(profile_file, USERS_FILE)
+    assert profiles.forget("staging")
+    assert profile_file.read_text() == USERS_FILE.replace(USERS_FILE[USERS_FILE.index("[environments.staging]"):
+                                                                    USERS_FILE.index("# The pooler")], "")
+    write(profile_file, USERS_FILE)
+    assert profiles.forget("production")
+    assert profile_file.read_text() == USERS_FILE[:USERS_FILE.index("# The pooler")].rstrip("\n") + "\n"
+
+
+def test_replacing_a_profile_rewrites_only_its_section(profile_file):
+    write(profile_file, USERS_FILE)
+    profiles.save_profile("staging", "staging", conninfo={"host": "db.new.example.com"}, replace=True)
+    head, tail = USERS_FILE.split("# The pooler")
+    assert profile_file.read_text() == (
+        head[:head.index("[environments.staging]")] + '[environments.staging]\nkind = "staging"\n'
+        'host = "db.new.example.com"\n\n# The pooler' + tail)
+
+
+def test_profile_file_permissions_are_never_loosened(profile_file):
+    profiles.save_profile("qa", "staging", conninfo={"host": "localhost"})
+    assert stat.S_IMODE(profile_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(profile_file.parent.stat().st_mode) == 0o700
+    profile_file.chmod(0o640)  # the operator's choice is kept, tighter or not
+    profiles.save_profile("dev", "staging", conninfo={"host": "localhost"})
+    assert stat.S_IMODE(profile_file.stat().st_mode) == 0o640
+    profile_file.chmod(0o400)
+    profiles.forget("dev")
+    assert stat.S_IMODE(profile_file.stat().st_mode) == 0o400
 
 
 # --- env add / list / forget ----------------------------------------------------------------------
