@@ -41,7 +41,7 @@ import aiohttp
 
 from wizard.appcheck import tokens
 from wizard.appcheck.process import ManagedProcess
-from wizard.appcheck.resp_server import RespServer
+from wizard.appcheck.redis_server import RehearsalRedis
 from wizard.environments import Environment
 from wizard.redact import redact, register_secret
 from wizard.runbook.model import Step
@@ -62,7 +62,7 @@ class ServiceHandle:
     host: str
     port: int
     base_url: str
-    resp: RespServer | None = None
+    redis: RehearsalRedis | None = None
     startup_s: float | None = None
     stopped: bool = False
 
@@ -75,8 +75,8 @@ class ServiceHandle:
             return self.process.stopped_how or "stopped"
         self.stopped = True
         how = await self.process.stop()
-        if self.resp is not None:
-            await asyncio.get_running_loop().run_in_executor(None, self.resp.stop)
+        if self.redis is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.redis.stop)
         return how
 
 
@@ -187,12 +187,12 @@ async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
         register_secret(password)
         child_env[database_env] = database_url(ctx.env, password)
         env_set.append(database_env)
-    resp: RespServer | None = None
+    redis: RehearsalRedis | None = None
     redis_shown = None
     if step.params.get("redis") == "rehearsal" and ctx.env.kind == "sandbox":
-        resp = RespServer().start()
-        child_env["REDIS_URL"] = resp.url(int(step.params.get("redis_db", 1)))
-        redis_shown = child_env["REDIS_URL"] + " (rehearsal RESP server)"
+        redis = RehearsalRedis().start()
+        child_env["REDIS_URL"] = redis.url(int(step.params.get("redis_db", 1)))
+        redis_shown = child_env["REDIS_URL"] + " (rehearsal Redis: fakeredis)"
         env_set.append("REDIS_URL")
     elif step.params.get("redis_url"):
         child_env["REDIS_URL"] = ctx.expand(str(step.params["redis_url"]))
@@ -209,11 +209,11 @@ async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
     try:
         process.start()
     except FileNotFoundError:
-        if resp:
-            resp.stop()
+        if redis:
+            redis.stop()
         raise StepFailure(f"Program not found: {argv[0]}") from None
     base_url = f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}"
-    handle = ServiceHandle(name, process, host, port, base_url, resp)
+    handle = ServiceHandle(name, process, host, port, base_url, redis)
     ctx.resources[resource_key(name)] = handle
     ctx.add_cleanup(handle.stop)
 
