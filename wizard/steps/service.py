@@ -37,9 +37,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-import aiohttp
-
 from wizard.appcheck import tokens
+from wizard.appcheck.loadclient import LoadClient, RequestFailed
 from wizard.appcheck.process import ManagedProcess
 from wizard.appcheck.redis_server import RehearsalRedis
 from wizard.environments import Environment
@@ -250,34 +249,34 @@ async def _wait_ready(ctx: StepContext, handle: ServiceHandle, path: str, ready_
     url = handle.base_url + path
     deadline = handle.process.started_at + timeout
     last = "no answer yet"
-    client_timeout = aiohttp.ClientTimeout(total=2)
-    async with aiohttp.ClientSession(timeout=client_timeout) as session:
-        while True:
-            if ctx.cancelled.is_set():
-                raise StepCancelled("cancelled by the operator; the service was stopped")
-            if not handle.process.running:
-                await asyncio.sleep(0.2)  # let the reader thread collect the last lines
-                tail = handle.logs.tail(TAIL_LINES)
-                data["output_tail"] = "\n".join(tail)
-                last_lines = " | ".join(line.strip() for line in tail[-4:] if line.strip())
-                raise StepFailure(f"{Path(handle.process.argv[0]).name} exited with code "
-                                  f"{handle.process.returncode} before answering: {last_lines}", data)
-            try:
-                async with session.get(url) as response:
-                    body = (await response.read())[:300].decode(errors="replace")
-                    code = response.status
-                ok = ready_status == "any" or 200 <= code < 300
-                last = f"HTTP {code} {body}"
-                if ok and all(_seen(handle, expect_output).values()):
-                    return code
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-                last = str(exc) or type(exc).__name__
-            if time.monotonic() > deadline:
-                data["output_tail"] = "\n".join(handle.logs.tail(TAIL_LINES))
-                missing = [s for s, ok in _seen(handle, expect_output).items() if not ok]
-                extra = f"; output never showed {missing}" if missing else ""
-                raise StepFailure(f"{url} was not ready within {timeout:g} s (last: {redact(last)}){extra}", data)
-            try:
-                await asyncio.wait_for(ctx.cancelled.wait(), 0.1)
-            except asyncio.TimeoutError:
-                pass
+    client = LoadClient(url, keepalive=False, timeout_s=2)
+    while True:
+        if ctx.cancelled.is_set():
+            raise StepCancelled("cancelled by the operator; the service was stopped")
+        if not handle.process.running:
+            await asyncio.sleep(0.2)  # let the reader thread collect the last lines
+            tail = handle.logs.tail(TAIL_LINES)
+            data["output_tail"] = "\n".join(tail)
+            last_lines = " | ".join(line.strip() for line in tail[-4:] if line.strip())
+            raise StepFailure(f"{Path(handle.process.argv[0]).name} exited with code "
+                              f"{handle.process.returncode} before answering: {last_lines}", data)
+        conn = client.connection()
+        try:
+            response = await conn.request()
+            ok = ready_status == "any" or 200 <= response.status < 300
+            last = f"HTTP {response.status} {response.body[:300].decode(errors='replace')}"
+            if ok and all(_seen(handle, expect_output).values()):
+                return response.status
+        except RequestFailed as exc:
+            last = str(exc)
+        finally:
+            conn.close()
+        if time.monotonic() > deadline:
+            data["output_tail"] = "\n".join(handle.logs.tail(TAIL_LINES))
+            missing = [s for s, ok in _seen(handle, expect_output).items() if not ok]
+            extra = f"; output never showed {missing}" if missing else ""
+            raise StepFailure(f"{url} was not ready within {timeout:g} s (last: {redact(last)}){extra}", data)
+        try:
+            await asyncio.wait_for(ctx.cancelled.wait(), 0.1)
+        except asyncio.TimeoutError:
+            pass
