@@ -10,7 +10,7 @@ then loads each with the load step's measurement (`wizard.steps.load.hammer`) an
 alternating, several rounds, and prints the median requests/s of each and their ratio. The load
 step is measured with both of its clients, each with and without keep-alive:
   * streams: wizard.appcheck.loadclient, the lean HTTP/1.1 client on asyncio streams;
-  * aiohttp: the aiohttp client the step used before.
+  * aiohttp: the aiohttp client the step used before (its worker loop lives here now, `aiohttp_load`).
 Targets: on the backend's /api/v1/campaigns the load step and ab agree within 20%; on the trivial
 endpoint the load step reaches at least 0.7x ab.
 
@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+STEP_CLIENT = "streams"  # the load step's client, wizard.appcheck.loadclient
 sys.path.insert(0, str(ROOT))
 
 TRIVIAL_APP = textwrap.dedent('''
@@ -92,7 +93,7 @@ def run_ab(url: str, requests: int, concurrency: int, keepalive: bool, token: st
 
 
 def context(env: Any, workspace: Path, resources: dict[str, Any]):
-    from wizard import db
+    from wizard.environments import connect
     from wizard.steps.base import StepContext, default_placeholders
 
     cleanups: list = []
@@ -100,7 +101,7 @@ def context(env: Any, workspace: Path, resources: dict[str, Any]):
 
     async def connection():
         if held.get("conn") is None:
-            held["conn"] = await db.connect(env)
+            held["conn"] = await connect(env)
         return held["conn"]
 
     async def ask(step):
@@ -129,15 +130,53 @@ async def run_step(ctx: Any, url: str, requests: int, concurrency: int, auth: bo
     return await load.run(Step("bench", "load", "bench", "any", params), ctx)
 
 
+async def aiohttp_load(url: str, *, requests: int, concurrency: int, headers: dict[str, str] | None,
+                       keepalive: bool, timeout_s: float = 30) -> dict[str, Any]:
+    """The load step's measurement (workers, counting, summary) with aiohttp as the client: the
+    step's client before wizard.appcheck.loadclient, kept for comparison."""
+    import aiohttp
+
+    from wizard.steps import load
+
+    tally = load.Tally(requests)
+    clock = time.perf_counter
+    connector = aiohttp.TCPConnector(limit=concurrency, force_close=not keepalive)
+    began = clock()
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=timeout_s),
+                                     headers=headers or {}) as session:
+        async def worker() -> None:
+            while tally.issued < tally.requests:
+                tally.issued += 1
+                started = clock()
+                try:
+                    async with session.get(url) as response:
+                        await response.read()
+                        status = response.status
+                except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+                    tally.fail(f"{type(exc).__name__}: {exc}")
+                    continue
+                tally.latencies.append((clock() - started) * 1000)
+                tally.status_counts[status] = tally.status_counts.get(status, 0) + 1
+
+        await load.run_workers([worker() for _ in range(concurrency)], None)
+    total = clock() - began
+    return load.summarise(tally.latencies, total, requests, concurrency, tally.failed, tally.status_counts, tally.errors)
+
+
 async def run_load(url: str, requests: int, concurrency: int, client: str, keepalive: bool,
                    token: str | None) -> dict[str, Any]:
-    """The step's measurement with a given client and connection handling, and its CPU cost."""
+    """The measurement with a given client ("streams": the step's; "aiohttp") and connection
+    handling, and its CPU cost."""
     from wizard.steps import load
 
     headers = {"Authorization": f"Bearer {token}"} if token else None
     before = os.times()
-    result = await load.hammer(url, requests=requests, concurrency=concurrency, headers=headers,
-                               keepalive=keepalive, client=client)
+    if client == STEP_CLIENT:
+        result = await load.hammer(url, requests=requests, concurrency=concurrency, headers=headers,
+                                   keepalive=keepalive)
+    else:
+        result = await aiohttp_load(url, requests=requests, concurrency=concurrency, headers=headers,
+                                    keepalive=keepalive)
     after = os.times()
     result["cpu_us"] = 1e6 * ((after.user - before.user) + (after.system - before.system)) / requests
     return result
@@ -154,7 +193,7 @@ def main() -> int:
     own_data = "MIGRATION_WIZARD_DATA" not in os.environ
     if own_data:
         os.environ["MIGRATION_WIZARD_DATA"] = tempfile.mkdtemp(prefix="mw-bench-load-")
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
     from wizard.appcheck import tokens
     from wizard.appcheck.histogram import render
     from wizard.appcheck.process import ManagedProcess
@@ -184,7 +223,6 @@ def main() -> int:
     rows: list[tuple[str, str, dict[str, Any]]] = []
     measured: dict[tuple[str, str, bool], float] = {}
     goals: dict[str, tuple[float | None, float | None]] = {}
-    step_client: dict[str, str] = {}
 
     async def bench() -> None:
         from wizard.steps import load
@@ -205,7 +243,7 @@ def main() -> int:
             checked = await run_step(ctx, backend_url, 20, 5, True)  # the step itself, with its defaults
             assert checked["failed"] == 0 and checked["status_counts"] == {"200": 20}, checked
             print(f"ready in {time.monotonic() - t0:.1f} s: trivial {trivial_url}, backend {started['base_url']} "
-                  f"(startup {started['startup_s']} s); the step uses client {load.default_client(trivial_url)!r}, "
+                  f"(startup {started['startup_s']} s); the step uses client {STEP_CLIENT!r}, "
                   f"keepalive = {str(load.DEFAULT_KEEPALIVE).lower()} by default\n")
             targets = [
                 ("trivial /", trivial_url, args.requests, False, 0.7, None),
@@ -213,7 +251,6 @@ def main() -> int:
             ]
             for label, url, n, auth, min_ratio, within in targets:
                 goals[label] = (min_ratio, within)
-                step_client[label] = load.default_client(url)
                 # Every round measures all six, one after the other, so each comparison is between
                 # runs a few seconds apart (this machine is shared: its load moves).
                 kinds = [("streams", True), ("ab", False), ("streams", False), ("aiohttp", True),
@@ -243,7 +280,7 @@ def main() -> int:
                         name, kept = "ab -k" if keepalive else "ab", f"{statistics.median(r['kept_alive'] for r in done):.0f}/{n}"
                     else:
                         name, kept = f"load {client}" + ("" if keepalive else " (keepalive=false)"), "yes" if keepalive else "no"
-                        if client == step_client[label] and keepalive == load.DEFAULT_KEEPALIVE:
+                        if client == STEP_CLIENT and keepalive == load.DEFAULT_KEEPALIVE:
                             name += " *"
                     rows.append((label, name, {
                         "requests_per_s": rps, "mean_ms": statistics.median(r["mean_ms"] for r in done),
@@ -251,9 +288,9 @@ def main() -> int:
                         "cpu_us": statistics.median(r["cpu_us"] for r in done),
                         "all_rps": "/".join(f"{r['requests_per_s']:.0f}" for r in done), "kept_alive": kept}))
                 if label.startswith("backend"):
-                    print(f"latency histogram, load step ({step_client[label]}, keepalive = "
+                    print(f"latency histogram, load step ({STEP_CLIENT}, keepalive = "
                           f"{str(load.DEFAULT_KEEPALIVE).lower()}), {label}, last round:\n"
-                          f"{render(runs[(step_client[label], load.DEFAULT_KEEPALIVE)][-1]['histogram'], 40, '  ')}\n")
+                          f"{render(runs[(STEP_CLIENT, load.DEFAULT_KEEPALIVE)][-1]['histogram'], 40, '  ')}\n")
         finally:
             await close()
 
@@ -290,7 +327,7 @@ def main() -> int:
                                   ("same connection handling (a new connection per request for both)", False)):
         print(title + ":")
         for label, (min_ratio, within) in goals.items():
-            client = step_client[label]
+            client = STEP_CLIENT
             ratio = measured[(label, client, load_keepalive)] / measured[(label, "ab", False)]
             if min_ratio is not None:
                 ok, target = ratio >= min_ratio, f">= {min_ratio:.1f}x ab"

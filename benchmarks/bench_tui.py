@@ -117,7 +117,7 @@ async def wait_for(pilot, condition, timeout: float = 60.0, step: float = 0.001)
 def server_sleeping(seconds: int) -> bool:
     import psycopg
 
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
 
     with psycopg.connect(**sandbox.conninfo("sandbox-staging"), autocommit=True) as conn:  # type: ignore[arg-type]
         return bool(conn.execute("select count(*) from pg_stat_activity where state = 'active' and query like %s",
@@ -338,7 +338,7 @@ def main() -> int:
     args = parser.parse_args()
     rounds = 3 if args.quick else 7
 
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
 
     print(f"data dir {os.environ['MIGRATION_WIZARD_DATA']}; preparing sandbox-staging (not timed)…", flush=True)
     sandbox.ensure("sandbox-staging")

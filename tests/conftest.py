@@ -20,7 +20,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.environ["MIGRATION_WIZARD_DATA"] = str(path)
     os.environ.setdefault("MIGRATION_WIZARD_CONFIG", str(tmp_path_factory.mktemp("mwconfig")))
     yield path
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
 
     for name in sandbox.NAMES:
         try:
@@ -36,7 +36,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def clusters(data_dir: Path) -> dict[str, str]:
     """Both sandbox clusters, created, started and seeded once; a pristine template db on each."""
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
 
     for name in sandbox.NAMES:
         sandbox.ensure(name)
@@ -51,7 +51,7 @@ def clusters(data_dir: Path) -> dict[str, str]:
 @pytest.fixture
 def fresh_db(clusters: dict[str, str]):
     """A brand-new copy of the pre-clean-up database on sandbox-staging, dropped afterwards."""
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
 
     name = "t_" + uuid.uuid4().hex[:10]
     info = sandbox.conninfo("sandbox-staging")
@@ -65,7 +65,7 @@ def fresh_db(clusters: dict[str, str]):
 @pytest.fixture
 def fresh_env(fresh_db: str):
     """An Environment playing staging, pointing at a fresh database."""
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
     from wizard.environments import Environment
 
     return Environment(

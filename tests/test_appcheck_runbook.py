@@ -28,7 +28,7 @@ def _gone(pid: int) -> bool:
 def test_health_with_the_database_stopped_gets_the_runbooks_advice(data_dir: Path, tmp_path: Path):
     import asyncio
 
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
     from wizard.environments import sandbox_environment
 
     sandbox.ensure("sandbox-staging")

@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from wizard import db
+from wizard.environments import connect
 from wizard.appcheck.histogram import render
 from wizard.runbook.model import Step
 from wizard.steps import http, load, monitor, service
@@ -28,7 +28,7 @@ def staging(clusters):
     rows the API creates and the probe tables never reach the databases other tests count."""
     import uuid
 
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
     from wizard.environments import sandbox_environment
 
     name = "appcheck_" + uuid.uuid4().hex[:8]
@@ -48,7 +48,7 @@ def make_ctx(env, workspace: Path, resources: dict[str, Any] | None = None, save
 
     async def connection():
         if held.get("conn") is None or held["conn"].closed:
-            held["conn"] = await db.connect(env)
+            held["conn"] = await connect(env)
         return held["conn"]
 
     async def ask(step):
@@ -216,7 +216,7 @@ def test_load_against_campaigns(backend):
 
 
 def test_load_counts_refused_connections_as_failed(backend):
-    from wizard.sandbox import free_port
+    from wizard.rehearsal.clusters import free_port
 
     step = Step("x", "load", "x", "staging", {"url": f"http://127.0.0.1:{free_port()}/", "requests": 5, "concurrency": 2})
     with pytest.raises(StepFailure) as caught:

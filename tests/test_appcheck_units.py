@@ -1,4 +1,4 @@
-"""Application-check building blocks on their own: the RESP server spoken to over a real socket,
+"""Application-check building blocks on their own: the rehearsal Redis spoken to over a real socket,
 the rehearsal token checked by the backend's own verifier, the histogram, the log buffer, the
 database URL handed to the backend."""
 
@@ -12,11 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 
 from wizard.appcheck import tokens
 from wizard.appcheck.histogram import buckets, nice_bounds, render
 from wizard.appcheck.logbuffer import LogBuffer
-from wizard.appcheck.resp_server import RespServer
+from wizard.appcheck.redis_server import RehearsalRedis
 from wizard.environments import Environment
 from wizard.errors import WizardError
 from wizard.redact import redact
@@ -48,31 +49,25 @@ def talk(port: int, payload: bytes, expect_lines: int = 1) -> bytes:
         return data
 
 
-def test_resp_server_speaks_resp_over_tcp():
-    with RespServer() as server:
+def test_rehearsal_redis_is_a_redis_server_on_loopback():
+    with RehearsalRedis() as server:
         assert server.url(1) == f"redis://127.0.0.1:{server.port}/1"
-        assert talk(server.port, b"*1\r\n$4\r\nPING\r\n") == b"+PONG\r\n"
-        assert talk(server.port, b"PING\r\n") == b"+PONG\r\n"  # inline, as typed into telnet
-        reply = talk(server.port, b"*2\r\n$6\r\nSELECT\r\n$1\r\n1\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n"
-                                  b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", expect_lines=4)
-        assert reply == b"+OK\r\n+OK\r\n$1\r\nv\r\n"
-        # another connection, database 0: the key lives in database 1 only
-        assert talk(server.port, b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n") == b"$-1\r\n"
+        assert talk(server.port, b"*1\r\n$4\r\nPING\r\n") == b"+PONG\r\n"  # what the backend's probe sends
+        db1 = redis.Redis.from_url(server.url(1))
+        assert db1.set("k", "v") and db1.get("k") == b"v"
+        assert redis.Redis.from_url(server.url(0)).get("k") is None  # the key lives in database 1 only
         assert talk(server.port, b"*2\r\n$6\r\nSELECT\r\n$2\r\n99\r\n").startswith(b"-ERR")
-        assert talk(server.port, b"*1\r\n$5\r\nNOSUCH\r\n").startswith(b"-ERR unknown command")
+        assert talk(server.port, b"*1\r\n$6\r\nNOSUCH\r\n").startswith(b"-ERR unknown command")
+        db1.close()
         port = server.port
+    assert not server.running
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1)
 
 
-def test_resp_server_is_loopback_only():
-    with pytest.raises(ValueError):
-        RespServer(host="0.0.0.0")
-
-
-def test_backend_health_probe_against_the_resp_server():
+def test_backend_health_probe_against_the_rehearsal_redis():
     health = backend_module("health")
-    with RespServer() as server:
+    with RehearsalRedis() as server:
         assert asyncio.run(health.redis_ping(server.url(1))) == "connected"
     assert asyncio.run(health.redis_ping(server.url(1))) == "error: connection refused"
 
@@ -83,7 +78,7 @@ def test_rehearsal_token_is_accepted_by_the_backend_verifier_and_redacted():
     claims = verifier.verify(token, tokens.rehearsal_secret())
     assert claims["sub"] == tokens.SANDBOX_USER_ID and claims["exp"] > time.time()
     with pytest.raises(verifier.InvalidToken):
-        verifier.verify(token, "some-other-secret")
+        verifier.verify(token, "some-other-secret-of-32-bytes-or-more")
     assert token not in redact(f"Authorization: {token}") and tokens.rehearsal_secret() not in redact(tokens.rehearsal_secret())
 
 

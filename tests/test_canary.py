@@ -20,7 +20,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from wizard import paths, secrets
+from wizard import paths
+from wizard.environments import secrets
 from wizard.cli import main
 from wizard.errors import ConnectionFailed
 from wizard.steps.base import StepFailure
@@ -34,7 +35,7 @@ NEEDLES = (b"canary-pw", b"canary-tok", b"9f3e1c", b"7c2e5b")
 
 @contextlib.contextmanager
 def canary_role(dbname: str):
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
 
     hba = sandbox.cluster_dir("sandbox-staging") / "pg_hba.conf"
     original = hba.read_text()
@@ -120,7 +121,7 @@ def leaks(root: Path) -> list[str]:
 
 def test_canary_secrets_never_written(clusters, tmp_path, monkeypatch, capsys):
     from wizard import engine as engine_module
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
     from wizard.steps import module_for
 
     config = Path(paths.config_dir())
@@ -164,10 +165,10 @@ def test_canary_secrets_never_written(clusters, tmp_path, monkeypatch, capsys):
             # A wrong password: the error, its repr and the CLI's message hold no secret.
             from wizard.engine import Engine
             from wizard.journal import Journal
-            from wizard.profiles import load_environment
+            from wizard.environments.profiles import load_profile
             from wizard.runbook import load_runbook
 
-            env = load_environment("canary")
+            env = load_profile("canary")
             bad = Engine(load_runbook(runbook), env, Journal(tmp_path / "bad.jsonl"), ask=None, password=STALE_PW)  # type: ignore[arg-type]
             with pytest.raises(ConnectionFailed) as err:
                 import asyncio

@@ -44,7 +44,7 @@ def test_monday_then_tuesday_twice(cli_env, tmp_path):
         tuesday = wizard(cli_env, "run", "--headless", "--env", "sandbox-staging", "--day", "tuesday")
         assert tuesday.returncode == 0, f"attempt {attempt}\n" + tuesday.stdout + tuesday.stderr
     url = wizard(cli_env, "sandbox", "url", "sandbox-staging").stdout.strip()
-    psql = shutil.which("psql") or str(Path(__import__("wizard.sandbox", fromlist=["x"]).bin_dir()) / "psql")
+    psql = shutil.which("psql") or str(Path(__import__("wizard.rehearsal.clusters", fromlist=["x"]).bin_dir()) / "psql")
     count = subprocess.run([psql, url, "-tAc", "select count(*) from information_schema.tables "
                             "where table_schema='public' and table_type='BASE TABLE'"], capture_output=True, text=True)
     assert count.stdout.strip() == "43", count.stderr

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psycopg
 
-from wizard import sandbox
+from wizard.rehearsal import clusters as sandbox
 
 DATA = Path(__file__).parent / "data"
 

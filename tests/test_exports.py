@@ -187,7 +187,9 @@ def test_psql_layout_matches_real_psql(fresh_env, tmp_path: Path):
     """
     import asyncio
 
-    from wizard import db, sandbox
+    from wizard import db
+    from wizard.environments import connect
+    from wizard.rehearsal import clusters as sandbox
     from wizard.exports.psql import aligned
 
     psql = Path(sandbox.tool("psql"))
@@ -203,7 +205,7 @@ def test_psql_layout_matches_real_psql(fresh_env, tmp_path: Path):
     ]
 
     async def ours() -> list[str]:
-        conn = await db.connect(fresh_env)
+        conn = await connect(fresh_env)
         try:
             return [aligned((await db.run_query(conn, q)).to_data()) for q in queries]
         finally:

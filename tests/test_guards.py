@@ -15,7 +15,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from wizard import guards, secrets
+from wizard import guards
+from wizard.environments import secrets
 from wizard.session import AnswersDialogue
 from wizard.cli import main
 from wizard.engine import Engine
@@ -39,7 +40,7 @@ def memory_keyring():
 @pytest.fixture
 def dbs(clusters):
     """Two fresh copies of the pre-clean-up database on one cluster: one plays staging, one production."""
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
 
     info = sandbox.conninfo("sandbox-staging")
     names = {role: f"g_{role[:4]}_{uuid.uuid4().hex[:8]}" for role in ("staging", "production")}
@@ -53,7 +54,7 @@ def dbs(clusters):
 
 
 def envs(dbs, workspace: Path | None = None) -> tuple[Environment, Environment]:
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
 
     ws = str(workspace or sandbox.workspace_dir())
     return (Environment("staging", "staging", "staging", dbs["staging"], workspace=ws),
@@ -115,7 +116,7 @@ async def test_011_on_production_without_a_staging_pass_is_refused(dbs, tmp_path
 
 
 async def test_a_different_file_on_staging_is_refused(dbs, tmp_path):
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
 
     edited = tmp_path / "workspace"
     shutil.copytree(sandbox.workspace_dir(), edited)
@@ -216,7 +217,7 @@ def profile_file(tmp_path, monkeypatch) -> Path:
 
 
 def write_profiles(path: Path, dbs: dict) -> None:
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
 
     text = ""
     for role, info in dbs.items():
@@ -283,7 +284,7 @@ def flat(text: str) -> str:
 
 def test_staging_pointing_at_sandbox_production_is_refused_before_any_sql(dbs, profile_file, tmp_path, capsys):
     """`staging` pinned to the sandbox-staging cluster, then re-pointed at sandbox-production."""
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
 
     sandbox.ensure("sandbox-production")
     prod_info = sandbox.conninfo("sandbox-production")
@@ -325,8 +326,8 @@ def test_staging_pointing_at_sandbox_production_is_refused_before_any_sql(dbs, p
     assert "not pinned yet" in flat(capsys.readouterr().out)
     from wizard.banner import banner_for
     from wizard.journal import read_events
-    from wizard.profiles import load_environment
+    from wizard.environments.profiles import load_profile
     from wizard.state import replay
 
     state = replay(read_events(other).events)
-    assert "staging" not in state.pins and not banner_for(load_environment("staging"), pins=state.pins).pinned
+    assert "staging" not in state.pins and not banner_for(load_profile("staging"), pins=state.pins).pinned

@@ -263,7 +263,7 @@ def test_hammer_counts_statuses_failures_and_keeps_connections_per_worker():
 
     async def go():
         async with Canned(script) as server:
-            result = await hammer(server.url(), requests=8, concurrency=2, keepalive=True, client="streams")
+            result = await hammer(server.url(), requests=8, concurrency=2, keepalive=True)
             return server, result
 
     server, result = run(go())
@@ -276,7 +276,7 @@ def test_hammer_counts_statuses_failures_and_keeps_connections_per_worker():
 def test_hammer_without_keepalive_opens_a_connection_per_request():
     async def go():
         async with Canned([(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok", True)] * 9) as server:
-            result = await hammer(server.url(), requests=9, concurrency=3, keepalive=False, client="streams")
+            result = await hammer(server.url(), requests=9, concurrency=3, keepalive=False)
             return server, result
 
     server, result = run(go())
@@ -291,7 +291,7 @@ def test_cancelling_stops_the_load_at_once_even_mid_request():
             asyncio.get_running_loop().call_later(0.3, cancelled.set)
             began = time.monotonic()
             result = await hammer(server.url(), requests=1000, concurrency=2, keepalive=True, timeout_s=30,
-                                  cancelled=cancelled, client="streams")
+                                  cancelled=cancelled)
             return time.monotonic() - began, result
 
     took, result = run(go())
@@ -421,6 +421,6 @@ def test_uvicorn_content_length_chunked_204_and_json_body(uvicorn_url):
 
 @pytest.mark.parametrize("keepalive", [True, False])
 def test_hammer_against_uvicorn(uvicorn_url, keepalive):
-    result = run(hammer(uvicorn_url + "/", requests=300, concurrency=10, keepalive=keepalive, client="streams"))
+    result = run(hammer(uvicorn_url + "/", requests=300, concurrency=10, keepalive=keepalive))
     assert result["completed"] == 300 and result["failed"] == 0 and result["status_counts"] == {"200": 300}
     assert sum(b["count"] for b in result["histogram"]) == 300

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import stat
 from pathlib import Path
 
 import pytest
 
-from wizard import profiles, secrets
+from wizard.environments import list_environments, profiles, secrets
 from wizard.cli import main
 from wizard.errors import WizardError
 from keyring_support import MemoryKeyring
@@ -42,7 +43,7 @@ def test_config_dir_holds_the_file(tmp_path, monkeypatch):
     monkeypatch.setenv("MIGRATION_WIZARD_CONFIG", str(tmp_path / "cfg"))
     assert profiles.profiles_path() == tmp_path / "cfg" / "environments.toml"
     write(profiles.profiles_path(), '[environments.staging]\nkind = "staging"\nhost = "localhost"\n')
-    assert profiles.load_environment("staging").kind == "staging"
+    assert profiles.load_profile("staging").kind == "staging"
 
 
 def test_supabase_staging_and_production_defaults(profile_file):
@@ -63,15 +64,15 @@ port = 6543
 dbname = "postgres"
 user = "postgres.qrstuvwxyzabcdef"
 """)
-    staging = profiles.load_environment("staging")
+    staging = profiles.load_profile("staging")
     assert (staging.kind, staging.role, staging.display_colour) == ("staging", "staging", "yellow")
     assert staging.conninfo == {"host": "db.abcdefghijklmnop.supabase.co", "port": 5432, "dbname": "postgres",
                                 "user": "postgres", "sslmode": "require"}
     assert staging.workspace == str(Path("~/src/app").expanduser())
-    production = profiles.load_environment("production")
+    production = profiles.load_profile("production")
     assert (production.role, production.display_colour) == ("production", "red")
     assert production.conninfo["pooler"] is True and production.conninfo["sslmode"] == "require"
-    names = [e.name for e in profiles.list_environments()]
+    names = [e.name for e in list_environments()]
     assert names == ["sandbox-staging", "sandbox-production", "production", "staging"]
 
 
@@ -95,14 +96,14 @@ kind = "production"
 host = "db.example.com"
 sslmode = "verify-full"
 """)
-    assert "sslmode" not in profiles.load_environment("local").conninfo
-    assert "sslmode" not in profiles.load_environment("socket").conninfo
-    assert "sslmode" not in profiles.load_environment("serviced").conninfo  # the service file may say verify-full
-    assert profiles.load_environment("bare").conninfo == {}  # all of it from PG* variables / the service file
-    assert profiles.load_environment("explicit").conninfo["sslmode"] == "verify-full"
+    assert "sslmode" not in profiles.load_profile("local").conninfo
+    assert "sslmode" not in profiles.load_profile("socket").conninfo
+    assert "sslmode" not in profiles.load_profile("serviced").conninfo  # the service file may say verify-full
+    assert profiles.load_profile("bare").conninfo == {}  # all of it from PG* variables / the service file
+    assert profiles.load_profile("explicit").conninfo["sslmode"] == "verify-full"
     monkeypatch.setenv("PGSSLMODE", "verify-full")
     write(profile_file, '[environments.remote]\nkind = "staging"\nhost = "db.example.com"\n')
-    assert "sslmode" not in profiles.load_environment("remote").conninfo  # PGSSLMODE wins
+    assert "sslmode" not in profiles.load_profile("remote").conninfo  # PGSSLMODE wins
 
 
 @pytest.mark.parametrize("text, line, needle, fix", [
@@ -120,7 +121,7 @@ sslmode = "verify-full"
 def test_malformed_profile_names_file_line_key_and_fix(profile_file, text, line, needle, fix):
     write(profile_file, text)
     with pytest.raises(WizardError) as err:
-        profiles.list_environments()
+        list_environments()
     message = err.value.what
     assert str(profile_file) in message and f"line {line}" in message, message
     assert needle in message and fix in err.value.fix
@@ -143,13 +144,69 @@ def test_save_and_forget_keep_the_rest_of_the_file(profile_file):
     with pytest.raises(WizardError, match="already exists"):
         profiles.save_profile("production", "production", conninfo={"host": "other"})
     profiles.save_profile("production", "production", conninfo={"host": "other.example.com"}, replace=True)
-    assert profiles.load_environment("production").conninfo["host"] == "other.example.com"
+    assert profiles.load_profile("production").conninfo["host"] == "other.example.com"
     assert profiles.forget("production") and not profiles.forget("production")
     assert profiles.profile_names() == ["staging"] and "# ours" in profile_file.read_text()
     with pytest.raises(WizardError, match="built in"):
         profiles.save_profile("sandbox-staging", "sandbox", role="staging")
     with pytest.raises(WizardError, match="never holds a password"):
         profiles.save_profile("x", "staging", conninfo={"password": "hunter22"})
+
+
+USERS_FILE = """# Our Supabase projects. Ask Dana before touching production.
+
+[environments.staging]
+kind    = "staging"                      # the staging project
+host    = "db.abcdefghijklmnop.supabase.co"
+port    = 5432
+
+# The pooler: prepared statements are off there.
+[environments.production]
+kind = 'production'
+host = "aws-0-eu-central-1.pooler.supabase.com"
+port = 6543   # transaction mode
+"""
+
+
+def test_adding_and_removing_a_profile_keeps_the_file_byte_for_byte(profile_file):
+    write(profile_file, USERS_FILE)
+    profiles.save_profile("qa", "staging", conninfo={"host": "db.qa.example.com", "dbname": "postgres"})
+    added = profile_file.read_text()
+    assert added.startswith(USERS_FILE)
+    assert added[len(USERS_FILE):] == '\n[environments.qa]\nkind = "staging"\nhost = "db.qa.example.com"\ndbname = "postgres"\n'
+    assert profiles.forget("qa")
+    assert profile_file.read_text() == USERS_FILE
+
+
+def test_removing_a_profile_takes_its_own_comments_and_leaves_the_others(profile_file):
+    write(profile_file, USERS_FILE)
+    assert profiles.forget("staging")
+    assert profile_file.read_text() == USERS_FILE.replace(USERS_FILE[USERS_FILE.index("[environments.staging]"):
+                                                                    USERS_FILE.index("# The pooler")], "")
+    write(profile_file, USERS_FILE)
+    assert profiles.forget("production")
+    assert profile_file.read_text() == USERS_FILE[:USERS_FILE.index("# The pooler")].rstrip("\n") + "\n"
+
+
+def test_replacing_a_profile_rewrites_only_its_section(profile_file):
+    write(profile_file, USERS_FILE)
+    profiles.save_profile("staging", "staging", conninfo={"host": "db.new.example.com"}, replace=True)
+    head, tail = USERS_FILE.split("# The pooler")
+    assert profile_file.read_text() == (
+        head[:head.index("[environments.staging]")] + '[environments.staging]\nkind = "staging"\n'
+        'host = "db.new.example.com"\n\n# The pooler' + tail)
+
+
+def test_profile_file_permissions_are_never_loosened(profile_file):
+    profiles.save_profile("qa", "staging", conninfo={"host": "localhost"})
+    assert stat.S_IMODE(profile_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(profile_file.parent.stat().st_mode) == 0o700
+    profile_file.chmod(0o640)  # the operator's choice is kept, tighter or not
+    profiles.save_profile("dev", "staging", conninfo={"host": "localhost"})
+    assert stat.S_IMODE(profile_file.stat().st_mode) == 0o640
+    profile_file.chmod(0o400)
+    profiles.forget("dev")
+    assert stat.S_IMODE(profile_file.stat().st_mode) == 0o400
 
 
 # --- env add / list / forget ----------------------------------------------------------------------
@@ -161,12 +218,12 @@ def test_env_add_moves_the_password_to_the_keyring(profile_file, memory_keyring,
     assert "moved to the OS keyring" in out and "s3cret-in-url" not in out
     assert "s3cret-in-url" not in profile_file.read_text()
     assert memory_keyring.store[("migration-wizard", "staging:db_password")] == "s3cret-in-url"
-    env = profiles.load_environment("staging")
+    env = profiles.load_profile("staging")
     assert env.conninfo == {"host": "db.abcdefghijklmnop.supabase.co", "port": 5432, "dbname": "postgres",
                             "user": "postgres", "sslmode": "require"}
     kv = "host=aws-0-eu-west-2.pooler.supabase.com port=6543 dbname=postgres user=postgres.abcdefghijklmnop"
     assert main(["env", "add", "production", "--kind", "production", "--url", kv]) == 0
-    assert profiles.load_environment("production").conninfo["pooler"] is True
+    assert profiles.load_profile("production").conninfo["pooler"] is True
     assert main(["env", "list"]) == 0
     out = capsys.readouterr().out
     assert "in keyring" in out and "asked on first use" in out and "(pooler)" in out and "sandbox-production" in out
@@ -209,7 +266,7 @@ def test_env_usage_errors_exit_2(profile_file, memory_keyring, capsys, argv, nee
 # --- libpq conventions, pooler, env test -----------------------------------------------------------
 
 def test_env_test_uses_pg_variables_and_reports_the_pin(clusters, profile_file, memory_keyring, capsys, monkeypatch, tmp_path):
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
 
     info = sandbox.conninfo("sandbox-staging")
     # Only the host is in the profile: user and database come from libpq's PG* variables.
@@ -223,15 +280,16 @@ def test_env_test_uses_pg_variables_and_reports_the_pin(clusters, profile_file, 
 
 
 def test_pooler_profile_turns_prepared_statements_off(clusters, profile_file):
-    from wizard import db, sandbox
+    from wizard.environments import connect
+    from wizard.rehearsal import clusters as sandbox
 
     info = sandbox.conninfo("sandbox-staging")
     write(profile_file, f'[environments.pooled]\nkind = "sandbox"\nrole = "staging"\nhost = "{info["host"]}"\n'
                         'user = "postgres"\ndbname = "pristine"\npooler = true\n')
-    env = profiles.load_environment("pooled")
+    env = profiles.load_profile("pooled")
 
     async def check() -> object:
-        conn = await db.connect(env)
+        conn = await connect(env)
         try:
             return conn.prepare_threshold
         finally:

@@ -14,7 +14,7 @@ import pytest
 from keyring.backends import chainer, fail
 from psycopg import sql
 
-from wizard import secrets
+from wizard.environments import secrets
 from wizard.environments import Environment
 from wizard.errors import ConnectionFailed
 from wizard.redact import MASK, redact
@@ -141,7 +141,7 @@ async def test_ask_takes_a_plain_or_an_async_asker():
 def scram_role(role: str, password: str):
     """A login role with a password on sandbox-staging; the sandbox trusts local sockets except for it.
     The verifier is computed client-side, so the password itself never reaches the server (or its log)."""
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
 
     hba = sandbox.cluster_dir("sandbox-staging") / "pg_hba.conf"
     original = hba.read_text()

@@ -168,7 +168,7 @@ async def test_unreachable_server_is_one_clear_message(tmp_path):
 
 async def test_wrong_password_is_one_clear_message(clusters, tmp_path):
     """A real scram-sha-256 check: the sandbox trusts local sockets, except for this one role."""
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
     from wizard.environments import Environment
     from wizard.errors import ConnectionFailed
 

@@ -18,7 +18,7 @@ from screens.app import WizardApp
 from screens.dialogs import ConfirmScreen, PasswordScreen
 from screens.environments import AddProfileScreen, EnvironmentsScreen, ForgetScreen
 from screens.testing import demo_environment, stable_display
-from wizard import secrets
+from wizard.environments import secrets
 from wizard.environments import resolve_environment
 from wizard.journal import Journal
 from keyring_support import MemoryKeyring
@@ -130,7 +130,7 @@ def columns(conninfo: dict) -> list[str]:
 
 async def test_add_test_repoint_and_forget_a_profile(clusters, memory, profile_file, tmp_path, monkeypatch):
     from screens import environments
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
 
     staging_info, prod_info = sandbox.conninfo("sandbox-staging"), sandbox.conninfo("sandbox-production")
     # Each environment's pin goes to the journal its runs write: the sandboxes' (open in the app)
@@ -254,7 +254,8 @@ async def test_a_refused_password_is_asked_again_masked(clusters, memory, profil
 
 async def test_the_wizard_on_staging_pointing_at_sandbox_production_refuses_before_any_sql(clusters, memory, profile_file, tmp_path):
     """`staging` pinned to the sandbox-staging cluster, then re-pointed at sandbox-production."""
-    from wizard import profiles, sandbox
+    from wizard.environments import profiles
+    from wizard.rehearsal import clusters as sandbox
     from wizard.session import environments as env_commands
 
     staging_info, prod_info = sandbox.conninfo("sandbox-staging"), sandbox.conninfo("sandbox-production")
@@ -313,7 +314,7 @@ user = "postgres.qrstuvwxyzabcdef"
 
 
 def snapshot_app(tmp_path: Path, data_dir: Path) -> WizardApp:
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
 
     path = tmp_path / "week1.jsonl"
     journal = Journal(path)

@@ -2,7 +2,7 @@
 answer an attest form with a bad then a good value, quit during a running step.
 
 The session's data dir is isolated (conftest's `data_dir` sets MIGRATION_WIZARD_DATA before
-wizard.sandbox is used); journals are written under each test's tmp_path.
+wizard.rehearsal.clusters is used); journals are written under each test's tmp_path.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ SIZE = (120, 40)
 
 @pytest.fixture(scope="session")
 def sandbox_staging(data_dir: Path):
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
 
     sandbox.ensure("sandbox-staging")
     sandbox.ensure_workspace()
@@ -302,7 +302,7 @@ async def test_tui_rehearsal_starts_from_a_clean_slate(tmp_path, monkeypatch):
     """`migration-wizard rehearse` in the TUI: the previous rehearsal journal is kept aside with its
     sidecar, both clusters are rebuilt, a real backup is taken and noted, and its time is offered
     as the answer to "note the backup timestamp". Own data dir: the session's clusters stay as they are."""
-    from wizard import sandbox
+    from wizard.rehearsal import clusters as sandbox
     from wizard.environments import resolve_environment
 
     monkeypatch.setenv("MIGRATION_WIZARD_DATA", str(tmp_path / "data"))

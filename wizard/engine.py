@@ -14,8 +14,8 @@ from typing import Any, Awaitable, Callable
 
 import psycopg
 
-from wizard import db, expect
-from wizard.environments import Environment
+from wizard import expect
+from wizard.environments import Environment, Fingerprint, compare_pin, connect, fingerprint
 from wizard.errors import EnvironmentRefused, WizardError
 from wizard.journal import Journal
 from wizard.redact import register_secret
@@ -73,7 +73,7 @@ class Engine:
         self.guards = guards or []
         self._conn: psycopg.AsyncConnection | None = None
         self._cancel = asyncio.Event()
-        self.fingerprint: db.Fingerprint | None = None
+        self.fingerprint: Fingerprint | None = None
         self.resources: dict[str, Any] = {}
         self._cleanups: list[Callable[[], Awaitable[None]]] = []
         self.secret: Callable[[str], str | None] = lambda name: None
@@ -91,33 +91,22 @@ class Engine:
     # --- connection and safety ------------------------------------------------
     async def connection(self) -> psycopg.AsyncConnection:
         if self._conn is None or self._conn.closed:
-            self._conn = await db.connect(self.env, password=self.password)
-            self.fingerprint = await db.fingerprint(self._conn)
+            self._conn = await connect(self.env, password=self.password)
+            self.fingerprint = await fingerprint(self._conn)
             self._check_pin(self.fingerprint)
         return self._conn
 
-    def _check_pin(self, found: db.Fingerprint) -> None:
-        state = self.state()
-        pinned = state.pins.get(self.env.name)
+    def _check_pin(self, found: Fingerprint) -> None:
         seen = found.as_dict()
+        pin = compare_pin(self.env.name, seen, self.state().pins)
         self.journal.append("env_connected", env=self.env.name, environment=self.env.describe(), fingerprint=seen)
-        if pinned is None:
+        if pin.status == "not pinned":
             self.journal.append("env_pinned", env=self.env.name, fingerprint=seen)
-            return
-        if (pinned.get("system_identifier"), pinned.get("database")) != (seen["system_identifier"], seen["database"]):
-            really = [name for name, fp in state.pins.items() if name != self.env.name
-                      and (fp.get("system_identifier"), fp.get("database")) == (seen["system_identifier"], seen["database"])]
-            where = f" It is the server pinned as {', '.join(really)}." if really else ""
-            if not really:
-                from wizard.environments import identify_server
-
-                known = identify_server(seen, exclude=self.env.name)
-                where = f" It is {', '.join(known)}." if known else " It is no server pinned in this journal."
-            self.journal.append("env_refused", env=self.env.name, pinned=pinned, found=seen)
+        elif pin.status == "different":
+            self.journal.append("env_refused", env=self.env.name, pinned=pin.pinned, found=seen)
             raise EnvironmentRefused(
                 f"{self.env.name} now points at a different server than the one pinned on first use "
-                f"(pinned {pinned.get('system_identifier')}/{pinned.get('database')}, "
-                f"found {seen['system_identifier']}/{seen['database']}).{where} Nothing was run.",
+                f"{pin.detail} Nothing was run.",
                 "Check the profile's connection settings. If the server really was replaced, re-pin it with "
                 f"`migration-wizard env forget {self.env.name} --pin`.",
             )

@@ -30,8 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 from rich.console import Console  # noqa: E402
 
-from wizard import paths, sandbox  # noqa: E402
-from wizard.commands import _run_days, open_journal, rehearsal_answers, take_backup  # noqa: E402
+from wizard import paths
+from wizard.rehearsal import clusters as sandbox  # noqa: E402
+from wizard.commands import _run_days, open_journal  # noqa: E402
+from wizard.rehearsal.preparation import rehearsal_answers, take_backup  # noqa: E402
 from wizard.environments import resolve_environment  # noqa: E402
 from wizard.journal import GENESIS, _canonical, event_hash, line_hash, write_head  # noqa: E402
 from wizard.runbook import load_runbook  # noqa: E402

@@ -1,4 +1,4 @@
-"""The rehearsal API token: an HS256 JWT minted for the sandbox only.
+"""The rehearsal API token: an HS256 JWT (signed with PyJWT) minted for the sandbox only.
 
 The signing secret is generated once per process (that is, per rehearsal run), kept in memory,
 handed to the rehearsal backend through its environment (JWT_SECRET) and registered for
@@ -8,15 +8,13 @@ never get a minted token: their API token comes from the keyring (`ctx.secret("a
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
-import json
 import secrets
 import threading
 import time
 import uuid
-from typing import Any
+
+import jwt
 
 from wizard.environments import Environment
 from wizard.errors import WizardError
@@ -29,17 +27,6 @@ TOKEN_LIFETIME_S = 3600
 
 _lock = threading.Lock()
 _secret: str | None = None
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def sign_hs256(claims: dict[str, Any], secret: str) -> str:
-    header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-    payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
-    mac = hmac.new(secret.encode(), f"{header}.{payload}".encode("ascii"), hashlib.sha256).digest()
-    return f"{header}.{payload}.{_b64(mac)}"
 
 
 def rehearsal_secret() -> str:
@@ -61,6 +48,6 @@ def rehearsal_token(env: Environment, *, subject: str = SANDBOX_USER_ID, lifetim
     now = int(time.time())
     claims = {"sub": subject, "email": SANDBOX_USER_EMAIL, "role": "authenticated", "aud": "authenticated",
               "iss": "migration-wizard-rehearsal", "iat": now, "exp": now + lifetime_s}
-    token = sign_hs256(claims, rehearsal_secret())
+    token = jwt.encode(claims, rehearsal_secret(), algorithm="HS256")
     register_secret(token)
     return token

@@ -1,1 +1,2 @@
-"""The rehearsal: embedded clusters, their preparation, and the sample application it checks."""
+"""The rehearsal: the two embedded clusters (clusters), getting them and the workspace ready for a
+week's run (preparation), and the sample application the week checks (workspace/, package data)."""

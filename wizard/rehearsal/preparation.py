@@ -1,4 +1,5 @@
-"""Getting environments ready: sandboxes started on first use, and a clean slate for a rehearsal."""
+"""Getting a rehearsal ready: both clusters rebuilt, the workspace copied afresh, a real backup
+taken; and the week's plan and answers the rehearsal runs with."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ import tomllib
 from pathlib import Path
 from typing import Any, Callable
 
-from wizard import paths, sandbox
+from wizard import paths
 from wizard.environments import Environment
 from wizard.errors import WizardError
 from wizard.journal import head_path
+from wizard.rehearsal import clusters
 
 # (day, environment, tasks or None for all). Staging's days run on sandbox-staging and
-# production's on sandbox-production, as the runbook's week does.
+# production's on sandbox-production, as the runbook's week does; a subset, when given, is
+# noted in the journal and the summary.
 REHEARSAL_PLAN: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
     ("monday", "sandbox-staging", None),
     ("tuesday", "sandbox-staging", None),
@@ -26,10 +29,10 @@ REHEARSAL_PLAN: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
 
 def prepare_environment(env: Environment, say: Callable[[str], None] = lambda text: None) -> None:
     """A built-in sandbox is created, started and seeded on first use; other environments need nothing."""
-    if env.kind == "sandbox" and env.name in sandbox.NAMES:  # a sandbox-kind profile is not one of ours
+    if env.kind == "sandbox" and env.name in clusters.NAMES:  # a sandbox-kind profile is not one of ours
         say(f"Starting the {env.name} cluster (first use creates and seeds it)…")
-        sandbox.ensure(env.name)
-        sandbox.ensure_workspace()
+        clusters.ensure(env.name)
+        clusters.ensure_workspace()
 
 
 def take_backup(name: str) -> tuple[Path, str]:
@@ -38,8 +41,8 @@ def take_backup(name: str) -> tuple[Path, str]:
     folder.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.timezone.utc)
     target = folder / f"{name}-{stamp:%Y%m%dT%H%M%SZ}.dump"
-    info = sandbox.conninfo(name)
-    done = subprocess.run([sandbox.tool("pg_dump"), "-Fc", "-h", str(info["host"]), "-U", "postgres", "-f", str(target),
+    info = clusters.conninfo(name)
+    done = subprocess.run([clusters.tool("pg_dump"), "-Fc", "-h", str(info["host"]), "-U", "postgres", "-f", str(target),
                            "postgres"], capture_output=True, text=True)
     if done.returncode != 0:
         raise WizardError(f"pg_dump of {name} failed: {done.stderr.strip()[-300:]}",
@@ -48,16 +51,16 @@ def take_backup(name: str) -> tuple[Path, str]:
 
 
 def rehearsal_answers(backup_time: str) -> dict[str, Any]:
-    """The rehearsal's own answers to the attest questions (offered as suggestions in the TUI)."""
     text = (Path(__file__).parent / "answers.toml").read_text()
     return {k: (v.replace("{backup_time}", backup_time) if isinstance(v, str) else v)
             for k, v in tomllib.loads(text)["answers"].items()}
 
 
 def prepare_rehearsal(path: Path, say: Callable[[str], None]) -> tuple[list[dict[str, Any]], str]:
-    """A clean slate for a rehearsal: the previous rehearsal journal kept aside (with its head
-    sidecar), both clusters rebuilt from the pre-clean-up schema, the workspace copied afresh, a
-    real pg_dump backup of sandbox-production. Returns the notes to journal and the backup's time."""
+    """A clean slate for a rehearsal, headless or in the TUI: the previous rehearsal journal kept
+    aside (with its head sidecar), both clusters rebuilt from the pre-clean-up schema, the
+    workspace copied afresh, a real pg_dump backup of sandbox-production. Returns the notes to
+    journal and the backup's time (the rehearsal's answer to "note the backup timestamp")."""
     notes: list[dict[str, Any]] = []
     if path.exists():
         archived = path.with_name(f"{path.stem}-{dt.datetime.now():%Y%m%d-%H%M%S}{path.suffix}")
@@ -66,11 +69,11 @@ def prepare_rehearsal(path: Path, say: Callable[[str], None]) -> tuple[list[dict
             head_path(path).rename(head_path(archived))
         notes.append({"text": f"previous rehearsal journal kept as {archived.name}"})
         say(f"previous rehearsal journal kept as {archived}")
-    for name in sandbox.NAMES:
+    for name in clusters.NAMES:
         say(f"Preparing the rehearsal: rebuilding the {name} cluster from the pre-clean-up schema…")
-        sandbox.reset(name)
+        clusters.reset(name)
     say("Preparing the rehearsal: copying the workspace (backend/, database/)…")
-    sandbox.ensure_workspace(refresh=True)
+    clusters.ensure_workspace(refresh=True)
     say("Preparing the rehearsal: taking a real pg_dump backup of sandbox-production…")
     backup_file, backup_time = take_backup("sandbox-production")
     say(f"backup taken: {backup_file.name} at {backup_time}")

@@ -161,7 +161,7 @@ class Session:
         """Run a day, some of its tasks, or one step on this environment, with every guard."""
         from wizard import guards
         from wizard.engine import Engine
-        from wizard import secrets
+        from wizard.environments import secrets
 
         if self.journal is None:
             raise WizardError("The journal is not open yet.", "Wait for the environment to be prepared.")

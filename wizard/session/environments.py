@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from wizard import profiles, secrets
-from wizard.environments import KINDS, ROLES, SANDBOX_ROLES, Environment, resolve_environment
+from wizard.environments import (KINDS, ROLES, SANDBOX_ROLES, Environment, compare_pin, connect, fingerprint,
+                                 list_environments, profiles, resolve_environment, sandbox_environment, secrets)
 from wizard.errors import EnvironmentRefused, WizardError
 from wizard.redact import redact, register_secret
 from wizard.session.journals import journal_path, open_journal, writer_lock
 
 if TYPE_CHECKING:
-    from wizard.db import Fingerprint
+    from wizard.environments import Fingerprint
     from wizard.journal import Journal
 
 __all__ = ["KINDS", "ROLES", "SANDBOX_ROLES", "Environment", "resolve_environment"]
@@ -138,11 +138,9 @@ def environment_rows(pins: dict[str, dict[str, Any]] | None = None, *,
 
     A broken profile file still lists the sandboxes; its problem comes back as the second value.
     """
-    from wizard.environments import sandbox_environment
-
     problem: WizardError | None = None
     try:
-        envs = profiles.list_environments()
+        envs = list_environments()
     except WizardError as exc:
         envs, problem = [sandbox_environment(n) for n in SANDBOX_ROLES], exc
     keyring_ok = secrets.available()
@@ -203,12 +201,10 @@ class Tested:
 async def probe(env: Environment, *, asker: secrets.Asker | None = None,
                 say: Callable[[str], None] | None = None) -> tuple["Fingerprint", bool]:
     """Connect (asking for the password if the server wants one), read the fingerprint, close."""
-    from wizard import db
-
     password = None if env.name in SANDBOX_ROLES else await secrets.verified_password(env, asker=asker, say=say)
-    conn = await db.connect(env, password=password)
+    conn = await connect(env, password=password)
     try:
-        fp = await db.fingerprint(conn)
+        fp = await fingerprint(conn)
         tls = bool(conn.pgconn.ssl_in_use)
     finally:
         await conn.close()
@@ -217,24 +213,11 @@ async def probe(env: Environment, *, asker: secrets.Asker | None = None,
 
 def check_pin(env: Environment, seen: dict[str, Any], path: Path, pins: dict[str, Any]) -> str:
     """"not pinned" or "matches"; a different server raises EnvironmentRefused naming what it really is."""
-    pinned = pins.get(env.name)
-    if pinned is None:
-        return "not pinned"
-    if (pinned.get("system_identifier"), pinned.get("database")) == (seen["system_identifier"], seen["database"]):
-        return "matches"
-    really = [n for n, fp in pins.items() if n != env.name
-              and (fp.get("system_identifier"), fp.get("database")) == (seen["system_identifier"], seen["database"])]
-    if really:
-        where = f" It is the server pinned as {', '.join(really)}."
-    else:
-        from wizard.environments import identify_server
-
-        known = identify_server(seen, exclude=env.name)
-        where = f" It is {', '.join(known)}." if known else " It is no server pinned in this journal."
+    pin = compare_pin(env.name, seen, pins)
+    if pin.status != "different":
+        return pin.status
     raise EnvironmentRefused(
-        f"{env.name} points at a different server than the one pinned in {path} "
-        f"(pinned {pinned.get('system_identifier')}/{pinned.get('database')}, found "
-        f"{seen['system_identifier']}/{seen['database']}).{where}",
+        f"{env.name} points at a different server than the one pinned in {path} {pin.detail}",
         f"Check the profile ({profiles.profiles_path()}). If the server really was replaced: "
         f"`migration-wizard env forget {env.name} --pin`.",
     )

@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from wizard import paths, sandbox
+from wizard import paths
+from wizard.rehearsal import clusters as sandbox
 from wizard.errors import WizardError
 from wizard.journal import read_events, verify
 from wizard.runbook import load_runbook

@@ -46,7 +46,6 @@ from wizard.steps.http import _expand_json, _headers, preview_url, target_url
 from wizard.steps.sqlrun import StepCancelled
 
 MAX_ERRORS_KEPT = 5
-CLIENTS = ("streams", "aiohttp")  # wizard.appcheck.loadclient; aiohttp (kept for bench_load.py's comparison)
 DEFAULT_KEEPALIVE = False
 
 
@@ -83,8 +82,8 @@ def summarise(latencies_ms: list[float], total_s: float, requests: int, concurre
     }
 
 
-class _Tally:
-    """What the workers of one load count, shared between them."""
+class Tally:
+    """What the workers of one load count, shared between them (and with bench_load.py's aiohttp workers)."""
 
     __slots__ = ("requests", "issued", "failed", "latencies", "status_counts", "errors")
 
@@ -102,37 +101,25 @@ class _Tally:
             self.errors.append(redact(message))
 
 
-def default_client(url: str) -> str:
-    """The client the step uses for `url` (see CLIENTS and the module docstring for the figures)."""
-    return "streams"
-
-
 async def hammer(url: str, *, requests: int, concurrency: int, method: str = "GET",
                  headers: dict[str, str] | None = None, body: Any = None, timeout_s: float = 30,
                  keepalive: bool = DEFAULT_KEEPALIVE, cancelled: asyncio.Event | None = None,
-                 client: str | None = None, ssl_context: ssl.SSLContext | None = None) -> dict[str, Any]:
+                 ssl_context: ssl.SSLContext | None = None) -> dict[str, Any]:
     """Send `requests` requests, `concurrency` at a time; the measurement behind the step.
 
     `concurrency` workers take request numbers from a shared counter until all are issued; a
     request without a complete HTTP answer (refused, reset, timeout, malformed) counts as failed.
     Setting `cancelled` stops the load at once: requests in flight are abandoned, not counted."""
-    client = client or default_client(url)
-    if client not in CLIENTS:
-        raise ValueError(f"client must be one of {', '.join(CLIENTS)}, not {client!r}")
-    tally = _Tally(requests)
+    tally = Tally(requests)
     clock = time.perf_counter
     began = clock()
-    if client == "streams":
-        await _run_workers(_streams_workers(url, tally, concurrency, method, headers, body, timeout_s, keepalive,
-                                            cancelled, ssl_context), cancelled)
-    else:
-        await _aiohttp_load(url, tally, concurrency, method, headers, body, timeout_s, keepalive, cancelled,
-                            ssl_context)
+    await run_workers(_streams_workers(url, tally, concurrency, method, headers, body, timeout_s, keepalive,
+                                       cancelled, ssl_context), cancelled)
     total = clock() - began
     return summarise(tally.latencies, total, requests, concurrency, tally.failed, tally.status_counts, tally.errors)
 
 
-async def _run_workers(workers: list, cancelled: asyncio.Event | None) -> None:
+async def run_workers(workers: list, cancelled: asyncio.Event | None) -> None:
     """Run the worker coroutines to the end, or until `cancelled` is set (then cancel them)."""
     tasks = [asyncio.ensure_future(w) for w in workers]
     everything = asyncio.gather(*tasks)
@@ -157,7 +144,7 @@ async def _run_workers(workers: list, cancelled: asyncio.Event | None) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _streams_workers(url: str, tally: _Tally, concurrency: int, method: str, headers: dict[str, str] | None,
+def _streams_workers(url: str, tally: Tally, concurrency: int, method: str, headers: dict[str, str] | None,
                      body: Any, timeout_s: float, keepalive: bool, cancelled: asyncio.Event | None,
                      ssl_context: ssl.SSLContext | None) -> list:
     lean = LoadClient(url, method=method, headers=headers, json_body=body, keepalive=keepalive, timeout_s=timeout_s,
@@ -184,36 +171,6 @@ def _streams_workers(url: str, tally: _Tally, concurrency: int, method: str, hea
             conn.close()
 
     return [worker() for _ in range(concurrency)]
-
-
-async def _aiohttp_load(url: str, tally: _Tally, concurrency: int, method: str, headers: dict[str, str] | None,
-                        body: Any, timeout_s: float, keepalive: bool, cancelled: asyncio.Event | None,
-                        ssl_context: ssl.SSLContext | None) -> None:
-    import aiohttp
-
-    connector = aiohttp.TCPConnector(limit=concurrency, force_close=not keepalive,
-                                     ssl=ssl_context if ssl_context is not None else True)
-    timeout = aiohttp.ClientTimeout(total=timeout_s)
-    clock = time.perf_counter
-    latencies, counts = tally.latencies, tally.status_counts
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout, headers=headers or {}) as session:
-        async def worker() -> None:
-            while tally.issued < tally.requests:
-                if cancelled is not None and cancelled.is_set():
-                    return
-                tally.issued += 1
-                started = clock()
-                try:
-                    async with session.request(method, url, json=body) as response:
-                        await response.read()
-                        status = response.status
-                except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-                    tally.fail(f"{type(exc).__name__}: {exc}")
-                    continue
-                latencies.append((clock() - started) * 1000)
-                counts[status] = counts.get(status, 0) + 1
-
-        await _run_workers([worker() for _ in range(concurrency)], cancelled)
 
 
 def preview(step: Step, ctx: StepContext) -> dict[str, str]:

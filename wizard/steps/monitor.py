@@ -162,9 +162,9 @@ def _source(step: Step, ctx: StepContext) -> tuple[Any, str]:
         return FileFollower(path, from_start), str(path)
     if step.params.get("source") == "database_log":
         if ctx.env.kind == "sandbox":
-            from wizard import sandbox
+            from wizard.rehearsal import clusters
 
-            path = sandbox.cluster_dir(ctx.env.name) / "server.log"
+            path = clusters.cluster_dir(ctx.env.name) / "server.log"
             return FileFollower(path, from_start), f"{ctx.env.name} server log ({path})"
         return NoLog(), f"no log file for {ctx.env.name} (database sampled only; set `file` to follow one)"
     raise StepFailure("a monitor step needs service, file or source = \"database_log\"")

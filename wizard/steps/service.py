@@ -37,15 +37,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-import aiohttp
-
 from wizard.appcheck import tokens
+from wizard.appcheck.loadclient import LoadClient, RequestFailed
 from wizard.appcheck.process import ManagedProcess
-from wizard.appcheck.resp_server import RespServer
+from wizard.appcheck.redis_server import RehearsalRedis
 from wizard.environments import Environment
 from wizard.redact import redact, register_secret
 from wizard.runbook.model import Step
-from wizard.sandbox import free_port
+from wizard.rehearsal.clusters import free_port
 from wizard.steps.base import StepContext, StepFailure
 from wizard.steps.sqlrun import StepCancelled
 
@@ -62,7 +61,7 @@ class ServiceHandle:
     host: str
     port: int
     base_url: str
-    resp: RespServer | None = None
+    redis: RehearsalRedis | None = None
     startup_s: float | None = None
     stopped: bool = False
 
@@ -75,8 +74,8 @@ class ServiceHandle:
             return self.process.stopped_how or "stopped"
         self.stopped = True
         how = await self.process.stop()
-        if self.resp is not None:
-            await asyncio.get_running_loop().run_in_executor(None, self.resp.stop)
+        if self.redis is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.redis.stop)
         return how
 
 
@@ -187,12 +186,12 @@ async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
         register_secret(password)
         child_env[database_env] = database_url(ctx.env, password)
         env_set.append(database_env)
-    resp: RespServer | None = None
+    redis: RehearsalRedis | None = None
     redis_shown = None
     if step.params.get("redis") == "rehearsal" and ctx.env.kind == "sandbox":
-        resp = RespServer().start()
-        child_env["REDIS_URL"] = resp.url(int(step.params.get("redis_db", 1)))
-        redis_shown = child_env["REDIS_URL"] + " (rehearsal RESP server)"
+        redis = RehearsalRedis().start()
+        child_env["REDIS_URL"] = redis.url(int(step.params.get("redis_db", 1)))
+        redis_shown = child_env["REDIS_URL"] + " (rehearsal Redis: fakeredis)"
         env_set.append("REDIS_URL")
     elif step.params.get("redis_url"):
         child_env["REDIS_URL"] = ctx.expand(str(step.params["redis_url"]))
@@ -209,11 +208,11 @@ async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
     try:
         process.start()
     except FileNotFoundError:
-        if resp:
-            resp.stop()
+        if redis:
+            redis.stop()
         raise StepFailure(f"Program not found: {argv[0]}") from None
     base_url = f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}"
-    handle = ServiceHandle(name, process, host, port, base_url, resp)
+    handle = ServiceHandle(name, process, host, port, base_url, redis)
     ctx.resources[resource_key(name)] = handle
     ctx.add_cleanup(handle.stop)
 
@@ -250,34 +249,34 @@ async def _wait_ready(ctx: StepContext, handle: ServiceHandle, path: str, ready_
     url = handle.base_url + path
     deadline = handle.process.started_at + timeout
     last = "no answer yet"
-    client_timeout = aiohttp.ClientTimeout(total=2)
-    async with aiohttp.ClientSession(timeout=client_timeout) as session:
-        while True:
-            if ctx.cancelled.is_set():
-                raise StepCancelled("cancelled by the operator; the service was stopped")
-            if not handle.process.running:
-                await asyncio.sleep(0.2)  # let the reader thread collect the last lines
-                tail = handle.logs.tail(TAIL_LINES)
-                data["output_tail"] = "\n".join(tail)
-                last_lines = " | ".join(line.strip() for line in tail[-4:] if line.strip())
-                raise StepFailure(f"{Path(handle.process.argv[0]).name} exited with code "
-                                  f"{handle.process.returncode} before answering: {last_lines}", data)
-            try:
-                async with session.get(url) as response:
-                    body = (await response.read())[:300].decode(errors="replace")
-                    code = response.status
-                ok = ready_status == "any" or 200 <= code < 300
-                last = f"HTTP {code} {body}"
-                if ok and all(_seen(handle, expect_output).values()):
-                    return code
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-                last = str(exc) or type(exc).__name__
-            if time.monotonic() > deadline:
-                data["output_tail"] = "\n".join(handle.logs.tail(TAIL_LINES))
-                missing = [s for s, ok in _seen(handle, expect_output).items() if not ok]
-                extra = f"; output never showed {missing}" if missing else ""
-                raise StepFailure(f"{url} was not ready within {timeout:g} s (last: {redact(last)}){extra}", data)
-            try:
-                await asyncio.wait_for(ctx.cancelled.wait(), 0.1)
-            except asyncio.TimeoutError:
-                pass
+    client = LoadClient(url, keepalive=False, timeout_s=2)
+    while True:
+        if ctx.cancelled.is_set():
+            raise StepCancelled("cancelled by the operator; the service was stopped")
+        if not handle.process.running:
+            await asyncio.sleep(0.2)  # let the reader thread collect the last lines
+            tail = handle.logs.tail(TAIL_LINES)
+            data["output_tail"] = "\n".join(tail)
+            last_lines = " | ".join(line.strip() for line in tail[-4:] if line.strip())
+            raise StepFailure(f"{Path(handle.process.argv[0]).name} exited with code "
+                              f"{handle.process.returncode} before answering: {last_lines}", data)
+        conn = client.connection()
+        try:
+            response = await conn.request()
+            ok = ready_status == "any" or 200 <= response.status < 300
+            last = f"HTTP {response.status} {response.body[:300].decode(errors='replace')}"
+            if ok and all(_seen(handle, expect_output).values()):
+                return response.status
+        except RequestFailed as exc:
+            last = str(exc)
+        finally:
+            conn.close()
+        if time.monotonic() > deadline:
+            data["output_tail"] = "\n".join(handle.logs.tail(TAIL_LINES))
+            missing = [s for s, ok in _seen(handle, expect_output).items() if not ok]
+            extra = f"; output never showed {missing}" if missing else ""
+            raise StepFailure(f"{url} was not ready within {timeout:g} s (last: {redact(last)}){extra}", data)
+        try:
+            await asyncio.wait_for(ctx.cancelled.wait(), 0.1)
+        except asyncio.TimeoutError:
+            pass

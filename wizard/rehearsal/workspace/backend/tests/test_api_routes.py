@@ -7,7 +7,7 @@ import time
 from app.api import Api
 from app.tokens import sign
 
-SECRET = "route-test-secret"
+SECRET = "route-test-secret-of-32-bytes-or-more"  # HS256 keys shorter than 32 bytes draw a warning
 
 
 def call(api, method, path, headers=None, body=b""):
@@ -44,7 +44,7 @@ def test_missing_token_is_401():
 
 
 def test_bad_token_is_401():
-    token = sign({"sub": "x", "exp": int(time.time()) + 60}, "not-the-secret")
+    token = sign({"sub": "x", "exp": int(time.time()) + 60}, "not-the-secret-but-just-as-long-as-it")
     assert call(api(), "GET", "/api/v1/cohorts", {"Authorization": f"Bearer {token}"})[0] == 401
 
 

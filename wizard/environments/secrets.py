@@ -22,6 +22,7 @@ import keyring.errors
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 
+from wizard.environments.connections import connect
 from wizard.errors import ConnectionFailed, WizardError
 from wizard.redact import register_secret
 
@@ -249,14 +250,12 @@ async def verified_password(env: Any, *, asker: Asker | None = None, say: Callab
     authentication failure; a password that worked is stored in the keyring. Gives up with one
     clear message after the second refusal.
     """
-    from wizard import db
-
     say = say or _notify
     password = get_secret(env.name, DB_PASSWORD)
     asked = 0
     while True:
         try:
-            conn = await db.connect(env, password=password)
+            conn = await connect(env, password=password)
         except ConnectionFailed as exc:
             if not is_auth_failure(exc):
                 raise

@@ -241,7 +241,7 @@ def workspace_dir() -> Path:
 
 def ensure_workspace(refresh: bool = False) -> Path:
     target = workspace_dir()
-    template = Path(__file__).resolve().parent / "rehearsal" / "workspace"
+    template = Path(__file__).resolve().parent / "workspace"
     if refresh and target.exists():
         shutil.rmtree(target)
     if not target.exists():

@@ -10,20 +10,24 @@
 
 Only what a profile sets is passed to libpq, so PG* variables, a service file and ~/.pgpass keep
 working for everything it leaves out. Passwords never live here: they are in the OS keyring
-(wizard.secrets) or in libpq's own places. The two sandboxes are built in and cannot be redefined.
+(wizard.environments.secrets) or in libpq's own places. The two sandboxes are built in and cannot
+be redefined. The file is edited with tomlkit, so the operator's comments and layout survive.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
 
+import tomlkit
+from tomlkit.items import Comment, Table, Whitespace
+
 from wizard import paths
-from wizard.environments import KIND_COLOURS, KINDS, ROLES, SANDBOX_ROLES, Environment, sandbox_environment
+from wizard.environments.model import KIND_COLOURS, KINDS, ROLES, SANDBOX_ROLES, Environment
 from wizard.errors import WizardError
 
 FILE_NAME = "environments.toml"
@@ -191,10 +195,8 @@ def _environment(name: str, raw: Any, path: Path, text: str) -> Environment:
                        description=description or f"{kind} profile from {path.name}", colour=colour)
 
 
-def load_environment(name: str) -> Environment:
-    """A built-in sandbox, or the profile of that name (validated; errors say file, line, key, fix)."""
-    if name in SANDBOX_ROLES:
-        return sandbox_environment(name)
+def load_profile(name: str) -> Environment:
+    """The profile of that name (validated; errors say file, line, key, fix)."""
     path = profiles_path()
     text, data = _read(path)
     table = _table(path, text, data)
@@ -208,13 +210,11 @@ def load_environment(name: str) -> Environment:
     return _environment(name, table[name], path, text)
 
 
-def list_environments() -> list[Environment]:
-    """The two sandboxes, then every profile in the file (all validated)."""
+def list_profiles() -> list[Environment]:
+    """Every profile in the file, by name (all validated)."""
     path = profiles_path()
     text, data = _read(path)
-    table = _table(path, text, data)
-    return [sandbox_environment(n) for n in SANDBOX_ROLES] + [
-        _environment(name, raw, path, text) for name, raw in sorted(table.items())]
+    return [_environment(name, raw, path, text) for name, raw in sorted(_table(path, text, data).items())]
 
 
 def profile_names() -> list[str]:
@@ -225,44 +225,69 @@ def profile_names() -> list[str]:
 
 # --- writing ----------------------------------------------------------------------------------
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    return json.dumps(str(value))  # a JSON string is a valid TOML basic string
+def _pop_trailing(body: list[tuple[Any, Any]], kinds: tuple[type, ...]) -> list[Any]:
+    """Pop the unkeyed items of `kinds` at the end of a tomlkit body, in file order."""
+    popped: list[Any] = []
+    while body and body[-1][0] is None and isinstance(body[-1][1], kinds):
+        popped.insert(0, body.pop()[1])
+    return popped
 
 
-def _section(name: str, settings: dict[str, Any]) -> str:
-    lines = [f"[environments.{name}]"]
-    lines += [f"{key} = {_toml_value(value)}" for key, value in settings.items() if value is not None]
-    return "\n".join(lines) + "\n"
+def _without(doc: tomlkit.TOMLDocument, name: str) -> tomlkit.TOMLDocument:
+    """The document without one profile's section. Comment lines directly above its header go
+    with it (above the first section they are the file's own, and stay); comments after its last
+    setting introduce the next section, so they stay too."""
+    envs = doc["environments"]
+    names = list(envs)
+    at = names.index(name)
+    # tomlkit keeps the lines between two sections in the body of the first one (or, before the
+    # first section, at the top level).
+    if at and isinstance(envs[names[at - 1]], Table):
+        before = envs[names[at - 1]].value.body
+        _pop_trailing(before, (Comment,))
+    else:
+        before = doc.body
+    table = envs[name]
+    kept = _pop_trailing(table.value.body, (Comment, Whitespace)) if isinstance(table, Table) else []
+    del envs[name]
+    lines_above = [item for key, item in before if key is None]
+    if lines_above and isinstance(lines_above[-1], Whitespace):
+        kept = _without_leading_blank(kept)
+    if before is not doc.body:
+        before.extend((None, item) for item in kept)
+        return doc
+    # The top level holds only comments before [environments.*]; splice the kept ones in after them.
+    head = "".join(item.as_string() for item in lines_above)
+    text = tomlkit.dumps(doc)
+    return tomlkit.parse(head + "".join(item.as_string() for item in kept) + text[len(head):])
 
 
-def _without_section(text: str, name: str) -> str:
-    header = re.compile(r'^\s*\[\s*environments\s*\.\s*"?' + re.escape(name) + r'"?\s*\]')
-    out: list[str] = []
-    skipping = False
-    for line in text.splitlines(keepends=True):
-        if header.match(line):
-            skipping = True
-            continue
-        if skipping and line.lstrip().startswith("["):
-            skipping = False
-        if not skipping:
-            out.append(line)
-    return "".join(out)
+def _without_leading_blank(items: list[Any]) -> list[Any]:
+    return items[1:] if items and isinstance(items[0], Whitespace) else items
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Atomically, keeping the mode an existing file has (never loosening it); a new file is 0600
+    in a directory created 0700, since profiles name the production servers."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o600
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, mode)  # a stale tmp file keeps its old mode through O_TRUNC
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def _dumps(doc: tomlkit.TOMLDocument) -> str:
+    # tomlkit leaves the blank line that separated a removed last section; the file ends in one newline.
+    text = tomlkit.dumps(doc).rstrip("\n")
+    return text + "\n" if text else ""
 
 
 def save_profile(name: str, kind: str, *, role: str | None = None, conninfo: dict[str, Any] | None = None,
@@ -273,7 +298,7 @@ def save_profile(name: str, kind: str, *, role: str | None = None, conninfo: dic
     for key in SECRET_KEYS:
         if conninfo.get(key):
             raise WizardError("A profile never holds a password or token.",
-                              "Store it with wizard.secrets (the OS keyring) instead.")
+                              "Store it with wizard.environments.secrets (the OS keyring) instead.")
         conninfo.pop(key, None)
     if name in SANDBOX_ROLES:
         raise WizardError(f"{name} is built in and cannot be redefined.", "Choose another name, e.g. staging.")
@@ -296,11 +321,24 @@ def save_profile(name: str, kind: str, *, role: str | None = None, conninfo: dic
             value = conninfo[key]
             settings[key] = int(value) if key in ("port", "connect_timeout") and str(value).isdigit() else value
     settings.update({"pooler": pooler or None, "workspace": workspace, "colour": colour, "description": description})
-    section = _section(name, settings)
-    env = _environment(name, tomllib.loads(section)["environments"][name], path, "")  # validate before writing
-    base = _without_section(text, name).rstrip("\n")
-    new_text = (base + "\n\n" if base else "") + section
-    _write(path, new_text)
+    section = tomlkit.table()
+    for key, value in settings.items():
+        if value is not None:
+            section.add(key, value)
+    env = _environment(name, section.unwrap(), path, "")  # validate before writing
+    doc = tomlkit.parse(text)
+    if "environments" not in doc:
+        doc.add("environments", tomlkit.table(is_super_table=True))
+    envs = doc["environments"]
+    if name in envs:  # redefined in place
+        old = envs[name]
+        kept = _pop_trailing(old.value.body, (Comment, Whitespace)) if isinstance(old, Table) else []
+        envs[name] = section
+        # tomlkit already puts a blank line after a new section
+        envs[name].value.body.extend((None, item) for item in _without_leading_blank(kept))
+    else:
+        envs.add(name, section)
+    _write(path, _dumps(doc))
     return env
 
 
@@ -312,5 +350,5 @@ def forget(name: str) -> bool:
     text, data = _read(path)
     if name not in _table(path, text, data):
         return False
-    _write(path, _without_section(text, name).rstrip("\n") + "\n")
+    _write(path, _dumps(_without(tomlkit.parse(text), name)))
     return True
