@@ -30,7 +30,7 @@ def generate_journal(path: Path, count: int, template: Path = TEMPLATE) -> Path:
     """A valid, chained journal of `count` events made by repeating the template's events."""
     from datetime import datetime, timedelta
 
-    from wizard.journal import GENESIS, _canonical, event_hash, line_hash
+    from wizard.journal.store import GENESIS, _canonical, event_hash, line_hash
 
     source = [json.loads(line) for line in template.read_bytes().splitlines() if line.strip()]
     body = [e for e in source if e["type"] not in ("run_started",)]
@@ -117,7 +117,7 @@ def _measure(script: str, *args: str) -> dict[str, float]:
 def _scroll_cost(path: Path) -> dict[str, float]:
     """In-process: index build time, and the time to read + format one screen of events anywhere."""
     from screens.review_events import format_event
-    from wizard.journal_index import JournalIndex
+    from wizard.journal import JournalIndex
 
     t0 = time.perf_counter()
     index = JournalIndex(path)

@@ -3,7 +3,7 @@
 The engine is async: it runs in an async worker on the app's own loop, so a 10 s query leaves
 the screen painting and the cancel key live. Anything that blocks (preparing the sandbox, reading
 files for previews) runs in thread workers. The journal is the truth: every event it records
-triggers a replay, and the screens redraw from that RunState.
+triggers a replay, and the screens redraw from that Fold.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from wizard.errors import WizardError
 from wizard.journal import Journal
 from wizard.results import StepResult
 from wizard.runbook.model import Runbook, Step, Task
-from wizard.state import RunState, replay
+from wizard.journal import Fold, replay
 
 if TYPE_CHECKING:
     from screens.dialogs import ConfirmScreen
@@ -74,7 +74,7 @@ class WizardApp(App[int]):
         self.prepare_env = prepare
         self.fmt = fmt or Display()
         self.journal: Journal | None = None
-        self.state = RunState()
+        self.state = Fold()
         self.progress = ""
         self.problem: WizardError | None = None
         self.engine: Any = None  # wizard.engine.Engine while a run is going

@@ -2,20 +2,19 @@
 
 Three stages, so the first screen never waits for a large journal:
   1. the line index (one buffered pass over the file): the event log can be shown at once;
-  2. the replay (a thread): every event parsed except the SQL texts, which stay on disk until a
-     step is opened; gives the week overview, steps, verdicts, timings, results;
+  2. the fold (a thread): every event fed to a Fold, the SQL texts left on disk until a step is
+     opened (JournalIndex.iter_events); gives the week overview, steps, verdicts, timings, results;
   3. the chain check (a thread): `wizard.journal.verify`, for the integrity status.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
-from wizard.journal_index import JournalIndex
+from wizard.journal.index import JournalIndex
 
 if TYPE_CHECKING:  # the replay's modules load in the worker thread, not before the first frame
     from wizard.exports.context import Attempt, ExportContext
@@ -25,11 +24,6 @@ if TYPE_CHECKING:  # the replay's modules load in the worker thread, not before 
 
 NOT_RUN = "not run yet"
 
-# SQL events are nearly half of a journal's bytes and only matter when their step is opened. In
-# the canonical line (sorted keys, no spaces) `env` and `step` come before `text`, so they can be
-# read without parsing the (long) text.
-_SQL_EVENT = b',"type":"sql","v":'
-_SQL_HEAD = re.compile(rb'^\{"env":"([^"\\]*)",.*?,"step":"([^"\\]*)","text":"')
 PROGRESS_EVERY = 5000
 
 
@@ -51,27 +45,17 @@ class ReviewData:
     # --- stage 2: the replay ------------------------------------------------------------------
     def load(self, progress: Callable[[int, int], None] | None = None) -> ExportContext:
         from wizard.exports.context import ExportContext
+        from wizard.journal.fold import Fold
 
-        events: list[dict[str, Any]] = []
+        fold = Fold()
         total = len(self.index)
-        for i in range(total):
-            line = self.index.line(i)
-            if _SQL_EVENT in line:
-                head = _SQL_HEAD.match(line)
-                if head is not None:
-                    events.append({"type": "sql", "env": head.group(1).decode(), "step": head.group(2).decode(), "line": i})
-                    continue
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue  # a damaged line: the chain check names it
-            if isinstance(event, dict):
-                events.append(event)
+        for i, event in enumerate(self.index.iter_events(skip_sql_text=True)):
+            fold.feed(event)
             if progress is not None and i % PROGRESS_EVERY == 0:
                 progress(i, total)
         if progress is not None:
             progress(total, total)
-        self.context = ExportContext(self.path, events=events, runbook_path=self.runbook_path, sql_dir=self.sql_dir)
+        self.context = ExportContext(self.path, fold=fold, runbook_path=self.runbook_path, sql_dir=self.sql_dir)
         return self.context
 
     # --- stage 3: the chain -------------------------------------------------------------------

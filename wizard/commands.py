@@ -21,9 +21,9 @@ from wizard.console_view import print_result, print_step_start
 from wizard.engine import Engine
 from wizard.environments import Environment, resolve_environment
 from wizard.errors import WizardError
-from wizard.journal import Journal, head_path, read_events, verify
+from wizard.journal import Journal, head_path, replay, verify
+from wizard.journal.status import status_data as journal_status
 from wizard.runbook import load_runbook
-from wizard.state import replay
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # (day, environment, tasks or None for all). Staging's days run on sandbox-staging and
@@ -167,27 +167,7 @@ def cmd_run(args: Any, console: Console) -> int:
 
 
 def status_data(path: Path) -> dict[str, Any]:
-    read = read_events(path)
-    state = replay(read.events)
-    steps = []
-    for (env, step_id), record in sorted(state.steps.items(), key=lambda kv: kv[1].started_at or ""):
-        result = record.result
-        steps.append({"env": env, "step": step_id, "status": "running" if record.running else (result.status if result else "?"),
-                      "started_at": record.started_at, "duration_s": result.duration_s if result else None})
-    return {
-        "journal": str(path),
-        "exists": path.exists(),
-        "run_id": state.run_id,
-        "events": state.event_count,
-        "sessions": state.sessions,
-        "integrity": "intact" if read.intact else [p.what for p in read.problems],
-        "torn_tail_bytes": len(read.torn_tail),
-        "pins": state.pins,
-        "passes": [{"env": p.env, "day": p.day, "pass": p.pass_id, "finished": p.finished, "ok": p.ok} for p in state.passes],
-        "steps": steps,
-        "facts": sorted(state.facts),
-        "last_event_at": state.last_event_at,
-    }
+    return journal_status(path)
 
 
 def cmd_status(args: Any, console: Console) -> int:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from wizard.errors import WizardError
+from wizard.journal.fold import Fold, replay
 from wizard.redact import redact
 from wizard.results import now_iso, to_jsonable
 
@@ -396,6 +397,14 @@ class Journal:
         first = self.events[0] if self.events else None
         self.run_id = (first or {}).get("run") or run_id or uuid.uuid4().hex[:16]
         self.listeners: list = []
+        self._fold: Fold | None = None
+
+    @property
+    def fold(self) -> Fold:
+        """The journal's read model, replayed once on first use and fed every append after."""
+        if self._fold is None:
+            self._fold = replay(self.events)
+        return self._fold
 
     def _repair_torn_tail(self, torn: bytes) -> None:
         if not torn:
@@ -432,6 +441,8 @@ class Journal:
         self._prev = line_hash(line)
         self.seq += 1
         self.events.append(event)
+        if self._fold is not None:
+            self._fold.feed(event)
         for listener in list(self.listeners):
             listener(event)
         return event

@@ -10,12 +10,29 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from array import array
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 CHUNK = 4 << 20  # 4 MiB reads
+
+# SQL events are nearly half of a journal's bytes and only matter when their step is opened. The
+# canonical line has sorted keys and no spaces, so `env`, `seq` and `step` precede the long `text`
+# and `ts` follows it; a quote inside a string is escaped, so these keys cannot be matched in it.
+_SQL_TYPE = b',"type":"sql","v":'
+_SQL_HEAD = re.compile(rb'^\{"env":"([^"\\]*)",.*?,"seq":(\d+),.*?,"step":"([^"\\]*)","text":"')
+_TS = re.compile(rb',"ts":"([^"\\]*)","type":"sql","v":')
+
+
+def _sql_head(line: bytes, index: int) -> dict[str, Any] | None:
+    head = _SQL_HEAD.match(line)
+    ts = _TS.search(line, len(line) - 200 if len(line) > 200 else 0)
+    if head is None or ts is None:
+        return None
+    return {"type": "sql", "env": head.group(1).decode(), "seq": int(head.group(2)), "step": head.group(3).decode(),
+            "ts": ts.group(1).decode(), "line": index}
 
 
 class JournalIndex:
@@ -101,6 +118,31 @@ class JournalIndex:
         if len(cache) > self._cache_size:
             cache.popitem(last=False)
         return event
+
+    def iter_events(self, *, skip_sql_text: bool = False) -> Iterator[dict[str, Any]]:
+        """Every complete line parsed, in order, with a buffered read (damaged lines are left out:
+        the chain check names them). skip_sql_text: an SQL event is not parsed but yielded as
+        {"type": "sql", "env", "step", "seq", "ts", "line"}; its text is read when its step is opened.
+        """
+        with self.path.open("rb") as fh:
+            raw = fh.read(self.end)
+        offsets, count = self.offsets, len(self.offsets)
+        loads = json.loads
+        for i in range(count):
+            start = offsets[i]
+            stop = offsets[i + 1] - 1 if i + 1 < count else self.end - 1
+            line = raw[start:stop]
+            if skip_sql_text and _SQL_TYPE in line:
+                head = _sql_head(line, i)
+                if head is not None:
+                    yield head
+                    continue
+            try:
+                event = loads(line)
+            except ValueError:
+                continue
+            if isinstance(event, dict):
+                yield event
 
     def __enter__(self) -> "JournalIndex":
         return self
