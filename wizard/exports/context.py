@@ -9,15 +9,14 @@ always gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from wizard import paths
 from wizard.journal import Verification, verify
-from wizard.journal.fold import (ATTESTED, BAD_TASK_STATES, INTERRUPTED, NOT_STARTED, OK_TASK_STATES, OPTIONAL_FAILED,
-                                 PARTLY_DONE, PASSED, RUNNING, SKIPPED, STOPPED, Attempt, DayState, Fold, replay)
+from wizard.journal.fold import (ATTESTED, NOT_STARTED, OPTIONAL_FAILED, PARTLY_DONE, PASSED, SKIPPED, STOPPED, Attempt,
+                                 DayState, Fold, replay)
 from wizard.journal.status import recorded_runbook
 from wizard.runbook.model import Day, Task
 

@@ -7,8 +7,9 @@ or a day, so no two views can disagree about the same journal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from wizard.results import ATTESTED, CANCELLED, ERROR, FAILED, OK_STATUSES, PASSED, SKIPPED, StepResult
 
@@ -29,6 +30,54 @@ _BAD_STEP_STATES = BAD_TASK_STATES
 
 DB_KINDS = ("query", "migration")
 INCIDENT_TYPES = ("journal_repaired", "journal_problem_found", "step_interrupted", "env_refused")
+
+
+class LazyStepResult(StepResult):
+    """A step result read without its data, checks and advice (JournalIndex.iter_events(lazy=True)):
+    they are read from the journal line the first time something asks for them."""
+
+    _LAZY = ("data", "checks", "advice")
+
+    def __init__(self, summary: dict[str, Any], load: Callable[[], dict[str, Any] | None]) -> None:
+        # Set directly, not through the dataclass __init__: tens of thousands are made per review.
+        self.__dict__.update(_SUMMARY_DEFAULTS, **summary)
+        self._load = load
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in LazyStepResult._LAZY:
+            raise AttributeError(name)
+        full = StepResult.from_dict((self._load() or {}).get("result") or {"step_id": self.step_id, "kind": self.kind,
+                                                                            "status": self.status})
+        for lazy in LazyStepResult._LAZY:
+            setattr(self, lazy, getattr(full, lazy))
+        return getattr(self, name)
+
+
+_SUMMARY_DEFAULTS = {f.name: f.default for f in fields(StepResult) if f.name not in LazyStepResult._LAZY}
+
+
+def plain_result(result: StepResult, **changes: Any) -> StepResult:
+    """A StepResult (never lazy) with the same fields, some changed."""
+    return StepResult(**{**{f.name: getattr(result, f.name) for f in fields(StepResult)}, **changes})
+
+
+class Facts(Mapping):
+    """save_as → the data of the step result that saved it, read only when asked for (lazy results)."""
+
+    def __init__(self) -> None:
+        self._results: dict[str, StepResult] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        return self._results[name].data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._results)
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def save(self, name: str, result: StepResult) -> None:
+        self._results[name] = result
 
 
 @dataclass
@@ -121,7 +170,7 @@ class Fold:
     run_id: str | None = None
     runbook: dict[str, Any] = field(default_factory=dict)
     steps: dict[tuple[str, str], StepRecord] = field(default_factory=dict)  # (env, step_id)
-    facts: dict[str, Any] = field(default_factory=dict)  # save_as → result data
+    facts: Facts = field(default_factory=Facts)  # save_as → result data
     fact_sources: dict[str, tuple[str, str]] = field(default_factory=dict)  # save_as → (env, step)
     tasks: dict[str, TaskTiming] = field(default_factory=dict)
     passes: list[DayPass] = field(default_factory=list)
@@ -139,6 +188,7 @@ class Fold:
     left_out: list[str] = field(default_factory=list)  # tasks a note says the rehearsal left out
     answer_sources: set[str] = field(default_factory=set)
     incidents: list[dict[str, Any]] = field(default_factory=list)  # the events of INCIDENT_TYPES, in order
+    load: Callable[[int], dict[str, Any] | None] | None = None  # journal line → event, for lazily read events
     _open: dict[tuple[str, str], Attempt] = field(default_factory=dict)  # (env, step) → attempt not finished yet
     _connected: dict[str, dict[str, Any]] = field(default_factory=dict)  # env → fingerprint of its last connection
 
@@ -234,7 +284,12 @@ class Fold:
                 break
 
     def _step_finished(self, event: dict[str, Any], env: str) -> None:
-        result = StepResult.from_dict(event["result"])
+        line = event.get("line")
+        if line is not None and self.load is not None:
+            load = self.load
+            result: StepResult = LazyStepResult(event["result"], lambda: load(line))
+        else:
+            result = StepResult.from_dict(event["result"])
         record = self.steps.setdefault((env, result.step_id), StepRecord())
         record.result, record.running = result, False
         timing = self.tasks.setdefault(event.get("task", ""), TaskTiming())
@@ -242,7 +297,7 @@ class Fold:
         timing.seconds += result.duration_s
         ok = result.status in OK_STATUSES
         if ok and event.get("save_as"):
-            self.facts[event["save_as"]] = result.data
+            self.facts.save(event["save_as"], result)
             self.fact_sources[event["save_as"]] = (env, result.step_id)
         if result.kind == "migration":
             self.migrations.append({"env": env, "role": event.get("role"), "step": result.step_id, "sha256": result.data.get("sha256"),

@@ -18,12 +18,17 @@ from typing import Any, Iterator
 
 CHUNK = 4 << 20  # 4 MiB reads
 
-# SQL events are nearly half of a journal's bytes and only matter when their step is opened. The
-# canonical line has sorted keys and no spaces, so `env`, `seq` and `step` precede the long `text`
-# and `ts` follows it; a quote inside a string is escaped, so these keys cannot be matched in it.
+# SQL events are nearly half of a journal's bytes and step results' data most of the rest; a view
+# of states and timings needs neither. The canonical line has sorted keys and no spaces, and a
+# quote inside a string is escaped, so a key read off the bytes below cannot be matched inside a
+# value: an SQL event's `env`, `seq` and `step` precede its long `text` and `ts` follows it; a
+# step_finished event's `result` is followed by scalar keys only (`role` … `v`), and the result's
+# own keys after its `data` (`duration_s` … `step_id`) are scalars too.
 _SQL_TYPE = b',"type":"sql","v":'
 _SQL_HEAD = re.compile(rb'^\{"env":"([^"\\]*)",.*?,"seq":(\d+),.*?,"step":"([^"\\]*)","text":"')
 _TS = re.compile(rb',"ts":"([^"\\]*)","type":"sql","v":')
+_FINISHED_TYPE = b',"type":"step_finished","v":'
+_ENV = re.compile(rb'^\{"env":("(?:[^"\\]*)")')
 
 
 def _sql_head(line: bytes, index: int) -> dict[str, Any] | None:
@@ -33,6 +38,41 @@ def _sql_head(line: bytes, index: int) -> dict[str, Any] | None:
         return None
     return {"type": "sql", "env": head.group(1).decode(), "seq": int(head.group(2)), "step": head.group(3).decode(),
             "ts": ts.group(1).decode(), "line": index}
+
+
+def _finished_head(line: bytes, index: int) -> dict[str, Any] | None:
+    """A step_finished event without its result's data, checks and advice: {"result": summary, "line"}."""
+    role = line.rfind(b',"role":')
+    duration = line.rfind(b',"duration_s":', 0, role)
+    env = _ENV.match(line)
+    if role < 0 or duration < 0 or env is None or line[role - 1:role] != b"}":
+        return None
+    try:
+        event = json.loads(b'{"env":' + env.group(1) + line[role:])
+        event["result"] = json.loads(b"{" + line[duration + 1:role])
+    except ValueError:
+        return None
+    event["line"] = index
+    return event
+
+
+def parse_line(line: bytes, index: int, *, lazy: bool = False) -> dict[str, Any] | None:
+    """One journal line as an event (None when it is not one). lazy: an SQL event comes without its
+    text ({"type": "sql", "env", "step", "seq", "ts", "line"}) and a step_finished event without its
+    result's data, checks and advice ("line" says where to read them: JournalIndex.event)."""
+    if lazy:
+        head = None
+        if _SQL_TYPE in line:
+            head = _sql_head(line, index)
+        elif _FINISHED_TYPE in line:
+            head = _finished_head(line, index)
+        if head is not None:
+            return head
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) else None
 
 
 class JournalIndex:
@@ -119,30 +159,14 @@ class JournalIndex:
             cache.popitem(last=False)
         return event
 
-    def iter_events(self, *, skip_sql_text: bool = False) -> Iterator[dict[str, Any]]:
-        """Every complete line parsed, in order, with a buffered read (damaged lines are left out:
-        the chain check names them). skip_sql_text: an SQL event is not parsed but yielded as
-        {"type": "sql", "env", "step", "seq", "ts", "line"}; its text is read when its step is opened.
-        """
+    def lines(self) -> Iterator[tuple[int, bytes]]:
+        """(index, bytes) of every complete line, from one buffered read."""
         with self.path.open("rb") as fh:
             raw = fh.read(self.end)
         offsets, count = self.offsets, len(self.offsets)
-        loads = json.loads
         for i in range(count):
-            start = offsets[i]
             stop = offsets[i + 1] - 1 if i + 1 < count else self.end - 1
-            line = raw[start:stop]
-            if skip_sql_text and _SQL_TYPE in line:
-                head = _sql_head(line, i)
-                if head is not None:
-                    yield head
-                    continue
-            try:
-                event = loads(line)
-            except ValueError:
-                continue
-            if isinstance(event, dict):
-                yield event
+            yield i, raw[offsets[i]:stop]
 
     def __enter__(self) -> "JournalIndex":
         return self
