@@ -23,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "tests" / "golden" / "journal.jsonl"
+PAINT_TARGET = 2.5  # review's first paint, in bare first paints
+READY_TARGET = 6  # week overview filled and hash chain checked, in bare first paints
 sys.path.insert(0, str(ROOT))
 
 
@@ -30,7 +32,7 @@ def generate_journal(path: Path, count: int, template: Path = TEMPLATE) -> Path:
     """A valid, chained journal of `count` events made by repeating the template's events."""
     from datetime import datetime, timedelta
 
-    from wizard.journal import GENESIS, _canonical, event_hash, line_hash
+    from wizard.journal.store import GENESIS, _canonical, event_hash, line_hash
 
     source = [json.loads(line) for line in template.read_bytes().splitlines() if line.strip()]
     body = [e for e in source if e["type"] not in ("run_started",)]
@@ -117,7 +119,7 @@ def _measure(script: str, *args: str) -> dict[str, float]:
 def _scroll_cost(path: Path) -> dict[str, float]:
     """In-process: index build time, and the time to read + format one screen of events anywhere."""
     from screens.review_events import format_event
-    from wizard.journal_index import JournalIndex
+    from wizard.journal import JournalIndex
 
     t0 = time.perf_counter()
     index = JournalIndex(path)
@@ -148,11 +150,21 @@ def main() -> None:
         bare = [_measure(BARE)["first_paint"] for _ in range(args.repeat)]
         print(f"\n{'app':<28}{'first paint':>14}{'overview ready':>17}{'integrity ready':>18}")
         print(f"{'bare Textual app':<28}{statistics.median(bare):>13.3f}s{'':>17}{'':>18}")
+        ratios: list[tuple[int, dict[str, float]]] = []
         for size, path in journals.items():
             runs = [_measure(REVIEW, str(path), str(ROOT)) for _ in range(args.repeat)]
             med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
             print(f"{'review, ' + format(size, ',') + ' events':<28}{med['first_paint']:>13.3f}s"
                   f"{med['overview_ready']:>16.3f}s{med['integrity_ready']:>17.3f}s")
+            ratios.append((size, med))
+        floor = statistics.median(bare)
+        print(f"\nagainst the bare app's first paint ({floor:.3f}s); targets: first paint <= {PAINT_TARGET}x, "
+              f"overview and integrity ready <= {READY_TARGET}x")
+        for size, med in ratios:
+            paint, ready = med["first_paint"] / floor, max(med["overview_ready"], med["integrity_ready"]) / floor
+            print(f"{size:>8,} events: first paint {paint:.2f}x ({'met' if paint <= PAINT_TARGET else 'NOT met'}), "
+                  f"overview {med['overview_ready'] / floor:.2f}x, integrity {med['integrity_ready'] / floor:.2f}x "
+                  f"({'met' if ready <= READY_TARGET else 'NOT met'})")
         print("\n(median of", args.repeat, "fresh processes each; times from process start, imports included)")
         for size, path in journals.items():
             cost = _scroll_cost(path)

@@ -3,7 +3,7 @@
 The engine is async: it runs in an async worker on the app's own loop, so a 10 s query leaves
 the screen painting and the cancel key live. Anything that blocks (preparing the sandbox, reading
 files for previews) runs in thread workers. The journal is the truth: every event it records
-triggers a replay, and the screens redraw from that RunState.
+triggers a replay, and the screens redraw from that Fold.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from screens.palette import WizardCommands
 from screens.dialogue import ScreenDialogue
 from wizard.banner import BannerInfo, banner_for
 from wizard.errors import WizardError
-from wizard.session import SANDBOX_ROLES, Environment, Runbook, RunOutcome, RunState, Session, Step, StepResult, Task
+from wizard.session import SANDBOX_ROLES, Environment, Fold, Runbook, RunOutcome, Session, Step, StepResult, Task
 
 if TYPE_CHECKING:
     from screens.dialogs import ConfirmScreen
@@ -54,7 +54,7 @@ class WizardApp(App[int]):
         self.session = session
         self.prepare_env = prepare
         self.fmt = fmt or Display()
-        self.state = RunState()
+        self.state = Fold()
         self.progress = ""
         self.problem: WizardError | None = None
         self.run_active = False  # a run of the session is going (a step, or waiting for an answer)
@@ -155,6 +155,9 @@ class WizardApp(App[int]):
 
     def _journal_ready(self, journal: Any) -> None:
         self.progress = ""
+        # The screen's own fold: read once here, then fed each appended event on this thread
+        # (nothing runs yet, so no event falls between the read and the listener).
+        self.state = self.session.state()
         journal.listeners.append(self._on_journal_event)
         self.refresh_state()
         self.refresh_bindings()
@@ -180,15 +183,13 @@ class WizardApp(App[int]):
         self.post_message(self.JournalChanged(event))
 
     def _schedule_refresh(self) -> None:
-        """Many journal events in a row make one replay and one redraw."""
+        """Many journal events in a row make one redraw."""
         if not self._refresh_pending:
             self._refresh_pending = True
             self.call_later(self.refresh_state)
 
     def refresh_state(self) -> None:
         self._refresh_pending = False
-        if self.journal is not None:
-            self.state = self.session.state()
         self.banner_info = banner_for(self.env, fingerprint=self._fingerprint, pins=self.state.pins)
         self.state_version += 1
 
@@ -408,6 +409,7 @@ class WizardApp(App[int]):
 
     def on_wizard_app_journal_changed(self, message: "WizardApp.JournalChanged") -> None:
         event = message.event
+        self.state.feed(event)
         if event.get("type") == "env_connected" and event.get("env") == self.env.name:
             self._fingerprint = event.get("fingerprint")
         self._schedule_refresh()

@@ -59,7 +59,7 @@ class WizardScreen(_Framed, Screen[Any]):
             self.refresh_view()
 
     def refresh_view(self) -> None:
-        """Redraw from the app's replayed RunState; called on every journal change."""
+        """Redraw from the app's replayed Fold; called on every journal change."""
 
 
 class WizardModal(_Framed, ModalScreen[Any]):

@@ -25,12 +25,11 @@ from textual.widgets.option_list import Option
 
 from screens.base import MIN_HEIGHT, MIN_WIDTH, WizardScreen
 from screens.display import Display
-from screens.model import MARKS, STYLES
+from screens.model import MARKS, NOT_STARTED, STYLES
 from screens.review_data import ReviewData
 from screens.review_events import EventLog, event_detail
 from wizard.banner import BannerInfo, offline_banner
 
-NOT_RUN = "not run yet"
 
 
 def fmt_ts(value: str | None, **kw: bool) -> str:
@@ -134,17 +133,14 @@ class ReviewScreen(WizardScreen):
             self.query_one("#events", EventLog).set_problems(data.problem_lines)
 
     def _fill_days(self) -> None:
-        from wizard.exports.final_report import day_status
-
         ctx = self.review.data.context
         days = self.query_one("#days", OptionList)
         options = []
         for day in ctx.runbook.days:  # type: ignore[union-attr]
-            verdicts = [ctx.task_time(t).verdict() for t in day.tasks]  # type: ignore[union-attr]
-            status = day_status(ctx, day)
-            word = verdict_word(status) if not status.startswith("stopped") else "failed"
-            passed = sum(v == "passed" for v in verdicts)
-            options.append(Option(f"{MARKS.get(word, '◐')} {day.id.capitalize():<10}{passed}/{len(verdicts)}  {status.split(' (')[0]}",
+            decided = ctx.day_state(day)  # type: ignore[union-attr]
+            status = ctx.day_status_text(day)  # type: ignore[union-attr]
+            word = verdict_word(decided.verdict)
+            options.append(Option(f"{MARKS.get(word, '◐')} {day.id.capitalize():<10}{decided.done}/{decided.total}  {status.split(' (')[0]}",
                                   id=day.id))
         days.set_options(options)
         days.highlighted = self.day_index
@@ -161,9 +157,9 @@ class ReviewScreen(WizardScreen):
         self._rows = []
         for task in day.tasks:
             timing = ctx.task_time(task)  # type: ignore[union-attr]
-            verdict = timing.verdict()
-            word = verdict_word(verdict)
-            if verdict == NOT_RUN and task.id in ctx.left_out:  # type: ignore[union-attr]
+            word = verdict_word(timing.state)
+            verdict = ctx.task_status_text(task)  # type: ignore[union-attr]
+            if timing.state == NOT_STARTED and task.id in ctx.left_out:  # type: ignore[union-attr]
                 verdict = "not run (left out)"
             style = STYLES.get(word, "bold red" if word in ("failed", "error") else "")
             table.add_row(Text(MARKS.get(word, "✗"), style=style), task.id, task.title, Text(verdict, style=style),

@@ -2,34 +2,28 @@
 
 Three stages, so the first screen never waits for a large journal:
   1. the line index (one buffered pass over the file): the event log can be shown at once;
-  2. the replay (a thread): every event parsed except the SQL texts, which stay on disk until a
-     step is opened; gives the week overview, steps, verdicts, timings, results;
+  2. the fold (a thread): every event fed to a Fold, the SQL texts left on disk until a step is
+     opened (JournalIndex.iter_events); gives the week overview, steps, verdicts, timings, results;
   3. the chain check (a thread): `wizard.journal.verify`, for the integrity status.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from wizard.journal_index import JournalIndex
+from wizard.journal.index import JournalIndex
 
 if TYPE_CHECKING:  # the replay's modules load in the worker thread, not before the first frame
     from wizard.exports.context import Attempt, ExportContext
-    from wizard.journal import Verification
+    from wizard.journal import ReadOutcome, Verification
     from wizard.results import StepResult
     from wizard.runbook.model import Step, Task
 
 NOT_RUN = "not run yet"
 
-# SQL events are nearly half of a journal's bytes and only matter when their step is opened. In
-# the canonical line (sorted keys, no spaces) `env` and `step` come before `text`, so they can be
-# read without parsing the (long) text.
-_SQL_EVENT = b',"type":"sql","v":'
-_SQL_HEAD = re.compile(rb'^\{"env":"([^"\\]*)",.*?,"step":"([^"\\]*)","text":"')
 PROGRESS_EVERY = 5000
 
 
@@ -43,6 +37,7 @@ class ReviewData:
     load_error: str | None = None
     runbook_path: Path | None = None  # default: the runbook the journal names, else the shipped one
     sql_dir: Path | None = None
+    _checked: ReadOutcome | None = None  # the chain's fast check, made while loading
 
     @classmethod
     def open(cls, path: Path, *, runbook_path: Path | None = None, sql_dir: Path | None = None) -> "ReviewData":
@@ -51,34 +46,36 @@ class ReviewData:
     # --- stage 2: the replay ------------------------------------------------------------------
     def load(self, progress: Callable[[int, int], None] | None = None) -> ExportContext:
         from wizard.exports.context import ExportContext
+        from wizard.journal.fold import Fold
+        from wizard.journal.index import parse_line
+        from wizard.journal.store import FastChain
 
-        events: list[dict[str, Any]] = []
-        total = len(self.index)
-        for i in range(total):
-            line = self.index.line(i)
-            if _SQL_EVENT in line:
-                head = _SQL_HEAD.match(line)
-                if head is not None:
-                    events.append({"type": "sql", "env": head.group(1).decode(), "step": head.group(2).decode(), "line": i})
-                    continue
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue  # a damaged line: the chain check names it
-            if isinstance(event, dict):
-                events.append(event)
+        # One pass over the bytes: the chain's fast check and the fold; results' data stay on disk.
+        fold, chain = Fold(load=self.index.event), FastChain()
+        total, last = len(self.index), b""
+        for i, line in self.index.lines():
+            chain.feed(line)
+            event = parse_line(line, i, lazy=True)
+            if event is not None:
+                fold.feed(event)
+            last = line
             if progress is not None and i % PROGRESS_EVERY == 0:
                 progress(i, total)
         if progress is not None:
             progress(total, total)
-        self.context = ExportContext(self.path, events=events, runbook_path=self.runbook_path, sql_dir=self.sql_dir)
+        self._checked = chain.outcome(last, self.index.torn, self._by_seq)
+        self.context = ExportContext(self.path, fold=fold, runbook_path=self.runbook_path, sql_dir=self.sql_dir)
         return self.context
+
+    def _by_seq(self, seq: int) -> dict[str, Any] | None:
+        return self.index.event(seq) if isinstance(seq, int) and 0 <= seq < len(self.index) else None
 
     # --- stage 3: the chain -------------------------------------------------------------------
     def check(self) -> Verification:
         from wizard.journal import verify
 
-        result = verify(self.path, fast=True)
+        # The chain was checked while loading; only a chain that did not hold is read again (in full).
+        result = verify(self.path, fast=self._checked is None, checked=self._checked)
         self.verification = result
         self.problem_lines = {p.line - 1: p.kind for p in result.problems if p.line}
         if self.context is not None:
@@ -102,11 +99,11 @@ class ReviewData:
         result = attempt.result
         if result is None or self.context is None or "queries" not in result.data:
             return result
-        from wizard.results import StepResult
+        from wizard.journal.fold import plain_result
 
         self.sql_of(attempt)
         ordered = {name: table for name, _d, _s, table, _sql in self.context.named_queries(attempt)}
-        return StepResult(**{**result.__dict__, "data": {**result.data, "queries": ordered}})
+        return plain_result(result, data={**result.data, "queries": ordered})
 
     def what_ran(self, step: Step, attempt: Attempt | None) -> dict[str, str]:
         """The text shown where the live wizard shows a preview: what this attempt actually ran."""

@@ -17,19 +17,21 @@ from screens.model import MARKS, NOT_STARTED
 from screens.widgets.step_view import StepView
 from screens.widgets.task_layout import compose_task_layout
 from wizard.exports.context import NOT_RUN, Attempt, fmt_duration, fmt_ts
+from wizard.journal.fold import ATTESTED, FAILED, PASSED, SKIPPED, STOPPED
 from wizard.runbook.model import Step, Task
 
 if TYPE_CHECKING:
     from screens.review import ReviewApp
 
 
-def verdict_word(verdict: str) -> str:
-    """The exports' task verdicts in the live screens' vocabulary (for marks and colours)."""
-    if verdict == NOT_RUN:
-        return NOT_STARTED
-    if verdict.startswith("partly"):
-        return "partly done"
-    return verdict
+def verdict_word(state: str) -> str:
+    """The fold's task or day state as the review marks and colours it: attested and skipped tasks
+    count as passed (as the documents word them), a day stopped at a task as failed."""
+    if state in (ATTESTED, SKIPPED):
+        return PASSED
+    if state.startswith(STOPPED):
+        return FAILED
+    return state
 
 
 class ReviewTaskScreen(WizardScreen):
@@ -83,7 +85,7 @@ class ReviewTaskScreen(WizardScreen):
         ctx = data.context if data else None
         timing = ctx.task_time(task) if ctx else None
         verdict = ctx.task_status_text(task) if ctx else NOT_RUN
-        word = verdict_word(timing.verdict() if timing else NOT_RUN)
+        word = verdict_word(timing.state if timing else NOT_STARTED)
         envs = data.envs_of(task) if data else ""
         span = (f" · {fmt_ts(timing.started, ms=False)[:-4]} → {fmt_ts(timing.ended, date=False, ms=False)}"
                 if timing and timing.attempts else "")

@@ -72,7 +72,7 @@ def test_replay_reopens_a_resumed_pass():
     """A pass that stopped on a failure and is resumed is open again: its new passes count, and
     its second day_finished closes it."""
     from wizard.results import StepResult
-    from wizard.state import replay
+    from wizard.journal import replay
 
     def ev(kind, **fields):
         return {"type": kind, "ts": f"2026-11-25T10:00:{len(events):02d}+00:00", "env": "sandbox-staging", **fields}

@@ -18,7 +18,7 @@ import pytest
 
 from wizard import cli
 from wizard.exports import DOCUMENTS, export_all, render_all
-from wizard.journal import GENESIS, _canonical, event_hash, line_hash
+from wizard.journal.store import GENESIS, _canonical, event_hash, line_hash
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 JOURNAL = GOLDEN / "journal.jsonl"

@@ -327,7 +327,7 @@ def test_staging_pointing_at_sandbox_production_is_refused_before_any_sql(dbs, p
     from wizard.banner import banner_for
     from wizard.journal import read_events
     from wizard.environments.profiles import load_profile
-    from wizard.state import replay
+    from wizard.journal import replay
 
     state = replay(read_events(other).events)
     assert "staging" not in state.pins and not banner_for(load_profile("staging"), pins=state.pins).pinned

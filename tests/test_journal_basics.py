@@ -5,7 +5,7 @@ from pathlib import Path
 from wizard.journal import Journal, read_events
 from wizard.redact import register_secret
 from wizard.results import StepResult
-from wizard.state import replay
+from wizard.journal import replay
 
 
 def _result(step: str, status: str = "passed", **data) -> dict:

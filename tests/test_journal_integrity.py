@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from wizard import cli
-from wizard.journal import Journal, _canonical, event_hash, head_path, read_events, verify
+from wizard.journal.store import Journal, _canonical, event_hash, head_path, read_events, verify
 from wizard.results import StepResult
 
 EVENTS = 13

@@ -22,7 +22,7 @@ from screens.task import TaskScreen
 from screens.testing import tiny_runbook
 from screens.widgets.results_table import ResultsTable
 from wizard.runbook.model import Expectation, Step
-from wizard.state import replay
+from wizard.journal import replay
 from tui_support import make_app, ready, until
 
 SIZE = (120, 40)

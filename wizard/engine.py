@@ -17,11 +17,10 @@ import psycopg
 from wizard import expect
 from wizard.environments import Environment, Fingerprint, compare_pin, connect, fingerprint
 from wizard.errors import EnvironmentRefused, WizardError
-from wizard.journal import Journal
+from wizard.journal import Fold, Journal
 from wizard.redact import register_secret
 from wizard.results import (ATTESTED, CANCELLED, ERROR, FAILED, PASSED, SKIPPED, Check, StepResult, now_iso)
 from wizard.runbook.model import Runbook, Step, Task
-from wizard.state import RunState, replay
 from wizard.steps import module_for
 from wizard.steps.base import StepContext, StepFailure, default_placeholders
 from wizard.steps.sqlrun import StepCancelled
@@ -79,8 +78,9 @@ class Engine:
         self.secret: Callable[[str], str | None] = lambda name: None
 
     # --- state -----------------------------------------------------------------
-    def state(self) -> RunState:
-        return replay(self.journal.events)
+    def state(self) -> Fold:
+        """The journal's fold, kept up to date by every append (never a replay per call)."""
+        return self.journal.fold
 
     def provider_of(self, name: str) -> str:
         for step in self.runbook.steps():
@@ -158,7 +158,7 @@ class Engine:
         state = self.state()
         open_pass = None if restart or task_id else state.open_pass(self.env.name, day.id)
         if open_pass is not None:
-            done = open_pass.passed_steps
+            done = set(open_pass.passed_steps)  # the fold's set grows as this pass runs
             pass_id = open_pass.pass_id
             for env_name, step_id in state.interrupted_steps():
                 if env_name == self.env.name:

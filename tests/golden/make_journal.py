@@ -35,7 +35,7 @@ from wizard.rehearsal import clusters as sandbox  # noqa: E402
 from wizard.commands import _run_days, open_journal  # noqa: E402
 from wizard.rehearsal.preparation import rehearsal_answers, take_backup  # noqa: E402
 from wizard.environments import resolve_environment  # noqa: E402
-from wizard.journal import GENESIS, _canonical, event_hash, line_hash, write_head  # noqa: E402
+from wizard.journal.store import GENESIS, _canonical, event_hash, line_hash, write_head  # noqa: E402
 from wizard.runbook import load_runbook  # noqa: E402
 
 # The story's own plan (the rehearsal's tasks when it was recorded): the application checks were

@@ -1,4 +1,4 @@
-"""What every export reads: the journal replayed once, grouped into step attempts, with the runbook.
+"""What every export reads: the journal's fold (its step attempts and states) with the runbook.
 
 Numbers come only from the journal. The runbook supplies words (titles, estimates, the day plan);
 the shipped SQL files supply query names and descriptions for multi-query steps. Nothing here
@@ -9,77 +9,33 @@ always gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from wizard import paths
 from wizard.journal import Verification, verify
-from wizard.results import OK_STATUSES, StepResult
-from wizard.runbook import load_runbook
-from wizard.runbook.model import Runbook, Task
-from wizard.state import RunState, replay
+from wizard.journal.fold import (ATTESTED, NOT_STARTED, OPTIONAL_FAILED, PARTLY_DONE, PASSED, SKIPPED, STOPPED, Attempt,
+                                 DayState, Fold, replay)
+from wizard.journal.status import recorded_runbook
+from wizard.runbook.model import Day, Task
 
-DB_KINDS = ("query", "migration")
 NOT_RUN = "not run yet"
+# The documents' words for the fold's states (the fold decides; the documents only word it).
+WORDS = {NOT_STARTED: NOT_RUN, PARTLY_DONE: "partly run", ATTESTED: PASSED, SKIPPED: PASSED}
 MARKS = {"passed": "✅", "attested": "✅", "skipped": "⏭", "failed": "❌", "error": "❌", "cancelled": "⏹",
-         "interrupted": "⚠", "running": "⏳", NOT_RUN: "⏳"}
+         "interrupted": "⚠", "running": "⏳", NOT_RUN: "⏳", NOT_STARTED: "⏳", OPTIONAL_FAILED: "✅"}
 
 
-@dataclass
-class Attempt:
-    """One run of one step on one environment: from step_started to step_finished."""
-
-    env: str
-    task: str
-    step: str
-    kind: str
-    title: str
-    started_at: str
-    started_seq: int
-    role: str | None = None
-    save_as: str | None = None
-    finished_at: str | None = None
-    result: StepResult | None = None
-    sql: list[str] = field(default_factory=list)
-    sql_lines: list[int] = field(default_factory=list)  # journal lines of SQL not read yet (offline review)
-    answers: list[dict[str, Any]] = field(default_factory=list)
-    interrupted: bool = False
-    fingerprint: dict[str, Any] | None = None  # the server this environment was connected to
-
-    @property
-    def status(self) -> str:
-        if self.result is not None:
-            return self.result.status
-        return "interrupted" if self.interrupted else "running"
-
-    @property
-    def ok(self) -> bool:
-        return self.result is not None and self.result.status in OK_STATUSES
-
-    @property
-    def duration_s(self) -> float:
-        return self.result.duration_s if self.result else 0.0
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return self.result.data if self.result else {}
-
-
-@dataclass
-class EnvInfo:
-    name: str
-    environment: dict[str, Any]
-    fingerprint: dict[str, Any]
-    first_connected: str
-    connections: int = 1
+def word(state: str) -> str:
+    return WORDS.get(state, state)
 
 
 @dataclass
 class TaskTime:
     task: Task
     attempts: list[Attempt]
+    state: str  # decided by the fold
 
     @property
     def started(self) -> str | None:
@@ -99,120 +55,26 @@ class TaskTime:
             return None
         return (parse_ts(self.ended) - parse_ts(self.started)).total_seconds()
 
-    def verdict(self) -> str:
-        """The task's state: each step's latest attempt decides (optional steps may fail)."""
-        if not self.attempts:
-            return NOT_RUN
-        latest: dict[str, Attempt] = {}
-        for attempt in self.attempts:
-            latest[attempt.step] = attempt
-        optional = {s.id for s in self.task.steps if s.optional}
-        missing = [s.id for s in self.task.steps if s.id not in latest]
-        bad = [a for a in latest.values() if not a.ok and a.step not in optional]
-        if any(a.status in ("running", "interrupted") for a in bad):
-            return "interrupted"
-        if bad:
-            return bad[-1].status
-        if missing:
-            return "partly run"
-        return "passed"
-
 
 class ExportContext:
     def __init__(self, journal_path: Path, *, runbook_path: Path | None = None, sql_dir: Path | None = None,
-                 week2_path: Path | None = None, events: list[dict[str, Any]] | None = None) -> None:
-        """Reads and verifies the journal; given `events` (already read), verification is left to
+                 week2_path: Path | None = None, fold: Fold | None = None) -> None:
+        """Reads and verifies the journal; given a `fold` (already fed), verification is left to
         the caller (`self.verification` stays None until it is set), as the review screen does."""
         self.journal_path = Path(journal_path)
         self.verification: Verification | None = None
-        if events is None:
+        if fold is None:
             self.verification = verify(self.journal_path)
-            events = self.verification.outcome.events
-        self.events = events
-        self.state: RunState = replay(self.events)
-        self.runbook, self.runbook_note = self._runbook(runbook_path)
+            fold = replay(self.verification.outcome.events)
+        self.state: Fold = fold
+        self.runbook, self.runbook_note = recorded_runbook(fold, runbook_path)
         self.sql_dir = sql_dir
         self.week2_path = week2_path or Path(__file__).resolve().parent.parent / "rehearsal" / "week2.toml"
-        self.attempts: list[Attempt] = []
-        self.envs: dict[str, EnvInfo] = {}
-        self.notes: list[dict[str, Any]] = []
-        self.left_out: list[str] = []
-        self.answer_sources: set[str] = set()
-        self._by_task: dict[str, list[Attempt]] | None = None
-        self._by_task_count = 0
-        self._walk()
-
-    # --- reading ---------------------------------------------------------------------------------
-    def _runbook(self, explicit: Path | None) -> tuple[Runbook, str]:
-        recorded = self.state.runbook
-        if explicit is not None:
-            return load_runbook(explicit), ""
-        path = Path(recorded.get("runbook_path") or "")
-        if recorded.get("runbook_path") and path.is_file():
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            if digest == recorded.get("runbook_sha256"):
-                return load_runbook(path), ""
-            return load_runbook(path), (f"the runbook file has changed since the run (sha256 {digest[:12]} now, "
-                                        f"{str(recorded.get('runbook_sha256'))[:12]} during the run): titles and estimates are today's")
-        note = "the runbook file of the run is not here; titles and estimates come from the shipped runbook" if recorded else ""
-        return load_runbook(), note
-
-    def _walk(self) -> None:
-        open_attempts: dict[tuple[str, str], Attempt] = {}
-        connected: dict[str, dict[str, Any]] = {}
-        for event in self.events:
-            kind = event.get("type")
-            env = event.get("env", "")
-            if kind == "env_connected":
-                fp = event.get("fingerprint") or {}
-                connected[env] = fp
-                if env in self.envs:
-                    self.envs[env].connections += 1
-                    self.envs[env].fingerprint = fp
-                else:
-                    self.envs[env] = EnvInfo(env, event.get("environment") or {}, fp, event.get("ts", ""))
-            elif kind == "step_started":
-                attempt = Attempt(env, event.get("task", ""), event["step"], event.get("kind", ""), event.get("title", ""),
-                                  event.get("ts", ""), event.get("seq", -1))
-                previous = open_attempts.get((env, attempt.step))
-                if previous is not None:
-                    previous.interrupted = True
-                open_attempts[(env, attempt.step)] = attempt
-                self.attempts.append(attempt)
-            elif kind == "sql":
-                attempt = open_attempts.get((env, event.get("step", "")))
-                if attempt is not None:
-                    if "text" in event:
-                        attempt.sql.append(event["text"])
-                    else:  # read lazily by the offline review (see screens/review_data.py)
-                        attempt.sql_lines.append(event.get("line", -1))
-            elif kind == "answer":
-                attempt = open_attempts.get((env, event.get("step", "")))
-                if attempt is not None:
-                    attempt.answers.append({"value": event.get("value"), "source": event.get("source")})
-                if event.get("source"):
-                    self.answer_sources.add(str(event["source"]))
-            elif kind == "step_interrupted":
-                for attempt in reversed(self.attempts):
-                    if attempt.env == env and attempt.step == event.get("step") and attempt.result is None:
-                        attempt.interrupted = True
-                        break
-            elif kind == "step_finished":
-                result = StepResult.from_dict(event["result"])
-                attempt = open_attempts.pop((env, result.step_id), None)
-                if attempt is None:  # a finish without its start (an older journal): keep it anyway
-                    attempt = Attempt(env, event.get("task", ""), result.step_id, result.kind, "", result.started_at, event.get("seq", -1))
-                    self.attempts.append(attempt)
-                attempt.result = result
-                attempt.finished_at = event.get("ts")
-                attempt.role = event.get("role")
-                attempt.save_as = event.get("save_as")
-                if attempt.kind in DB_KINDS:
-                    attempt.fingerprint = connected.get(env)
-            elif kind == "note":
-                self.notes.append(event)
-                if isinstance(event.get("tasks"), list) and "not rehearsed" in str(event.get("text", "")):
-                    self.left_out += [t for t in event["tasks"] if t not in self.left_out]
+        self.attempts = fold.attempts
+        self.envs = fold.envs
+        self.notes = fold.notes
+        self.left_out = fold.left_out
+        self.answer_sources = fold.answer_sources
 
     # --- questions the documents ask ---------------------------------------------------------------
     @property
@@ -245,22 +107,31 @@ class ExportContext:
         return None
 
     def task_time(self, task: Task) -> TaskTime:
-        if self._by_task is None or self._by_task_count != len(self.attempts):
-            self._by_task = {}
-            for attempt in self.attempts:
-                self._by_task.setdefault(attempt.task, []).append(attempt)
-            self._by_task_count = len(self.attempts)
-        return TaskTime(task, list(self._by_task.get(task.id, [])))
+        return TaskTime(task, list(self.state.task_attempts(task.id)), self.state.task_state(task))
 
     def task_status_text(self, task: Task) -> str:
-        verdict = self.task_time(task).verdict()
-        if verdict == NOT_RUN and task.id in self.left_out:
+        state = self.state.task_state(task)
+        if state == NOT_STARTED and task.id in self.left_out:
             return f"{NOT_RUN} (left out of the rehearsal: it needs the application checks)"
-        return verdict
+        if state == OPTIONAL_FAILED:
+            failed = ", ".join(f"{step} {how}" for step, how in self.state.optional_failures(task))
+            return f"{PASSED} (optional step {failed})"
+        return word(state)
+
+    def day_state(self, day: Day) -> DayState:
+        return self.state.day_state(day)
+
+    def day_status_text(self, day: Day) -> str:
+        decided = self.state.day_state(day)
+        if decided.verdict == PARTLY_DONE:
+            return f"partly run ({decided.done} of {decided.total} tasks passed)"
+        if decided.verdict.startswith(STOPPED):
+            return "stopped"
+        return word(decided.verdict)
 
     def integrity_text(self) -> str:
         v = self.verification
-        count = len(self.events)
+        count = self.state.event_count
         if v is None:
             return "not checked yet"
         if v.intact:

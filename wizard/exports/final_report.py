@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from wizard.exports.context import (NOT_RUN, Attempt, ExportContext, core_order, fmt_duration, fmt_minutes, fmt_ts, mark,
-                                    md_table, rows_as_map)
+from wizard.exports.context import (NOT_RUN, ExportContext, core_order, fmt_duration, fmt_minutes, fmt_ts, mark, md_table,
+                                    rows_as_map, word)
+from wizard.journal.fold import BAD_TASK_STATES, NOT_STARTED, OK_TASK_STATES, Attempt
 from wizard.exports.describe import short
 from wizard.exports.migration_log import header
 
 FILENAME = "MIGRATION_WEEK1_FINAL_REPORT.md"
-BAD = ("failed", "error", "cancelled", "interrupted")
 
 
 # --- measured facts, each with where it was measured ----------------------------------------------
@@ -49,33 +49,25 @@ def _env_of(ctx: ExportContext, fact: str) -> str:
 
 def overall(ctx: ExportContext) -> tuple[str, list[str]]:
     tasks = ctx.runbook.tasks()
-    verdicts = {t.id: ctx.task_time(t).verdict() for t in tasks}
-    bad = [t for t in tasks if verdicts[t.id] in BAD]
+    verdicts = {t.id: ctx.state.task_state(t) for t in tasks}
+    bad = [t for t in tasks if verdicts[t.id] in BAD_TASK_STATES]
     if bad:
         task = bad[0]
         step = next((a.step for a in reversed(ctx.task_time(task).attempts) if not a.ok), task.id)
         return f"❌ STOPPED: task {task.id} ({task.title}) did not pass (step `{step}`)", [t.id for t in bad]
-    if all(v == "passed" for v in verdicts.values()):
+    if all(v in OK_TASK_STATES for v in verdicts.values()):
         return "✅ COMPLETE & SUCCESSFUL (every task of the runbook passed)", []
-    done = sum(1 for v in verdicts.values() if v == "passed")
+    done = sum(1 for v in verdicts.values() if v in OK_TASK_STATES)
     last_day = None
     for day in ctx.runbook.days:
-        if any(verdicts[t.id] != NOT_RUN for t in day.tasks):
+        if any(verdicts[t.id] != NOT_STARTED for t in day.tasks):
             last_day = day.id
     reached = f"reached {last_day.capitalize()}" if last_day else NOT_RUN
     return f"⏳ IN PROGRESS: {reached}; {done} of {len(tasks)} tasks passed", []
 
 
 def day_status(ctx: ExportContext, day) -> str:  # noqa: ANN001
-    verdicts = [ctx.task_time(t).verdict() for t in day.tasks]
-    if all(v == NOT_RUN for v in verdicts):
-        return NOT_RUN
-    if any(v in BAD for v in verdicts):
-        return "stopped"
-    if all(v == "passed" for v in verdicts):
-        return "passed"
-    done = sum(1 for v in verdicts if v == "passed")
-    return f"partly run ({done} of {len(verdicts)} tasks passed)"
+    return ctx.day_status_text(day)
 
 
 # --- sections -------------------------------------------------------------------------------------
@@ -145,13 +137,13 @@ def verification(ctx: ExportContext) -> list[str]:
     out.append(f"- RLS policies: {policies.get('row_count')} active ✅" if policies and policies.get("row_count")
                else f"- RLS policies: {NOT_RUN if not policies else 'none found ❌'}")
     app_tasks = [t for t in ctx.runbook.tasks() if t.id in ("3.2", "3.3", "3.4", "3.5", "3.6", "5.1", "5.2")]
-    app = [ctx.task_time(t).verdict() for t in app_tasks]
-    if all(v == "passed" for v in app):
+    app = [ctx.state.task_state(t) for t in app_tasks]
+    if all(v in OK_TASK_STATES for v in app):
         out.append("- Application: every endpoint and workflow check attested ✅")
-    elif any(v in BAD for v in app):
+    elif any(v in BAD_TASK_STATES for v in app):
         out.append("- Application: a check failed ❌")
     else:
-        out.append(f"- Application: {NOT_RUN} ({sum(v == 'passed' for v in app)} of {len(app)} application tasks passed)")
+        out.append(f"- Application: {NOT_RUN} ({sum(v in OK_TASK_STATES for v in app)} of {len(app)} application tasks passed)")
     suite = ctx.fact("pytest_full_staging")
     if suite:
         out.append(f"- Test suite: {suite.get('passed')}/{suite.get('total')} passed, {len(suite.get('new_failures') or [])} new failures (3.7) "
@@ -347,7 +339,7 @@ def time_table(ctx: ExportContext) -> list[str]:
                          fmt_ts(timing.started) if timing.started else NOT_RUN,
                          fmt_ts(timing.ended) if timing.ended else NOT_RUN,
                          len(timing.attempts),
-                         f"{mark(timing.verdict())} {ctx.task_status_text(task)}"])
+                         f"{mark(word(timing.state))} {ctx.task_status_text(task)}"])
         week_estimate += estimate
         week_actual += actual
         ran = any(ctx.task_time(t).attempts for t in day.tasks)
@@ -363,7 +355,7 @@ def issues(ctx: ExportContext) -> list[str]:
     out = ["## Issues Met and How They Were Resolved", ""]
     found = False
     for i, attempt in enumerate(ctx.attempts):
-        if attempt.status not in BAD:
+        if attempt.status not in BAD_TASK_STATES:
             continue
         found = True
         later = [a for a in ctx.attempts[i + 1:] if a.step == attempt.step and a.env == attempt.env]
@@ -389,7 +381,7 @@ def issues(ctx: ExportContext) -> list[str]:
                 out.append(f"  - The answer that passed: {', '.join(answers)}")
         else:
             out.append("  - Not resolved yet" + (" (optional: it did not stop the day)" if optional else ""))
-    for event in ctx.events:
+    for event in ctx.state.incidents:
         if event.get("type") == "journal_repaired":
             found = True
             out.append(f"- ⚠ {fmt_ts(event.get('ts'))}: a crash had torn the journal's last line ({event.get('bytes')} bytes); "
@@ -425,7 +417,7 @@ def risk(ctx: ExportContext) -> list[str]:
 
 
 def signoff(ctx: ExportContext) -> list[str]:
-    last = ctx.events[-1] if ctx.events else {}
+    last = ctx.state.last_event
     return ["## Sign-Off", "",
             f"This report reflects the journal `{ctx.journal_path.name}` up to event {last.get('seq', NOT_RUN)} "
             f"(hash `{str(last.get('hash', ''))[:16]}`); `migration-wizard journal verify` checks it.", "",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wizard.exports.context import (NOT_RUN, ExportContext, counts_text, fmt_duration, fmt_minutes, fmt_ts, mark,
-                                    md_table, rows_as_map)
+                                    md_table, rows_as_map, word)
 from wizard.exports.describe import attempt_heading, attempt_meta, check_lines, error_lines, result_lines, short
 
 FILENAME = "MIGRATION_LOG_WEEK1.md"
@@ -22,7 +22,7 @@ def header(ctx: ExportContext, title: str) -> list[str]:
         out += [">", f"> **WARNING: the journal's hash chain is broken**: {ctx.verification.first.what}. "  # type: ignore[union-attr]
                 "What follows may not be what happened."]
     out += [""]
-    out.append(f"- Run `{ctx.run_id}` · {ctx.state.sessions} session(s) · {len(ctx.events)} events · "
+    out.append(f"- Run `{ctx.run_id}` · {ctx.state.sessions} session(s) · {ctx.state.event_count} events · "
                f"as of the last event, {fmt_ts(ctx.last_event_at)}")
     out.append(f"- Hash chain: {ctx.integrity_text()}")
     recorded = ctx.state.runbook
@@ -103,7 +103,7 @@ def sql_lines(texts: list[str]) -> list[str]:
 def task_block(ctx: ExportContext, task) -> list[str]:  # noqa: ANN001 - a runbook Task
     timing = ctx.task_time(task)
     status = ctx.task_status_text(task)
-    out = [f"### {mark(timing.verdict())} Task {task.id} — {task.title}", ""]
+    out = [f"### {mark(word(timing.state))} Task {task.id} — {task.title}", ""]
     if not timing.attempts:
         return out + [f"- {status[:1].upper() + status[1:]} (estimate {fmt_minutes(task.estimate_minutes)})."]
     envs = []
@@ -134,8 +134,7 @@ def render(ctx: ExportContext) -> str:
             out.append(f"- {NOT_RUN}")
         for p in passes:
             state = "passed" if p.finished and p.ok else ("stopped" if p.finished else "not finished")
-            finished = next((e.get("ts") for e in ctx.events if e.get("type") == "day_finished" and e.get("day") == day.id
-                             and e.get("env") == p.env and e.get("pass_id") == p.pass_id), None)
+            finished = p.finished_at
             out.append(f"- Pass {p.pass_id} on {ctx.env_line(p.env)}: started {fmt_ts(p.started_at)}, "
                        f"{'ended ' + fmt_ts(finished) + ', ' if finished else ''}{state}")
         for task in day.tasks:
@@ -147,7 +146,6 @@ def render(ctx: ExportContext) -> str:
     for note in notes:
         extra = f" (tasks {', '.join(note['tasks'])})" if isinstance(note.get("tasks"), list) else ""
         out.append(f"- {fmt_ts(note.get('ts'))}{' · ' + note['env'] if note.get('env') else ''}: {short(note.get('text', ''), 400)}{extra}")
-    for event in ctx.events:
-        if event.get("type") in ("journal_repaired", "journal_problem_found", "step_interrupted", "env_refused"):
-            out.append(f"- {fmt_ts(event.get('ts'))}: {event['type'].replace('_', ' ')} — {short(event.get('note') or event.get('step') or '', 300)}")
+    for event in ctx.state.incidents:
+        out.append(f"- {fmt_ts(event.get('ts'))}: {event['type'].replace('_', ' ')} — {short(event.get('note') or event.get('step') or '', 300)}")
     return "\n".join(out).rstrip() + "\n"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from wizard.exports.context import NOT_RUN, ExportContext, fmt_ts
-from wizard.exports.final_report import BAD, data_loss_pair, end_table_count, overall
+from wizard.exports.final_report import data_loss_pair, end_table_count, overall
+from wizard.journal.fold import BAD_TASK_STATES, OK_TASK_STATES
 
 FILENAME = "TEAM_UPDATE.txt"
 
@@ -42,9 +43,9 @@ def render(ctx: ExportContext) -> str:
         out.append(("✅ Zero data loss" if lost == 0 else f"❌ {lost} rows lost") + f" ({label})")
     else:
         out.append(f"⏳ Data loss check: {NOT_RUN}")
-    app = [ctx.task_time(t).verdict() for t in ctx.runbook.tasks() if t.id in ("3.2", "3.3", "3.4", "3.5", "3.6", "5.1", "5.2")]
-    out.append("✅ Application fully functional" if app and all(v == "passed" for v in app)
-               else ("❌ Application check failed" if any(v in BAD for v in app) else f"⏳ Application checks: {NOT_RUN}"))
+    app = [ctx.state.task_state(t) for t in ctx.runbook.tasks() if t.id in ("3.2", "3.3", "3.4", "3.5", "3.6", "5.1", "5.2")]
+    out.append("✅ Application fully functional" if app and all(v in OK_TASK_STATES for v in app)
+               else ("❌ Application check failed" if any(v in BAD_TASK_STATES for v in app) else f"⏳ Application checks: {NOT_RUN}"))
     suite = ctx.fact("pytest_full_staging")
     if suite:
         ok = not suite.get("new_failures")

@@ -11,12 +11,12 @@ from wizard.runbook.model import Day, Runbook, Step, Task
 from wizard.session.core import EXIT_FAILED, EXIT_OK, EXIT_USAGE, RunOutcome, Session
 from wizard.session.dialogue import AnswersDialogue, Dialogue, load_answers
 from wizard.session.journals import journal_path, writer_lock
-from wizard.state import RunState
+from wizard.journal import Fold
 from wizard.steps.base import StepFailure
 from wizard.steps.sqlrun import StepCancelled
 
 __all__ = [
-    "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "KINDS", "ROLES", "SANDBOX_ROLES", "AnswersDialogue", "RunState",
+    "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "KINDS", "ROLES", "SANDBOX_ROLES", "AnswersDialogue", "Fold",
     "StepCancelled", "StepFailure", "Day", "Dialogue", "Environment", "RunOutcome",
     "Runbook", "Session", "Step", "StepResult", "Task", "journal_path", "load_answers", "prompt_for_production",
     "writer_lock",

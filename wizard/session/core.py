@@ -213,10 +213,11 @@ class Session:
         return True
 
     def state(self) -> Any:
-        """What the journal says so far (the read model the screens draw)."""
-        from wizard.state import RunState, replay
+        """A fold of the journal so far, of the face's own: feed it the events the journal announces
+        (`Journal.listeners`) on the face's thread, never the engine's fold, which another thread feeds."""
+        from wizard.journal import Fold, replay
 
-        return replay(self.journal.events) if self.journal is not None else RunState()
+        return replay(self.journal.events) if self.journal is not None else Fold()
 
     # --- reading ------------------------------------------------------------------------------
     def export(self, out_dir: Path) -> list[Path]:

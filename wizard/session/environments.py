@@ -228,7 +228,7 @@ async def check_environment(env: Environment, path: Path, *, journal: "Journal |
     """`env test`: connect, then compare with the pin in the journal at `path` (read from `journal`
     when that journal is open in this process). With `pin`, an environment not pinned yet is pinned
     in `journal` now, as its first run would. Only reads the database."""
-    from wizard.state import replay
+    from wizard.journal import replay
 
     fingerprint, tls = await probe(env, asker=asker, say=say)
     seen = fingerprint.as_dict()
@@ -258,7 +258,7 @@ def _append_to(path: Path, journal: "Journal | None", write: Callable[["Journal"
 
 def pins_in(path: Path) -> dict[str, Any]:
     from wizard.journal import read_events
-    from wizard.state import replay
+    from wizard.journal import replay
 
     return replay(read_events(path).events).pins if path.exists() else {}
 
@@ -285,7 +285,7 @@ def remove_profile(name: str) -> str:
 def unpin(name: str, path: Path, journal: "Journal | None" = None) -> str:
     """Write `env_unpinned` to the journal at `path` (through `journal` when it is open in this
     process, else under the writer lock): the next connection pins the server it finds."""
-    from wizard.state import replay
+    from wizard.journal import replay
 
     def append(target: "Journal") -> bool:
         previous = replay(target.events).pins.get(name)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from wizard.rehearsal.preparation import REHEARSAL_PLAN
-from wizard.state import replay
 
 if TYPE_CHECKING:
     from wizard.session.core import RunOutcome, Session
@@ -16,7 +15,7 @@ __all__ = ["REHEARSAL_PLAN", "rehearsal_summary"]
 def rehearsal_summary(session: "Session", outcomes: list["RunOutcome"]) -> list[str]:
     """Rich-markup lines: each migration applied (tables before → after, what it removed), each day."""
     lines: list[str] = []
-    state = replay(session.journal.events) if session.journal is not None else None
+    state = session.journal.fold if session.journal is not None else None
     for record in (state.steps.values() if state else []):
         result = record.result
         if result is None or result.kind != "migration" or not result.ok or result.data.get("mode") == "dry_run":

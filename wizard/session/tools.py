@@ -11,38 +11,19 @@ from typing import Any
 from wizard import paths
 from wizard.rehearsal import clusters as sandbox
 from wizard.errors import WizardError
-from wizard.journal import read_events, verify
+from wizard.journal import verify
 from wizard.runbook import load_runbook
 from wizard.runbook.model import Runbook
 from wizard.session.journals import journal_path
-from wizard.state import replay
 
 SANDBOX_NAMES = sandbox.NAMES
 
 
 def status_data(path: Path) -> dict[str, Any]:
-    """What the journal says has happened, as plain data (`status --json`)."""
-    read = read_events(path)
-    state = replay(read.events)
-    steps = []
-    for (env, step_id), record in sorted(state.steps.items(), key=lambda kv: kv[1].started_at or ""):
-        result = record.result
-        steps.append({"env": env, "step": step_id, "status": "running" if record.running else (result.status if result else "?"),
-                      "started_at": record.started_at, "duration_s": result.duration_s if result else None})
-    return {
-        "journal": str(path),
-        "exists": path.exists(),
-        "run_id": state.run_id,
-        "events": state.event_count,
-        "sessions": state.sessions,
-        "integrity": "intact" if read.intact else [p.what for p in read.problems],
-        "torn_tail_bytes": len(read.torn_tail),
-        "pins": state.pins,
-        "passes": [{"env": p.env, "day": p.day, "pass": p.pass_id, "finished": p.finished, "ok": p.ok} for p in state.passes],
-        "steps": steps,
-        "facts": sorted(state.facts),
-        "last_event_at": state.last_event_at,
-    }
+    """What the journal says has happened, as plain data (`status --json`): the fold decides every state."""
+    from wizard.journal.status import status_data as journal_status
+
+    return journal_status(path)
 
 
 def default_status_journal(explicit: Path | None, env_name: str | None) -> Path:

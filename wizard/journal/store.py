@@ -15,9 +15,10 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from wizard.errors import WizardError
+from wizard.journal.fold import Fold, replay
 from wizard.redact import redact
 from wizard.results import now_iso, to_jsonable
 
@@ -209,10 +210,47 @@ def _fields(line: bytes) -> tuple[str, str, int] | None:
     return str(event.get("hash")), str(event.get("prev")), event["seq"]
 
 
+class FastChain:
+    """The fast check of an intact journal, fed its complete lines in order: each line's bytes hash
+    to its hash, link to the line before and carry the next seq, checked without parsing it (the
+    last line is checked in full by `outcome`). Once anything is off it stops (`held` False): then
+    read_events, which names the problem, is used instead."""
+
+    def __init__(self) -> None:
+        self.prev = GENESIS
+        self.count = 0
+        self.held = True
+        self.flagged: list[dict[str, Any]] = []
+
+    def feed(self, line: bytes) -> None:
+        if not self.held:
+            return
+        fields = _fields(line)
+        if fields is None or fields[2] != self.count or fields[1] != self.prev or not _hash_holds(line, {"hash": fields[0]}):
+            self.held = False
+            return
+        if b'"type":"journal_problem_found"' in line:
+            self.flagged.append(json.loads(line))
+        self.prev = line_hash(line)
+        self.count += 1
+
+    def outcome(self, last_line: bytes, torn: bytes, by_seq: Callable[[int], dict[str, Any] | None]) -> ReadOutcome | None:
+        """The sparse outcome verify() reads, or None when the chain did not hold."""
+        if not self.held or not self.count:
+            return None
+        try:
+            last = json.loads(last_line)
+        except ValueError:
+            return None
+        if not isinstance(last, dict) or last.get("hash") != event_hash(last) or last_line != _canonical(last):
+            return None
+        return ReadOutcome(events=[e for e in self.flagged if e.get("seq") != last.get("seq")] + [last], torn_tail=torn,
+                           next_seq=self.count, last_line=last_line, line_count=self.count, event_count=self.count,
+                           sparse=True, by_seq=by_seq)
+
+
 def _read_fast(path: Path) -> ReadOutcome | None:
-    """Check an intact journal without parsing it: each line's bytes hash to its hash, link to the
-    line before and carry the next seq. None as soon as anything is off: then read_events, which
-    names the problem, is used instead. The last line is checked in full."""
+    """FastChain over the file's bytes."""
     try:
         raw = path.read_bytes()
     except OSError:
@@ -222,34 +260,15 @@ def _read_fast(path: Path) -> ReadOutcome | None:
         cut = raw.rfind(b"\n") + 1
         torn, raw = raw[cut:], raw[:cut]
     lines = raw.split(b"\n")[:-1] if raw else []
+    chain = FastChain()
+    for line in lines:
+        chain.feed(line)
     count = len(lines)
-    if not count:
-        return None
-    prev, flagged = GENESIS, []
-    for i in range(count - 1):
-        line = lines[i]
-        fields = _fields(line)
-        if fields is None or fields[2] != i or fields[1] != prev:
-            return None
-        digest = fields[0]
-        if not _hash_holds(line, {"hash": digest}):
-            return None
-        if b'"type":"journal_problem_found"' in line:
-            flagged.append(json.loads(line))
-        prev = line_hash(line)
-    try:
-        last = json.loads(lines[-1])
-    except ValueError:
-        return None
-    if (not isinstance(last, dict) or last.get("hash") != event_hash(last) or lines[-1] != _canonical(last)
-            or last.get("prev") != prev or last.get("seq") != count - 1):
-        return None
 
     def by_seq(seq: int) -> dict[str, Any] | None:
         return json.loads(lines[seq]) if isinstance(seq, int) and 0 <= seq < count else None
 
-    return ReadOutcome(events=flagged + [last], torn_tail=torn, next_seq=count, last_line=lines[-1], line_count=count,
-                       event_count=count, sparse=True, by_seq=by_seq)
+    return chain.outcome(lines[-1], torn, by_seq) if lines else None
 
 
 # --- the head sidecar: the last event's seq and hash, so a journal cut short is found -----------
@@ -351,14 +370,15 @@ class Verification:
         return f"BROKEN at line {first.line}: {first.what}"  # type: ignore[union-attr]
 
 
-def verify(path: Path, *, fast: bool = False) -> Verification:
+def verify(path: Path, *, fast: bool = False, checked: ReadOutcome | None = None) -> Verification:
     """Everything `journal verify` checks: the chain, its recorded truncations, and the head sidecar.
 
     fast=True checks an intact journal from its bytes alone (seconds faster on large journals) and
     keeps only the events it needs (`outcome.sparse`); anything off falls back to the full read,
     which names the first broken event. fast=False keeps every event (the exports need them).
+    `checked`: a FastChain outcome already made while reading the file for something else.
     """
-    outcome = (_read_fast(Path(path)) if fast else None) or read_events(path)
+    outcome = checked or (_read_fast(Path(path)) if fast else None) or read_events(path)
     problems = list(outcome.problems)
     warnings: list[str] = []
     for number, event in enumerate(outcome.events, start=1):
@@ -396,6 +416,14 @@ class Journal:
         first = self.events[0] if self.events else None
         self.run_id = (first or {}).get("run") or run_id or uuid.uuid4().hex[:16]
         self.listeners: list = []
+        self._fold: Fold | None = None
+
+    @property
+    def fold(self) -> Fold:
+        """The journal's read model, replayed once on first use and fed every append after."""
+        if self._fold is None:
+            self._fold = replay(self.events)
+        return self._fold
 
     def _repair_torn_tail(self, torn: bytes) -> None:
         if not torn:
@@ -432,6 +460,8 @@ class Journal:
         self._prev = line_hash(line)
         self.seq += 1
         self.events.append(event)
+        if self._fold is not None:
+            self._fold.feed(event)
         for listener in list(self.listeners):
             listener(event)
         return event

@@ -10,12 +10,69 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from array import array
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 CHUNK = 4 << 20  # 4 MiB reads
+
+# SQL events are nearly half of a journal's bytes and step results' data most of the rest; a view
+# of states and timings needs neither. The canonical line has sorted keys and no spaces, and a
+# quote inside a string is escaped, so a key read off the bytes below cannot be matched inside a
+# value: an SQL event's `env`, `seq` and `step` precede its long `text` and `ts` follows it; a
+# step_finished event's `result` is followed by scalar keys only (`role` … `v`), and the result's
+# own keys after its `data` (`duration_s` … `step_id`) are scalars too.
+_SQL_TYPE = b',"type":"sql","v":'
+_SQL_HEAD = re.compile(rb'^\{"env":"([^"\\]*)",.*?,"seq":(\d+),.*?,"step":"([^"\\]*)","text":"')
+_TS = re.compile(rb',"ts":"([^"\\]*)","type":"sql","v":')
+_FINISHED_TYPE = b',"type":"step_finished","v":'
+_ENV = re.compile(rb'^\{"env":("(?:[^"\\]*)")')
+
+
+def _sql_head(line: bytes, index: int) -> dict[str, Any] | None:
+    head = _SQL_HEAD.match(line)
+    ts = _TS.search(line, len(line) - 200 if len(line) > 200 else 0)
+    if head is None or ts is None:
+        return None
+    return {"type": "sql", "env": head.group(1).decode(), "seq": int(head.group(2)), "step": head.group(3).decode(),
+            "ts": ts.group(1).decode(), "line": index}
+
+
+def _finished_head(line: bytes, index: int) -> dict[str, Any] | None:
+    """A step_finished event without its result's data, checks and advice: {"result": summary, "line"}."""
+    role = line.rfind(b',"role":')
+    duration = line.rfind(b',"duration_s":', 0, role)
+    env = _ENV.match(line)
+    if role < 0 or duration < 0 or env is None or line[role - 1:role] != b"}":
+        return None
+    try:
+        event = json.loads(b'{"env":' + env.group(1) + line[role:])
+        event["result"] = json.loads(b"{" + line[duration + 1:role])
+    except ValueError:
+        return None
+    event["line"] = index
+    return event
+
+
+def parse_line(line: bytes, index: int, *, lazy: bool = False) -> dict[str, Any] | None:
+    """One journal line as an event (None when it is not one). lazy: an SQL event comes without its
+    text ({"type": "sql", "env", "step", "seq", "ts", "line"}) and a step_finished event without its
+    result's data, checks and advice ("line" says where to read them: JournalIndex.event)."""
+    if lazy:
+        head = None
+        if _SQL_TYPE in line:
+            head = _sql_head(line, index)
+        elif _FINISHED_TYPE in line:
+            head = _finished_head(line, index)
+        if head is not None:
+            return head
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) else None
 
 
 class JournalIndex:
@@ -101,6 +158,15 @@ class JournalIndex:
         if len(cache) > self._cache_size:
             cache.popitem(last=False)
         return event
+
+    def lines(self) -> Iterator[tuple[int, bytes]]:
+        """(index, bytes) of every complete line, from one buffered read."""
+        with self.path.open("rb") as fh:
+            raw = fh.read(self.end)
+        offsets, count = self.offsets, len(self.offsets)
+        for i in range(count):
+            stop = offsets[i + 1] - 1 if i + 1 < count else self.end - 1
+            yield i, raw[offsets[i]:stop]
 
     def __enter__(self) -> "JournalIndex":
         return self

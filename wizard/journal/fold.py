@@ -1,0 +1,450 @@
+"""The one read model of a journal: a Fold fed its events one at a time.
+
+Everything a view shows is read off a Fold (live screens, the engine and its guards, `status`,
+the exports, the offline review), and only the functions here decide the state of a step, a task
+or a day, so no two views can disagree about the same journal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+
+from wizard.results import ATTESTED, CANCELLED, ERROR, FAILED, OK_STATUSES, PASSED, SKIPPED, StepResult
+
+if TYPE_CHECKING:
+    from wizard.runbook.model import Day, Task
+
+# --- the states, one set for every view -----------------------------------------------------------
+NOT_STARTED = "not started"
+RUNNING = "running"  # only when the caller knows the step runs now (a live engine)
+INTERRUPTED = "interrupted"  # started, never finished, and not running now
+PARTLY_DONE = "partly done"
+OPTIONAL_FAILED = "optional failed"  # task: required steps passed, an optional one did not (reported, not a failure)
+STOPPED = "stopped at"  # day: "stopped at 2.4" names the first task that did not pass
+
+OK_TASK_STATES = (PASSED, ATTESTED, SKIPPED, OPTIONAL_FAILED)
+BAD_TASK_STATES = (FAILED, ERROR, CANCELLED, INTERRUPTED)
+_BAD_STEP_STATES = BAD_TASK_STATES
+
+DB_KINDS = ("query", "migration")
+INCIDENT_TYPES = ("journal_repaired", "journal_problem_found", "step_interrupted", "env_refused")
+
+
+class LazyStepResult(StepResult):
+    """A step result read without its data, checks and advice (JournalIndex.iter_events(lazy=True)):
+    they are read from the journal line the first time something asks for them."""
+
+    _LAZY = ("data", "checks", "advice")
+
+    def __init__(self, summary: dict[str, Any], load: Callable[[], dict[str, Any] | None]) -> None:
+        # Set directly, not through the dataclass __init__: tens of thousands are made per review.
+        self.__dict__.update(_SUMMARY_DEFAULTS, **summary)
+        self._load = load
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in LazyStepResult._LAZY:
+            raise AttributeError(name)
+        full = StepResult.from_dict((self._load() or {}).get("result") or {"step_id": self.step_id, "kind": self.kind,
+                                                                            "status": self.status})
+        for lazy in LazyStepResult._LAZY:
+            setattr(self, lazy, getattr(full, lazy))
+        return getattr(self, name)
+
+
+_SUMMARY_DEFAULTS = {f.name: f.default for f in fields(StepResult) if f.name not in LazyStepResult._LAZY}
+
+
+def plain_result(result: StepResult, **changes: Any) -> StepResult:
+    """A StepResult (never lazy) with the same fields, some changed."""
+    return StepResult(**{**{f.name: getattr(result, f.name) for f in fields(StepResult)}, **changes})
+
+
+class Facts(Mapping):
+    """save_as → the data of the step result that saved it, read only when asked for (lazy results)."""
+
+    def __init__(self) -> None:
+        self._results: dict[str, StepResult] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        return self._results[name].data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._results)
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def save(self, name: str, result: StepResult) -> None:
+        self._results[name] = result
+
+
+@dataclass
+class Attempt:
+    """One run of one step on one environment: from step_started to step_finished."""
+
+    env: str
+    task: str
+    step: str
+    kind: str
+    title: str
+    started_at: str
+    started_seq: int
+    role: str | None = None
+    save_as: str | None = None
+    finished_at: str | None = None
+    result: StepResult | None = None
+    sql: list[str] = field(default_factory=list)
+    sql_lines: list[int] = field(default_factory=list)  # journal lines of SQL not read yet (offline review)
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    interrupted: bool = False
+    fingerprint: dict[str, Any] | None = None  # the server this environment was connected to
+
+    @property
+    def status(self) -> str:
+        if self.result is not None:
+            return self.result.status
+        return INTERRUPTED if self.interrupted else RUNNING
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None and self.result.status in OK_STATUSES
+
+    @property
+    def duration_s(self) -> float:
+        return self.result.duration_s if self.result else 0.0
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.result.data if self.result else {}
+
+
+@dataclass
+class StepRecord:
+    """The latest outcome of one step on one environment."""
+
+    result: StepResult | None = None
+    started_at: str | None = None
+    started_seq: int = -1
+    running: bool = False  # started but never finished: the process died or is still going
+
+
+@dataclass
+class TaskTiming:
+    first_start: str | None = None
+    last_end: str | None = None
+    seconds: float = 0.0  # sum of step durations, the honest "actual" time spent running
+
+
+@dataclass
+class DayPass:
+    env: str
+    day: str
+    pass_id: int
+    started_at: str
+    finished: bool = False
+    ok: bool | None = None
+    finished_at: str | None = None
+    passed_steps: set[str] = field(default_factory=set)
+
+
+@dataclass
+class EnvInfo:
+    name: str
+    environment: dict[str, Any]
+    fingerprint: dict[str, Any]
+    first_connected: str
+    connections: int = 1
+
+
+@dataclass
+class DayState:
+    done: int  # tasks in OK_TASK_STATES
+    total: int
+    verdict: str  # not started | passed | stopped at 2.4 | interrupted | partly done | running
+
+
+@dataclass
+class Fold:
+    run_id: str | None = None
+    runbook: dict[str, Any] = field(default_factory=dict)
+    steps: dict[tuple[str, str], StepRecord] = field(default_factory=dict)  # (env, step_id)
+    facts: Facts = field(default_factory=Facts)  # save_as → result data
+    fact_sources: dict[str, tuple[str, str]] = field(default_factory=dict)  # save_as → (env, step)
+    tasks: dict[str, TaskTiming] = field(default_factory=dict)
+    passes: list[DayPass] = field(default_factory=list)
+    pins: dict[str, dict[str, Any]] = field(default_factory=dict)
+    answers: dict[str, Any] = field(default_factory=dict)
+    migrations: list[dict[str, Any]] = field(default_factory=list)  # every migration outcome, in order
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    sessions: int = 0
+    event_count: int = 0
+    last_event_at: str | None = None
+    last_event: dict[str, Any] = field(default_factory=dict)
+    attempts: list[Attempt] = field(default_factory=list)
+    attempts_by_task: dict[str, list[Attempt]] = field(default_factory=dict)
+    envs: dict[str, EnvInfo] = field(default_factory=dict)
+    left_out: list[str] = field(default_factory=list)  # tasks a note says the rehearsal left out
+    answer_sources: set[str] = field(default_factory=set)
+    incidents: list[dict[str, Any]] = field(default_factory=list)  # the events of INCIDENT_TYPES, in order
+    load: Callable[[int], dict[str, Any] | None] | None = None  # journal line → event, for lazily read events
+    _open: dict[tuple[str, str], Attempt] = field(default_factory=dict)  # (env, step) → attempt not finished yet
+    _connected: dict[str, dict[str, Any]] = field(default_factory=dict)  # env → fingerprint of its last connection
+
+    # --- feeding ----------------------------------------------------------------------------------
+    def feed(self, event: dict[str, Any]) -> None:
+        self.event_count += 1
+        self.last_event_at = event.get("ts") or self.last_event_at
+        self.last_event = event
+        kind = event.get("type")
+        env = event.get("env", "")
+        if self.run_id is None:
+            self.run_id = event.get("run")
+        handler = _HANDLERS.get(kind)  # type: ignore[arg-type]
+        if handler is not None:
+            handler(self, event, env)
+
+    def _run_started(self, event: dict[str, Any], env: str) -> None:
+        self.runbook = {k: event.get(k) for k in ("runbook_path", "runbook_sha256", "runbook_title")}
+
+    def _session_started(self, event: dict[str, Any], env: str) -> None:
+        self.sessions += 1
+
+    def _day_started(self, event: dict[str, Any], env: str) -> None:
+        self.passes.append(DayPass(env, event["day"], event["pass_id"], event["ts"]))
+
+    def _day_finished(self, event: dict[str, Any], env: str) -> None:
+        day_pass = self._pass(env, event)
+        if day_pass is not None:
+            day_pass.finished, day_pass.ok, day_pass.finished_at = True, bool(event.get("ok")), event.get("ts")
+
+    def _day_resumed(self, event: dict[str, Any], env: str) -> None:  # the same pass carries on until its day_finished
+        day_pass = self._pass(env, event)
+        if day_pass is not None:
+            day_pass.finished, day_pass.ok = False, None
+
+    def _pass(self, env: str, event: dict[str, Any]) -> DayPass | None:
+        for day_pass in reversed(self.passes):
+            if day_pass.env == env and day_pass.day == event["day"] and day_pass.pass_id == event["pass_id"]:
+                return day_pass
+        return None
+
+    def _env_connected(self, event: dict[str, Any], env: str) -> None:
+        fp = event.get("fingerprint") or {}
+        self._connected[env] = fp
+        info = self.envs.get(env)
+        if info is not None:
+            info.connections += 1
+            info.fingerprint = fp
+        else:
+            self.envs[env] = EnvInfo(env, event.get("environment") or {}, fp, event.get("ts", ""))
+
+    def _step_started(self, event: dict[str, Any], env: str) -> None:
+        step, seq = event["step"], event.get("seq", -1)
+        record = self.steps.setdefault((env, step), StepRecord())
+        record.started_at, record.started_seq, record.running = event["ts"], seq, True
+        timing = self.tasks.setdefault(event.get("task", ""), TaskTiming())
+        timing.first_start = timing.first_start or event["ts"]
+        attempt = Attempt(env, event.get("task", ""), step, event.get("kind", ""), event.get("title", ""), event.get("ts", ""), seq)
+        previous = self._open.get((env, step))
+        if previous is not None:
+            previous.interrupted = True
+        self._open[(env, step)] = attempt
+        self._add_attempt(attempt)
+
+    def _add_attempt(self, attempt: Attempt) -> None:
+        self.attempts.append(attempt)
+        self.attempts_by_task.setdefault(attempt.task, []).append(attempt)
+
+    def _sql(self, event: dict[str, Any], env: str) -> None:
+        attempt = self._open.get((env, event.get("step", "")))
+        if attempt is not None:
+            if "text" in event:
+                attempt.sql.append(event["text"])
+            else:  # read when the step is opened (JournalIndex.iter_events(skip_sql_text=True))
+                attempt.sql_lines.append(event.get("line", -1))
+
+    def _answer(self, event: dict[str, Any], env: str) -> None:
+        self.answers[event["step"]] = event.get("value")
+        attempt = self._open.get((env, event.get("step", "")))
+        if attempt is not None:
+            attempt.answers.append({"value": event.get("value"), "source": event.get("source")})
+        if event.get("source"):
+            self.answer_sources.add(str(event["source"]))
+
+    def _incident(self, event: dict[str, Any], env: str) -> None:
+        self.incidents.append(event)
+
+    def _step_interrupted(self, event: dict[str, Any], env: str) -> None:
+        self.incidents.append(event)
+        for attempt in reversed(self.attempts):
+            if attempt.env == env and attempt.step == event.get("step") and attempt.result is None:
+                attempt.interrupted = True
+                break
+
+    def _step_finished(self, event: dict[str, Any], env: str) -> None:
+        line = event.get("line")
+        if line is not None and self.load is not None:
+            load = self.load
+            result: StepResult = LazyStepResult(event["result"], lambda: load(line))
+        else:
+            result = StepResult.from_dict(event["result"])
+        record = self.steps.setdefault((env, result.step_id), StepRecord())
+        record.result, record.running = result, False
+        timing = self.tasks.setdefault(event.get("task", ""), TaskTiming())
+        timing.last_end = event["ts"]
+        timing.seconds += result.duration_s
+        ok = result.status in OK_STATUSES
+        if ok and event.get("save_as"):
+            self.facts.save(event["save_as"], result)
+            self.fact_sources[event["save_as"]] = (env, result.step_id)
+        if result.kind == "migration":
+            self.migrations.append({"env": env, "role": event.get("role"), "step": result.step_id, "sha256": result.data.get("sha256"),
+                                    "file": result.data.get("file"), "mode": result.data.get("mode"), "status": result.status,
+                                    "ts": event["ts"]})
+        for day_pass in reversed(self.passes):
+            if day_pass.env == env and not day_pass.finished:
+                if ok:
+                    day_pass.passed_steps.add(result.step_id)
+                break
+        attempt = self._open.pop((env, result.step_id), None)
+        if attempt is None:  # a finish without its start (an older journal): keep it anyway
+            attempt = Attempt(env, event.get("task", ""), result.step_id, result.kind, "", result.started_at, event.get("seq", -1))
+            self._add_attempt(attempt)
+        attempt.result = result
+        attempt.finished_at = event.get("ts")
+        attempt.role = event.get("role")
+        attempt.save_as = event.get("save_as")
+        if attempt.kind in DB_KINDS:
+            attempt.fingerprint = self._connected.get(env)
+
+    def _env_pinned(self, event: dict[str, Any], env: str) -> None:
+        self.pins[env] = event.get("fingerprint", {})
+
+    def _env_unpinned(self, event: dict[str, Any], env: str) -> None:  # `env forget NAME --pin`: the next connection pins again
+        self.pins.pop(env, None)
+
+    def _note(self, event: dict[str, Any], env: str) -> None:
+        self.notes.append(event)
+        if isinstance(event.get("tasks"), list) and "not rehearsed" in str(event.get("text", "")):
+            self.left_out += [t for t in event["tasks"] if t not in self.left_out]
+
+    # --- questions the engine asks ------------------------------------------------------------
+    def latest(self, step_id: str, env: str | None = None) -> StepResult | None:
+        """Latest result of a step, on one environment or on any."""
+        best: StepRecord | None = None
+        for (env_name, sid), record in self.steps.items():
+            if sid != step_id or (env is not None and env_name != env) or record.result is None:
+                continue
+            if best is None or (record.result.started_at > best.result.started_at):  # type: ignore[union-attr]
+                best = record
+        return best.result if best else None
+
+    def record(self, step_id: str, env: str | None = None) -> StepRecord | None:
+        """The step's record on one environment, or the one started last on any."""
+        if env is not None:
+            return self.steps.get((env, step_id))
+        records = [r for (e, s), r in self.steps.items() if s == step_id]
+        return max(records, key=lambda r: r.started_seq, default=None)
+
+    def open_pass(self, env: str, day: str) -> DayPass | None:
+        for day_pass in reversed(self.passes):
+            if day_pass.env == env and day_pass.day == day:
+                return None if day_pass.finished and day_pass.ok else day_pass
+        return None
+
+    def interrupted_steps(self) -> list[tuple[str, str]]:
+        return [key for key, record in self.steps.items() if record.running]
+
+    def task_attempts(self, task_id: str) -> list[Attempt]:
+        return self.attempts_by_task.get(task_id, [])
+
+    # --- the states: the only place that decides them -----------------------------------------
+    def step_state(self, step_id: str, env: str | None = None, running: str | None = None) -> str:
+        """A step's state on one environment, or (env None) its latest run on any."""
+        if running == step_id:
+            return RUNNING
+        record = self.record(step_id, env)
+        if record is None:
+            return NOT_STARTED
+        if record.running:
+            return INTERRUPTED
+        return record.result.status if record.result else NOT_STARTED
+
+    def task_state(self, task: Task, env: str | None = None, running: str | None = None) -> str:
+        """The first required step (in runbook order) that failed, erred, was cancelled or
+        interrupted decides; an optional one that did gives OPTIONAL_FAILED, which counts as done."""
+        states = [(step, self.step_state(step.id, env, running)) for step in task.steps]
+        if any(s == RUNNING for _, s in states):
+            return RUNNING
+        if all(s == NOT_STARTED for _, s in states):
+            return NOT_STARTED
+        required = [s for step, s in states if not step.optional]
+        bad = next((s for s in required if s in _BAD_STEP_STATES), None)
+        if bad is not None:
+            return bad
+        if NOT_STARTED in required:
+            return PARTLY_DONE
+        if any(s in _BAD_STEP_STATES for step, s in states if step.optional):
+            return OPTIONAL_FAILED
+        done = [s for _, s in states if s != NOT_STARTED]
+        if all(s == SKIPPED for s in done):
+            return SKIPPED
+        if all(s == ATTESTED for s in done):
+            return ATTESTED
+        return PASSED
+
+    def optional_failures(self, task: Task, env: str | None = None) -> list[tuple[str, str]]:
+        """(step, state) of the task's optional steps that did not pass: what OPTIONAL_FAILED reports."""
+        return [(step.id, state) for step in task.steps if step.optional
+                and (state := self.step_state(step.id, env)) in _BAD_STEP_STATES]
+
+    def day_state(self, day: Day, env: str | None = None, running: str | None = None, live: bool = False) -> DayState:
+        """`live`: the engine runs on this environment now (an open pass is running, not interrupted)."""
+        states = [self.task_state(t, env, running) for t in day.tasks]
+        done = sum(s in OK_TASK_STATES for s in states)
+        passes = [p for p in self.passes if (env is None or p.env == env) and p.day == day.id]
+        stopped = next((t.id for t, s in zip(day.tasks, states) if s in (FAILED, ERROR, CANCELLED)), None)
+        if RUNNING in states or (live and passes and not passes[-1].finished):
+            verdict = RUNNING
+        elif all(s == NOT_STARTED for s in states):
+            verdict = NOT_STARTED
+        elif done == len(states):
+            verdict = PASSED
+        elif stopped is not None:
+            verdict = f"{STOPPED} {stopped}"
+        elif INTERRUPTED in states or (passes and not passes[-1].finished):
+            verdict = INTERRUPTED
+        else:
+            verdict = PARTLY_DONE
+        return DayState(done, len(states), verdict)
+
+
+_HANDLERS = {
+    "run_started": Fold._run_started,
+    "session_started": Fold._session_started,
+    "day_started": Fold._day_started,
+    "day_finished": Fold._day_finished,
+    "day_resumed": Fold._day_resumed,
+    "env_connected": Fold._env_connected,
+    "step_started": Fold._step_started,
+    "sql": Fold._sql,
+    "answer": Fold._answer,
+    "step_interrupted": Fold._step_interrupted,
+    "step_finished": Fold._step_finished,
+    "env_pinned": Fold._env_pinned,
+    "env_unpinned": Fold._env_unpinned,
+    "note": Fold._note,
+    "journal_repaired": Fold._incident,
+    "journal_problem_found": Fold._incident,
+    "env_refused": Fold._incident,
+}
+
+
+def replay(events: Iterable[dict[str, Any]]) -> Fold:
+    """A fresh Fold fed every event."""
+    fold = Fold()
+    for event in events:
+        fold.feed(event)
+    return fold
