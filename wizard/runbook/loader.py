@@ -11,6 +11,7 @@ import keyword
 import pathlib
 import re
 import tomllib
+from functools import cached_property
 from typing import Any, Callable
 
 from wizard import expect as expect_lang
@@ -330,13 +331,18 @@ ATTEST_ANSWER_TYPES = ("timestamp", "text", "confirm", "choice", "integer")
 class _Validator:
     def __init__(self, path: str, text: str) -> None:
         self.path = path
-        self.lines = locate_keys(text)
+        self.text = text
         self.task_ids: dict[str, str] = {}
         self.step_ids: dict[str, str] = {}
         # save_as name → (keypath, kind) in runbook order
         self.saved: dict[str, tuple[str, str]] = {}
 
     # ---- reporting ---------------------------------------------------------------------
+
+    @cached_property
+    def lines(self) -> dict[str, int]:
+        # Only a problem needs a line number: a runbook that loads never pays for the scan.
+        return locate_keys(self.text)
 
     def line_of(self, keypath: str) -> int | None:
         probe = keypath
