@@ -155,11 +155,9 @@ class WizardApp(App[int]):
         here in the preparing thread so they never stall the event loop later."""
         import wizard.engine  # noqa: F401
         from screens.widgets.results_table import warm_up as warm_tables
-        from wizard.runbook.model import STEP_KINDS
-        from wizard.steps import module_for
+        from wizard.steps import warm_up as warm_steps
 
-        for kind in STEP_KINDS:
-            module_for(kind)
+        warm_steps()
         warm_tables()
 
     def _prepare_failed(self, exc: WizardError) -> None:
@@ -413,9 +411,11 @@ class WizardApp(App[int]):
             self.post_message(self.RunEnded(outcome, result, problem))
 
     def _needs_database(self, day_id: str, task_ids: list[str] | None, step: tuple[Task, Step] | None) -> bool:
+        from wizard.steps import needs_database
+
         if step is not None:
-            return step[1].kind in ("query", "migration")
-        return any(s.kind in ("query", "migration") for t in self.runbook.day(day_id).tasks
+            return needs_database(step[1].kind)
+        return any(needs_database(s.kind) for t in self.runbook.day(day_id).tasks
                    if task_ids is None or t.id in task_ids for s in t.steps)
 
     class Notice(Message):
@@ -459,7 +459,7 @@ class WizardApp(App[int]):
     async def ask(self, step: Step) -> tuple[Any, str]:
         """The engine's question for an attest step: the form, validated by wizard.steps.attest."""
         from screens.dialogs import AttestScreen
-        from wizard.steps.sqlrun import StepCancelled
+        from wizard.steps.base import StepCancelled
 
         if self._cancel_requested:
             raise StepCancelled("cancelled by the operator before the question was asked")

@@ -12,7 +12,8 @@ from wizard import expect
 from wizard.errors import RunbookError
 from wizard.results import Check, StepResult
 from wizard.runbook.loader import default_runbook_path, load_runbook
-from wizard.runbook.model import STEP_KINDS, Runbook
+from wizard.runbook.model import Runbook
+from wizard.steps import KINDS, STEP_KINDS
 from wizard.troubleshoot import advice_for
 
 EXPECTED_TASKS = (
@@ -23,7 +24,8 @@ EXPECTED_TASKS = (
     + [f"5.{n}" for n in range(1, 8)]
 )
 
-# What each kind's result offers an expectation (from the runbook brief and wizard/steps/*).
+# What each kind's result must offer an expectation (from the runbook brief); the kinds declare
+# at least these (test_declared_results_cover_the_brief).
 RESULT_NAMES = {
     "query": {"rows", "row_count", "scalar", "columns", "column_types", "shown_rows", "queries",
               "query_count"},
@@ -133,7 +135,7 @@ def test_expectations_only_use_known_names(runbook: Runbook) -> None:
     """Each name is the step's own result, an EARLIER step's save_as, facts, or a helper."""
     saved: set[str] = set()
     for step in runbook.steps():
-        own = RESULT_NAMES.get(step.kind, set())
+        own = {field.name for field in KINDS[step.kind].results}
         for e in step.expect:
             tree = ast.parse(e.check, mode="eval")
             for node in ast.walk(tree):
@@ -429,6 +431,11 @@ def test_unknown_day_and_missing_title(tmp_path: Path) -> None:
     assert "days[0].id: day id 'funday' is not a weekday" in err.what
     err = _error(tmp_path, VALID.replace('title = "Tiny"\n', ""))
     assert err.what.endswith("title: is missing")
+
+
+def test_declared_results_cover_the_brief() -> None:
+    for kind, names in RESULT_NAMES.items():
+        assert names <= {field.name for field in KINDS[kind].results}, kind
 
 
 # --------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from wizard.errors import WizardError
 from wizard.journal import Journal, head_path, read_events, verify
 from wizard.runbook import load_runbook
 from wizard.state import replay
+from wizard.steps import needs_database
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # (day, environment, tasks or None for all). Staging's days run on sandbox-staging and
@@ -119,7 +120,7 @@ async def _run_days(console: Console, runbook: Any, plan: list[tuple[str, Enviro
 
 
 def _needs_database(runbook: Any, day_id: str, task_id: str | None) -> bool:
-    return any(step.kind in ("query", "migration") for task in runbook.day(day_id).tasks
+    return any(needs_database(step.kind) for task in runbook.day(day_id).tasks
                if task_id is None or task.id == task_id for step in task.steps)
 
 

@@ -6,19 +6,6 @@ from typing import Any
 
 import msgspec
 
-STEP_KINDS = (
-    "query",
-    "migration",
-    "code_search",
-    "command",
-    "file_check",
-    "attest",
-    "service",
-    "http",
-    "load",
-    "monitor",
-)
-
 # Which environment role a step is for: "staging", "production", "any" (either),
 # or "local" (touches no database: code searches, file checks, attestations).
 STEP_TARGETS = ("staging", "production", "any", "local")
