@@ -438,6 +438,15 @@ def test_declared_results_cover_the_brief() -> None:
         assert names <= {field.name for field in KINDS[kind].results}, kind
 
 
+def test_runbooks_doc_matches_the_declarations() -> None:
+    from wizard.runbook.reference import DOC_PATH, with_reference
+
+    text = DOC_PATH.read_text()
+    assert text == with_reference(text), "docs/RUNBOOKS.md is out of date: run python -m wizard.runbook.reference"
+    for kind in STEP_KINDS:
+        assert f"### `{kind}`" in text
+
+
 # --------------------------------------------------------------------------------------
 # The shipped expectations evaluated with the real engine pieces
 # --------------------------------------------------------------------------------------
