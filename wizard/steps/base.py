@@ -43,10 +43,10 @@ class AnswerMissing(WizardError):
     pass
 
 
-class Params(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Params(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A kind's parameters. Subclass it with one annotated field per parameter:
     ``name: Annotated[type, param("what it is", examples=[...], gt=0)] = default``; a field
-    without a default is required."""
+    without a default is required and comes first (msgspec keeps positional field order)."""
 
 
 def param(description: str, **meta: Any) -> Meta:
