@@ -17,7 +17,7 @@ from wizard.appcheck.histogram import render
 from wizard.runbook.model import Step
 from wizard.steps import http, load, monitor, service
 from wizard.steps.base import StepContext, StepFailure, default_placeholders
-from wizard.steps.sqlrun import StepCancelled
+from wizard.steps.base import StepCancelled
 
 UVICORN = ["{python}", "-m", "uvicorn", "main:app", "--host", "127.0.0.1", "--port", "{port}"]
 

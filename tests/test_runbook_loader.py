@@ -12,8 +12,11 @@ from wizard import expect
 from wizard.errors import RunbookError
 from wizard.results import Check, StepResult
 from wizard.runbook.loader import default_runbook_path, load_runbook
-from wizard.runbook.model import STEP_KINDS, Runbook
+from wizard.runbook.model import Runbook
+from wizard.steps import KINDS, STEP_KINDS
 from wizard.troubleshoot import advice_for
+
+ROOT = Path(__file__).resolve().parents[1]
 
 EXPECTED_TASKS = (
     [f"1.{n}" for n in range(1, 8)]
@@ -23,7 +26,8 @@ EXPECTED_TASKS = (
     + [f"5.{n}" for n in range(1, 8)]
 )
 
-# What each kind's result offers an expectation (from the runbook brief and wizard/steps/*).
+# What each kind's result must offer an expectation (from the runbook brief); the kinds declare
+# at least these (test_declared_results_cover_the_brief).
 RESULT_NAMES = {
     "query": {"rows", "row_count", "scalar", "columns", "column_types", "shown_rows", "queries",
               "query_count"},
@@ -133,7 +137,7 @@ def test_expectations_only_use_known_names(runbook: Runbook) -> None:
     """Each name is the step's own result, an EARLIER step's save_as, facts, or a helper."""
     saved: set[str] = set()
     for step in runbook.steps():
-        own = RESULT_NAMES.get(step.kind, set())
+        own = {field.name for field in KINDS[step.kind].results}
         for e in step.expect:
             tree = ast.parse(e.check, mode="eval")
             for node in ast.walk(tree):
@@ -429,6 +433,196 @@ def test_unknown_day_and_missing_title(tmp_path: Path) -> None:
     assert "days[0].id: day id 'funday' is not a weekday" in err.what
     err = _error(tmp_path, VALID.replace('title = "Tiny"\n', ""))
     assert err.what.endswith("title: is missing")
+
+
+# --------------------------------------------------------------------------------------
+# Application-check kinds: their parameters are validated like the others'
+# --------------------------------------------------------------------------------------
+
+
+def _with_step(kind: str, params: str) -> str:
+    """VALID with a third step of `kind` whose parameters are `params` (TOML lines)."""
+    return VALID.replace(
+        'argv = ["{python}", "-m", "pytest"]\n',
+        'argv = ["{python}", "-m", "pytest"]\n\n[[days.tasks.steps]]\nid = "1.1.app"\n'
+        f'kind = "{kind}"\ntitle = "App check"\ntarget = "staging"\n{params}\n',
+    )
+
+
+APP_STEPS = {
+    "service": 'argv = ["{python}", "-m", "uvicorn", "main:app", "--port", "{port}"]',
+    "http": 'service = "backend"\npath = "/health"',
+    "load": 'service = "backend"\npath = "/api/v1/campaigns"\nrequests = 100',
+    "monitor": 'service = "backend"\nduration_s = 1800',
+}
+
+
+@pytest.mark.parametrize("kind", APP_STEPS)
+def test_app_check_step_loads(tmp_path: Path, kind: str) -> None:
+    step = load_runbook(_write(tmp_path, _with_step(kind, APP_STEPS[kind]))).step("1.1.app")
+    assert step.kind == kind
+    assert KINDS[kind].read(step) == KINDS[kind].convert(step.params)
+
+
+@pytest.mark.parametrize("kind, line, key, what", [
+    ("service", 'start_timeout_s = "10"', "start_timeout_s", "expected a number, got a string"),
+    ("http", 'timeout_s = "5"', "timeout_s", "expected a number, got a string"),
+    ("load", 'concurrency = "10"', "concurrency", "expected an integer, got a string"),
+    ("monitor", "from_start = 1", "from_start", "expected true or false, got an integer"),
+])
+def test_app_check_param_type_refused(tmp_path: Path, kind: str, line: str, key: str, what: str) -> None:
+    text = _with_step(kind, f"{APP_STEPS[kind]}\n{line}")
+    err = _error(tmp_path, text)
+    assert err.what == (f"{tmp_path / 'runbook.toml'}:{_line_of(text, line)}: "
+                        f"days[0].tasks[0].steps[2].{key}: {what}")
+    assert f"{key} = " in err.fix
+
+
+@pytest.mark.parametrize("kind, line, key, allowed", [
+    ("service", "start_timeout = 10", "start_timeout", "start_timeout_s"),
+    ("http", 'paht = "/health"', "paht", "path_from"),
+    ("load", "concurency = 10", "concurency", "concurrency"),
+    ("monitor", 'pattern = ["ERROR"]', "pattern", "patterns"),
+])
+def test_app_check_unknown_param_refused(tmp_path: Path, kind: str, line: str, key: str, allowed: str) -> None:
+    text = _with_step(kind, f"{APP_STEPS[kind]}\n{line}")
+    err = _error(tmp_path, text)
+    assert err.what == (f"{tmp_path / 'runbook.toml'}:{_line_of(text, line)}: "
+                        f"days[0].tasks[0].steps[2].{key}: unknown key {key!r} for a {kind} step")
+    assert f"Allowed keys for {kind}: id, kind, title" in err.fix and allowed in err.fix
+
+
+@pytest.mark.parametrize("kind, params, needle, key, what", [
+    ("service", 'argv = ["uvicorn", 8000]', "8000", "argv[1]", "expected a string, got an integer"),
+    ("service", 'argv = ["uvicorn"]\nready_status = "3xx"', "ready_status", "ready_status",
+     "ready_status '3xx' is not supported"),
+    ("service", 'argv = ["uvicorn"]\nenv = { PORT = 8000 }', "env = ", "env", "expected a table of strings"),
+    ("service", 'name = "backend"', 'id = "1.1.app"', "argv", "a service step needs 'argv'"),
+    ("load", 'service = "backend"\nconcurrency = 0', "concurrency", "concurrency", "must be a positive integer"),
+    ("http", 'path = "/health"', 'id = "1.1.app"', "url", "needs url, or service and path"),
+    ("monitor", "duration_s = 5", 'id = "1.1.app"', "service",
+     'a monitor step needs service, file or source = "database_log"'),
+    ("monitor", 'service = "backend"\npatterns = ["re:deadlock (detected"]', "patterns", "patterns[0]",
+     "is not a valid regular expression"),
+])
+def test_app_check_param_rules(tmp_path: Path, kind: str, params: str, needle: str, key: str, what: str) -> None:
+    text = _with_step(kind, params)
+    err = _error(tmp_path, text)
+    line = _line_of(text, needle) - (1 if needle.startswith("id = ") else 0)  # the step's header
+    assert err.what.startswith(f"{tmp_path / 'runbook.toml'}:{line}: days[0].tasks[0].steps[2].{key}: ")
+    assert what in err.what
+
+
+def test_migration_duration_and_mode(tmp_path: Path) -> None:
+    text = _with_step("migration", 'file = "{migrations}/011.sql"\nlock_timeout = "5 seconds"')
+    err = _error(tmp_path, text)
+    assert f":{_line_of(text, 'lock_timeout')}: days[0].tasks[0].steps[2].lock_timeout: " in err.what
+    assert "'5 seconds' is not a PostgreSQL duration" in err.what and 'lock_timeout = "5s"' in err.fix
+    err = _error(tmp_path, _with_step("migration", 'file = "x.sql"\nmode = "apply_now"'))
+    assert "mode 'apply_now' is not supported" in err.what and '"dry_run"' in err.fix
+
+
+@pytest.mark.parametrize("path", [
+    default_runbook_path(),
+    ROOT / "wizard" / "rehearsal" / "week2.toml",
+    *sorted((ROOT / "tests" / "golden").glob("*.toml")),
+    *sorted((ROOT / "tests" / "data").glob("*.toml")),
+], ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_shipped_runbook_loads(path: Path) -> None:
+    assert load_runbook(path).steps()
+
+
+# --------------------------------------------------------------------------------------
+# The kinds declare themselves
+# --------------------------------------------------------------------------------------
+
+
+def _step_modules() -> dict[str, object]:
+    import importlib
+
+    return {path.stem: importlib.import_module(f"wizard.steps.{path.stem}")
+            for path in sorted((ROOT / "wizard" / "steps").glob("*.py")) if path.stem != "__init__"}
+
+
+def test_every_kind_module_declares_itself() -> None:
+    from wizard.steps import module_for, needs_database
+    from wizard.steps.base import Params, StepKind, StepModule
+
+    kinds = {name: module for name, module in _step_modules().items() if hasattr(module, "run")}
+    assert set(kinds) == set(RESULT_NAMES)
+    for name, module in kinds.items():
+        assert isinstance(module, StepModule), name
+        declaration = module.KIND
+        assert isinstance(declaration, StepKind) and declaration.name == name
+        assert issubclass(declaration.params, Params)
+        assert declaration.description.strip() and "\n" not in declaration.description
+        assert declaration.results, name
+        assert module_for(name) is module
+    assert {name for name in STEP_KINDS if needs_database(name)} == {"query", "migration"}
+    assert {name for name, kind in KINDS.items() if kind.writes} == {"migration", "service"}
+
+
+def test_step_kinds_are_derived_from_the_modules() -> None:
+    import wizard.runbook.model as model
+
+    declared = sorted((m.KIND for m in _step_modules().values() if hasattr(m, "KIND")), key=lambda k: k.rank)
+    assert STEP_KINDS == tuple(kind.name for kind in declared)
+    assert STEP_KINDS[:2] == ("query", "migration")  # the order error hints list them in
+    assert not hasattr(model, "STEP_KINDS")
+
+
+def test_declared_results_cover_the_brief() -> None:
+    for kind, names in RESULT_NAMES.items():
+        assert names <= {field.name for field in KINDS[kind].results}, kind
+
+
+def test_declarations_import_cheaply() -> None:
+    """Loading a runbook imports every kind's module, so none may import psycopg, pglast or aiohttp."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from wizard.runbook import load_runbook; load_runbook(); "
+            "print(sorted(m for m in ('psycopg', 'pglast', 'aiohttp', 'wizard.rehearsal.clusters') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
+
+
+def test_warm_up_covers_what_the_kinds_import_when_they_run() -> None:
+    """Every import inside a kind's functions is listed in some kind's runtime_imports (warm_up loads them)."""
+    import importlib
+
+    warmed = {name for kind in KINDS.values() for name in kind.runtime_imports}
+    for name, module in _step_modules().items():
+        if not hasattr(module, "KIND"):
+            continue
+        tree = ast.parse((ROOT / "wizard" / "steps" / f"{name}.py").read_text())
+        for function in ast.walk(tree):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, ast.Import):
+                    imported = {alias.name for alias in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.module:
+                    parent = importlib.import_module(node.module)
+                    # `from wizard import db` imports wizard.db; `from psycopg import sql`, psycopg
+                    imported = {f"{node.module}.{alias.name}" if hasattr(parent, "__path__")
+                                and importlib.util.find_spec(f"{node.module}.{alias.name}") else node.module
+                                for alias in node.names}
+                else:
+                    continue
+                # a package warmed brings its submodules (psycopg.sql with psycopg)
+                missing = {m for m in imported if not m.startswith("wizard.steps")
+                           and not any(m == w or m.startswith(w + ".") for w in warmed)}
+                assert not missing, (name, missing)
+
+
+def test_runbooks_doc_matches_the_declarations() -> None:
+    from wizard.runbook.reference import DOC_PATH, with_reference
+
+    text = DOC_PATH.read_text()
+    assert text == with_reference(text), "docs/RUNBOOKS.md is out of date: run python -m wizard.runbook.reference"
+    for kind in STEP_KINDS:
+        assert f"### `{kind}`" in text
 
 
 # --------------------------------------------------------------------------------------

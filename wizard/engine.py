@@ -22,12 +22,10 @@ from wizard.redact import register_secret
 from wizard.results import (ATTESTED, CANCELLED, ERROR, FAILED, PASSED, SKIPPED, Check, StepResult, now_iso)
 from wizard.runbook.model import Runbook, Step, Task
 from wizard.steps import module_for
-from wizard.steps.base import StepContext, StepFailure, default_placeholders
-from wizard.steps.sqlrun import StepCancelled
+from wizard.steps.base import StepCancelled, StepContext, StepFailure, default_placeholders
 from wizard.troubleshoot import advice_for
 
 Asker = Callable[[Step], Awaitable[tuple[Any, str]]]
-DB_KINDS = ("query", "migration")
 
 
 @dataclass

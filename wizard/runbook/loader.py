@@ -11,12 +11,14 @@ import keyword
 import pathlib
 import re
 import tomllib
-from typing import Any, Callable
+from functools import cached_property
+from typing import Any
+
+import msgspec
 
 from wizard import expect as expect_lang
 from wizard.errors import RunbookError
 from wizard.runbook.model import (
-    STEP_KINDS,
     STEP_TARGETS,
     Day,
     Expectation,
@@ -26,12 +28,13 @@ from wizard.runbook.model import (
     Task,
     Trouble,
 )
+from wizard.steps import KINDS, STEP_KINDS
+from wizard.steps.base import ParamProblem, StepKind
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
 _TASK_ID = re.compile(r"^([1-9][0-9]*)\.([1-9][0-9]*)$")
 _STEP_SUFFIX = re.compile(r"^[A-Za-z0-9_-]+$")
-_DURATION = re.compile(r"^[0-9]+\s*(ms|s|min|h)?$")  # as the migration step accepts
 _TOML_POS = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
 # Names an expectation can always use; a save_as may not shadow them.
@@ -245,98 +248,35 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _is_str_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-# Parameter types: name → (predicate, description, example)
-_TYPES: dict[str, tuple[Callable[[Any], bool], str, str]] = {
-    "str": (lambda v: isinstance(v, str), "a string", '"text"'),
-    "int": (_is_int, "an integer", "10"),
-    "number": (_is_number, "a number", "24"),
-    "bool": (lambda v: isinstance(v, bool), "true or false", "true"),
-    "str_list": (_is_str_list, "a list of strings", '["a", "b"]'),
-    "str_table": (
-        lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
-        "a table of strings",
-        '{ NAME = "value" }',
-    ),
-}
+# How msgspec words what it found (msgspec.ValidationError's text).
+_UNKNOWN_FIELD = re.compile(r"^Object contains unknown field `(.+)`")
+_MISSING_FIELD = re.compile(r"^Object missing required field `(.+)`")
+_INVALID_ENUM = re.compile(r"^Invalid enum value ")
+_AT_PATH = re.compile(r" - at `\$(.*)`$")
+_PATH_PART = re.compile(r"\.[A-Za-z0-9_]+|\[[0-9]+\]|\[\.\.\.\]")
 
-# kind → {param: (type, required)}; None means "any params accepted for now".
-PARAM_SPECS: dict[str, dict[str, tuple[str, bool]] | None] = {
-    "query": {
-        "sql": ("str", False),
-        "sql_file": ("str", False),
-        "query": ("str", False),
-        "max_rows": ("int", False),
-    },
-    "migration": {
-        "file": ("str", True),
-        "mode": ("str", False),
-        "lock_timeout": ("str", False),
-        "statement_timeout": ("str", False),
-    },
-    "code_search": {
-        "path": ("str", True),
-        "tables_from": ("str", True),
-        "patterns": ("str_list", False),
-        "include": ("str_list", False),
-        "exclude_paths_containing": ("str_list", False),
-    },
-    "command": {
-        "argv": ("str_list", True),
-        "cwd": ("str", False),
-        "timeout_s": ("int", False),
-        "parse": ("str", False),
-        "baseline": ("str", False),
-        "env": ("str_table", False),
-    },
-    "file_check": {
-        "path": ("str", True),
-        "min_lines": ("int", False),
-        "max_lines": ("int", False),
-    },
-    "attest": {
-        "question": ("str", True),
-        "answer_type": ("str", True),
-        "max_age_hours": ("number", False),
-        "choices": ("str_list", False),
-        "must_equal": ("str", False),
-    },
-    "service": None,
-    "http": None,
-    "load": None,
-    "monitor": None,
-}
 
-# Examples shown in the fix when a required parameter is missing.
-_PARAM_EXAMPLES = {
-    "file": '"{migrations}/012_remove_unused_features.sql"',
-    "path": '"{workspace}/backend"',
-    "tables_from": '"{migrations}/012_remove_unused_features.sql"',
-    "argv": '["{python}", "-m", "pytest", "backend/tests/", "-v"]',
-    "question": '"Did GET /health return status healthy?"',
-    "answer_type": '"confirm" (or timestamp, text, choice, integer)',
-}
-
-ATTEST_ANSWER_TYPES = ("timestamp", "text", "confirm", "choice", "integer")
 
 
 class _Validator:
     def __init__(self, path: str, text: str) -> None:
         self.path = path
-        self.lines = locate_keys(text)
+        self.text = text
         self.task_ids: dict[str, str] = {}
         self.step_ids: dict[str, str] = {}
         # save_as name → (keypath, kind) in runbook order
         self.saved: dict[str, tuple[str, str]] = {}
 
     # ---- reporting ---------------------------------------------------------------------
+
+    @cached_property
+    def lines(self) -> dict[str, int]:
+        # Only a problem needs a line number: a runbook that loads never pays for the scan.
+        return locate_keys(self.text)
 
     def line_of(self, keypath: str) -> int | None:
         probe = keypath
@@ -407,14 +347,6 @@ class _Validator:
         if not allow_empty and not value.strip():
             raise self.fail(kp, "must not be empty", f"Write a non-empty {key}.")
         return value
-
-    def check_type(self, value: Any, type_key: str, keypath: str, key: str) -> None:
-        predicate, description, example = _TYPES[type_key]
-        if not predicate(value):
-            raise self.fail(
-                keypath, f"expected {description}, got {_type_name(value)}",
-                f"Write it like {key} = {example}.",
-            )
 
     # ---- the runbook -------------------------------------------------------------------
 
@@ -650,134 +582,83 @@ class _Validator:
             out.append(Expectation(check=check.strip(), describe=describe))
         return tuple(out)
 
-    # ---- per-kind parameters -----------------------------------------------------------
+    # ---- per-kind parameters: read from each kind's declaration (wizard/steps) ----------
 
     def params(self, kind: str, params: dict[str, Any], kp: str) -> None:
-        spec = PARAM_SPECS[kind]
-        if spec is None:
-            return
-        allowed = STEP_COMMON_KEYS + tuple(spec)
-        for key in params:
-            if key not in spec:
-                raise self.fail(
-                    f"{kp}.{key}", f"unknown key {key!r} for a {kind} step",
-                    f"Allowed keys for {kind}: {', '.join(allowed)}.",
-                )
-        for key, (type_key, required) in spec.items():
-            if key not in params:
-                if required:
-                    raise self.fail(
-                        f"{kp}.{key}", f"a {kind} step needs {key!r}",
-                        f"Add {key} = {_PARAM_EXAMPLES.get(key, _TYPES[type_key][2])}.",
-                    )
-                continue
-            self.check_type(params[key], type_key, f"{kp}.{key}", key)
-        getattr(self, f"params_{kind}")(params, kp)
-
-    def params_query(self, p: dict[str, Any], kp: str) -> None:
-        if ("sql" in p) == ("sql_file" in p):
-            raise self.fail(
-                f"{kp}.sql", "a query step needs exactly one of 'sql' or 'sql_file'",
-                'Give the SQL inline (sql = """...""") or name a file (sql_file = "...").',
-            )
-        if "sql" in p and not p["sql"].strip():
-            raise self.fail(f"{kp}.sql", "is empty", "Write the SQL to run.")
-        if "query" in p and "sql_file" not in p:
-            raise self.fail(
-                f"{kp}.query", "'query' picks a section of 'sql_file', but there is no sql_file",
-                "Remove query, or add sql_file = \"{sql}/VERIFICATION_QUERIES.sql\".",
-            )
-        if "max_rows" in p and p["max_rows"] <= 0:
-            raise self.fail(f"{kp}.max_rows", "must be a positive integer",
-                            "Write max_rows = 100, for example.")
-
-    def params_migration(self, p: dict[str, Any], kp: str) -> None:
-        if p.get("mode", "apply") not in ("apply", "dry_run"):
-            raise self.fail(f"{kp}.mode", f"mode {p['mode']!r} is not a migration mode",
-                            'Use mode = "apply" or mode = "dry_run".')
-        for key, example in (("lock_timeout", "5s"), ("statement_timeout", "5min")):
-            if key in p and not _DURATION.match(p[key].strip()):
-                raise self.fail(
-                    f"{kp}.{key}", f"{p[key]!r} is not a PostgreSQL duration",
-                    f'Write a whole number with a unit (ms, s, min, h), e.g. {key} = "{example}".',
-                )
-
-    def params_code_search(self, p: dict[str, Any], kp: str) -> None:
-        for i, pattern in enumerate(p.get("patterns", [])):
+        declaration = KINDS[kind]
+        try:
+            typed = declaration.convert(params)
+        except msgspec.ValidationError as exc:
+            raise self.param_error(declaration, params, kp, str(exc)) from None
+        if declaration.check is not None:
             try:
-                re.compile(pattern.replace("{table}", "table_name"))
-            except re.error as exc:
-                raise self.fail(
-                    f"{kp}.patterns[{i}]",
-                    f"pattern {pattern!r} is not a valid regular expression ({exc})",
-                    "Write a Python regular expression; {table} stands for each table name.",
-                ) from None
-        for key in ("include", "exclude_paths_containing"):
-            if key in p and not all(v.strip() for v in p[key]):
-                raise self.fail(f"{kp}.{key}", "contains an empty string",
-                                "Remove the empty entry.")
+                declaration.check(typed)
+            except ParamProblem as problem:
+                raise self.fail(f"{kp}.{problem.key}", problem.what, problem.fix) from None
+        for key, earlier_kind in declaration.references.items():
+            value = getattr(typed, key)
+            if value is not None:
+                self.check_save_as_of(value, earlier_kind, f"{kp}.{key}", key)
 
-    def params_command(self, p: dict[str, Any], kp: str) -> None:
-        if not p["argv"] or not p["argv"][0].strip():
-            raise self.fail(f"{kp}.argv", "is empty",
-                            'Write the program and its arguments, e.g. argv = ["{python}", '
-                            '"-m", "pytest"].')
-        if "timeout_s" in p and p["timeout_s"] <= 0:
-            raise self.fail(f"{kp}.timeout_s", "must be a positive number of seconds",
-                            "Write timeout_s = 600, for example.")
-        if p.get("parse", "none") not in ("pytest", "none"):
-            raise self.fail(f"{kp}.parse", f"parse {p['parse']!r} is not supported",
-                            'Use parse = "pytest" or parse = "none".')
-        if "baseline" in p:
-            name = p["baseline"]
-            earlier = self.saved.get(name)
-            if earlier is None:
-                known = [n for n, (_, k) in self.saved.items() if k == "command"]
-                raise self.fail(
-                    f"{kp}.baseline",
-                    f"baseline {name!r} is not the save_as of an earlier command step",
-                    "Use one of: " + (", ".join(known) if known else "(none saved yet)") + ".",
-                )
-            if earlier[1] != "command":
-                raise self.fail(
-                    f"{kp}.baseline",
-                    f"baseline {name!r} is saved by a {earlier[1]} step, not a command step",
-                    "Point baseline at the save_as of an earlier command step.",
-                )
-
-    def params_file_check(self, p: dict[str, Any], kp: str) -> None:
-        for key in ("min_lines", "max_lines"):
-            if key in p and p[key] < 0:
-                raise self.fail(f"{kp}.{key}", "must not be negative", f"Write {key} = 0 or more.")
-        if "min_lines" in p and "max_lines" in p and p["min_lines"] > p["max_lines"]:
-            raise self.fail(f"{kp}.min_lines", "is greater than max_lines",
-                            "Swap them, or widen the range.")
-
-    def params_attest(self, p: dict[str, Any], kp: str) -> None:
-        answer_type = p["answer_type"]
-        if answer_type not in ATTEST_ANSWER_TYPES:
+    def check_save_as_of(self, name: str, kind: str, keypath: str, key: str) -> None:
+        earlier = self.saved.get(name)
+        if earlier is None:
+            known = [n for n, (_, k) in self.saved.items() if k == kind]
             raise self.fail(
-                f"{kp}.answer_type", f"answer_type {answer_type!r} is not supported",
-                f"Use one of: {', '.join(ATTEST_ANSWER_TYPES)}.",
+                keypath, f"{key} {name!r} is not the save_as of an earlier {kind} step",
+                "Use one of: " + (", ".join(known) if known else "(none saved yet)") + ".",
             )
-        if "max_age_hours" in p:
-            if answer_type != "timestamp":
-                raise self.fail(f"{kp}.max_age_hours",
-                                "only applies to answer_type = \"timestamp\"",
-                                "Remove it or change answer_type.")
-            if p["max_age_hours"] <= 0:
-                raise self.fail(f"{kp}.max_age_hours", "must be positive",
-                                "Write max_age_hours = 24, for example.")
-        if answer_type == "choice":
-            if not p.get("choices"):
-                raise self.fail(f"{kp}.choices", "a choice question needs a non-empty 'choices'",
-                                'Add choices = ["yes", "no"], for example.')
-        elif "choices" in p:
-            raise self.fail(f"{kp}.choices", "only applies to answer_type = \"choice\"",
-                            "Remove it or change answer_type.")
-        if "must_equal" in p and answer_type != "confirm":
-            raise self.fail(f"{kp}.must_equal", "only applies to answer_type = \"confirm\"",
-                            "Remove it or change answer_type.")
+        if earlier[1] != kind:
+            raise self.fail(
+                keypath, f"{key} {name!r} is saved by a {earlier[1]} step, not a {kind} step",
+                f"Point {key} at the save_as of an earlier {kind} step.",
+            )
+
+    def param_error(self, declaration: StepKind[Any], params: dict[str, Any], kp: str,
+                    message: str) -> RunbookError:
+        """Word msgspec's finding as the runbook's other errors: the key path, what is wrong, a fix."""
+        # Imported here: msgspec.inspect is only needed when a runbook has a problem.
+        from wizard.runbook.paramtypes import constraint, describe_type, element, example, fields, meta
+
+        kind = declaration.name
+        declared = {f.name: f for f in fields(declaration)}
+        if match := _UNKNOWN_FIELD.match(message):
+            key = match.group(1)
+            return self.fail(
+                f"{kp}.{key}", f"unknown key {key!r} for a {kind} step",
+                f"Allowed keys for {kind}: {', '.join(STEP_COMMON_KEYS + tuple(declared))}.",
+            )
+        if match := _MISSING_FIELD.match(message):
+            key = match.group(1)
+            return self.fail(f"{kp}.{key}", f"a {kind} step needs {key!r}",
+                             f"Add {key} = {example(declared[key].type)}.")
+        match = _AT_PATH.search(message)
+        path = match.group(1) if match else ""
+        parts = _PATH_PART.findall(path)  # e.g. ".argv", "[0]", "[...]" (a table's value)
+        key = parts[0][1:]
+        field = declared[key]
+        type_info, value = field.type, params[key]
+        shown = key
+        for part in parts[1:]:
+            if part == "[...]":  # a table's value; msgspec does not say which key: point at the table
+                return self.fail(f"{kp}.{shown}", f"expected {describe_type(type_info)}",
+                                 f"Write it like {key} = {example(field.type)}.")
+            type_info = element(type_info)
+            value = value[int(part[1:-1])]
+            shown += part
+        keypath = f"{kp}.{shown}"
+        if _INVALID_ENUM.match(message):
+            return self.fail(keypath, f"{key} {value!r} is not supported",
+                             f"Use {describe_type(type_info)}.")
+        if ", got `" in message:
+            return self.fail(keypath, f"expected {describe_type(type_info)}, got {_type_name(value)}",
+                             f"Write it like {key} = {example(field.type)}.")
+        extra = meta(type_info).get("extra") or {}
+        if "what" in extra:
+            return self.fail(keypath, f"{value!r} is not {extra['what']}",
+                             f"{extra['fix']}, e.g. {key} = {example(field.type)}.")
+        return self.fail(keypath, f"must be {constraint(type_info)}",
+                         f"Write {key} = {example(field.type)}, for example.")
 
     # ---- troubleshooting and rollback --------------------------------------------------
 

@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-STEP_KINDS = (
-    "query",
-    "migration",
-    "code_search",
-    "command",
-    "file_check",
-    "attest",
-    "service",
-    "http",
-    "load",
-    "monitor",
-)
+import msgspec
 
 # Which environment role a step is for: "staging", "production", "any" (either),
 # or "local" (touches no database: code searches, file checks, attestations).
 STEP_TARGETS = ("staging", "production", "any", "local")
 
 
-@dataclass(frozen=True)
-class Expectation:
+# Frozen msgspec Structs rather than dataclasses: the same value objects, defined in a fraction of
+# the time, and the TUI defines them before its first paint.
+class Expectation(msgspec.Struct, frozen=True):
     """A condition on a step's result, written as a small expression (see wizard.expect)."""
 
     check: str
     describe: str
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(msgspec.Struct, frozen=True):
     id: str
     kind: str
     title: str
@@ -43,8 +31,7 @@ class Step:
     optional: bool = False
 
 
-@dataclass(frozen=True)
-class Task:
+class Task(msgspec.Struct, frozen=True):
     id: str
     title: str
     estimate_minutes: int
@@ -53,16 +40,14 @@ class Task:
     day_id: str = ""
 
 
-@dataclass(frozen=True)
-class Day:
+class Day(msgspec.Struct, frozen=True):
     id: str
     title: str
     summary: str
     tasks: tuple[Task, ...]
 
 
-@dataclass(frozen=True)
-class Trouble:
+class Trouble(msgspec.Struct, frozen=True):
     """One row of the runbook's troubleshooting table: an error pattern and its advice."""
 
     pattern: str
@@ -71,22 +56,20 @@ class Trouble:
     applies_to: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class RollbackOption:
+class RollbackOption(msgspec.Struct, frozen=True):
     title: str
     steps: tuple[str, ...]
     estimate: str
 
 
-@dataclass(frozen=True)
-class Runbook:
+class Runbook(msgspec.Struct, frozen=True):
     title: str
     path: str
     facts: dict[str, Any]
     days: tuple[Day, ...]
     troubleshooting: tuple[Trouble, ...] = ()
     rollback: tuple[RollbackOption, ...] = ()
-    next_week: dict[str, Any] = field(default_factory=dict)
+    next_week: dict[str, Any] = {}
 
     def day(self, day_id: str) -> Day:
         for day in self.days:

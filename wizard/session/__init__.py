@@ -12,8 +12,7 @@ from wizard.session.core import EXIT_FAILED, EXIT_OK, EXIT_USAGE, RunOutcome, Se
 from wizard.session.dialogue import AnswersDialogue, Dialogue, load_answers
 from wizard.session.journals import journal_path, writer_lock
 from wizard.journal import Fold
-from wizard.steps.base import StepFailure
-from wizard.steps.sqlrun import StepCancelled
+from wizard.steps.base import StepCancelled, StepFailure
 
 __all__ = [
     "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "KINDS", "ROLES", "SANDBOX_ROLES", "AnswersDialogue", "Fold",

@@ -251,11 +251,9 @@ class Session:
 
     @staticmethod
     def warm_up() -> None:
-        """Import what the first run needs (psycopg, pglast, the step kinds) ahead of time, so a
-        face can do it off its event loop."""
+        """Import what the first run needs (psycopg, pglast, what each step kind imports when it
+        runs) ahead of time, so a face can do it off its event loop."""
         import wizard.engine  # noqa: F401
-        from wizard.runbook.model import STEP_KINDS
-        from wizard.steps import module_for
+        from wizard.steps import warm_up as warm_steps
 
-        for kind in STEP_KINDS:
-            module_for(kind)
+        warm_steps()

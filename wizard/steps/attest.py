@@ -1,12 +1,59 @@
 """attest: the operator states a fact the wizard cannot see; the answer is validated, then kept."""
 
-from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from wizard.runbook.model import Step
-from wizard.steps.base import StepContext, StepFailure
+from msgspec import Meta
+
+from wizard.steps.base import ParamProblem, Params, ResultField, StepContext, StepFailure, StepKind, param
+
+if TYPE_CHECKING:
+    from wizard.runbook.model import Step
+
+
+class AttestParams(Params):
+    question: Annotated[str, param("what the operator is asked",
+                                   examples=["Did GET /health return status healthy?"])]
+    answer_type: Annotated[Literal["timestamp", "text", "confirm", "choice", "integer"], param(
+        "how the answer is read and checked", examples=["confirm"])]
+    max_age_hours: Annotated[Annotated[float, Meta(gt=0)] | None, param(
+        "timestamp: refuse a time older than this (a backup from the last 24 h)", examples=[24])] = None
+    choices: Annotated[list[str] | None, param("choice: the answers offered", examples=[["yes", "no"]])] = None
+    must_equal: Annotated[str | None, param(
+        "confirm: the exact text to type instead of yes/no; {env.name} is the environment's name",
+        examples=["{env.name}"])] = None
+
+
+def _check(p: AttestParams) -> None:
+    """max_age_hours only with timestamp; choices (not empty) with choice and only there; must_equal only
+    with confirm."""
+    if p.max_age_hours is not None and p.answer_type != "timestamp":
+        raise ParamProblem("max_age_hours", "only applies to answer_type = \"timestamp\"",
+                           "Remove it or change answer_type.")
+    if p.answer_type == "choice":
+        if not p.choices:
+            raise ParamProblem("choices", "a choice question needs a non-empty 'choices'",
+                               'Add choices = ["yes", "no"], for example.')
+    elif p.choices is not None:
+        raise ParamProblem("choices", "only applies to answer_type = \"choice\"", "Remove it or change answer_type.")
+    if p.must_equal is not None and p.answer_type != "confirm":
+        raise ParamProblem("must_equal", "only applies to answer_type = \"confirm\"",
+                           "Remove it or change answer_type.")
+
+
+KIND = StepKind(
+    name="attest",
+    rank=60,
+    description="Asks the operator for a fact the wizard cannot see (a backup time, a sign-off) and checks the answer.",
+    params=AttestParams,
+    check=_check,
+    results=(
+        ResultField("answer", "string or integer", "the answer as recorded (a timestamp in UTC, ISO 8601)"),
+        ResultField("answer_source", "string", "who answered: the answers file, the operator, the rehearsal"),
+        ResultField("confirmed", "boolean", "confirm without must_equal: whether the answer was yes"),
+    ),
+)
 
 
 class AnswerInvalid(ValueError):
@@ -24,10 +71,10 @@ def parse_timestamp(raw: str) -> dt.datetime:
     return value.astimezone(dt.timezone.utc)
 
 
-def validate(step: Step, raw: Any, *, now: dt.datetime | None = None, env_name: str = "") -> Any:
+def validate(step: "Step", raw: Any, *, now: dt.datetime | None = None, env_name: str = "") -> Any:
     """Check one answer; returns the value to record or raises AnswerInvalid. Shared by TUI and CLI."""
-    params = step.params
-    kind = params["answer_type"]
+    p = KIND.read(step)
+    kind = p.answer_type
     now = now or dt.datetime.now(dt.timezone.utc)
     text = "" if raw is None else str(raw).strip()
     if kind == "timestamp":
@@ -36,7 +83,7 @@ def validate(step: Step, raw: Any, *, now: dt.datetime | None = None, env_name: 
         value = parse_timestamp(text)
         if value > now + dt.timedelta(minutes=5):
             raise AnswerInvalid(f"{value:%Y-%m-%d %H:%M} UTC is in the future. Check the time zone.")
-        max_age = params.get("max_age_hours")
+        max_age = p.max_age_hours
         if max_age is not None and now - value > dt.timedelta(hours=float(max_age)):
             age_h = (now - value).total_seconds() / 3600
             raise AnswerInvalid(
@@ -45,7 +92,7 @@ def validate(step: Step, raw: Any, *, now: dt.datetime | None = None, env_name: 
             )
         return value.isoformat(timespec="seconds")
     if kind == "confirm":
-        expected = params.get("must_equal")
+        expected = p.must_equal
         if expected:
             expected = expected.replace("{env.name}", env_name)
             if text != expected:
@@ -62,7 +109,7 @@ def validate(step: Step, raw: Any, *, now: dt.datetime | None = None, env_name: 
         except ValueError:
             raise AnswerInvalid(f"{text!r} is not a whole number.") from None
     if kind == "choice":
-        choices = params.get("choices", [])
+        choices = p.choices or []
         if text not in choices:
             raise AnswerInvalid(f"Choose one of: {', '.join(choices)}.")
         return text
@@ -71,17 +118,18 @@ def validate(step: Step, raw: Any, *, now: dt.datetime | None = None, env_name: 
     return text
 
 
-def preview(step: Step, ctx: StepContext) -> dict[str, str]:
-    return {"language": "text", "text": step.params["question"]}
+def preview(step: "Step", ctx: StepContext) -> dict[str, str]:
+    return {"language": "text", "text": KIND.read(step).question}
 
 
-async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
+async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
     raw, source = await ctx.ask(step)
     try:
         value = validate(step, raw, env_name=ctx.env.name)
     except AnswerInvalid as exc:
         raise StepFailure(f"answer refused: {exc}", {"answer_source": source}) from None
     data: dict[str, Any] = {"answer": value, "answer_source": source}
-    if step.params["answer_type"] == "confirm" and not step.params.get("must_equal"):
+    p = KIND.read(step)
+    if p.answer_type == "confirm" and not p.must_equal:
         data["confirmed"] = value == "yes"
     return data

@@ -1,4 +1,11 @@
-"""What every step kind receives and may raise."""
+"""The step interface: what a step kind declares, what it receives, and what it may raise.
+
+A kind is one module in wizard/steps/ that satisfies :class:`StepModule`: a ``KIND``
+declaration (its parameters as a msgspec Struct, whether it needs a database, whether it writes,
+the result fields expectations can use) and ``run``/``preview``. The loader validates runbooks
+from the declarations and docs/RUNBOOKS.md is generated from them, so this module and the
+declarations must import cheaply: a kind imports its heavy libraries inside ``run``.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +14,16 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Annotated, Awaitable, Callable, Generic, Protocol, TypeVar, runtime_checkable
 
-from wizard.environments import Environment
+import msgspec
+from msgspec import Meta
+
 from wizard.errors import WizardError
+
+if TYPE_CHECKING:
+    from wizard.environments import Environment
+    from wizard.runbook.model import Step
 
 
 class StepFailure(Exception):
@@ -21,8 +34,89 @@ class StepFailure(Exception):
         self.data = data or {}
 
 
+class StepCancelled(Exception):
+    """The operator cancelled; whatever the step was doing was stopped (a statement on the server,
+    a process, a request)."""
+
+
 class AnswerMissing(WizardError):
     pass
+
+
+class Params(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A kind's parameters. Subclass it with one annotated field per parameter:
+    ``name: Annotated[type, param("what it is", examples=[...], gt=0)] = default``; a field
+    without a default is required and comes first (msgspec keeps positional field order)."""
+
+
+def param(description: str, **meta: Any) -> Meta:
+    """A parameter's description, examples and constraints (gt, ge, pattern, min_length, …)."""
+    return Meta(description=description, **meta)
+
+
+# A PostgreSQL duration as `set lock_timeout` takes it; `what`/`fix` word the loader's message.
+Duration = Annotated[str, Meta(
+    pattern=r"^\s*[0-9]+\s*(ms|s|min|h)?\s*$",
+    extra={"what": "a PostgreSQL duration", "fix": "Write a whole number with a unit (ms, s, min, h)"},
+)]
+
+
+class ParamProblem(Exception):
+    """A rule across parameters is broken; `key` is the parameter's key path within the step."""
+
+    def __init__(self, key: str, what: str, fix: str) -> None:
+        super().__init__(what)
+        self.key, self.what, self.fix = key, what, fix
+
+
+# Declarations are msgspec Structs rather than dataclasses: defining one costs a fraction of a
+# dataclass, and they are defined whenever a runbook is loaded.
+class ResultField(msgspec.Struct, frozen=True):
+    name: str
+    type: str
+    description: str
+
+
+P = TypeVar("P", bound=Params)
+
+
+class StepKind(msgspec.Struct, Generic[P], frozen=True, kw_only=True):
+    """What a kind is, declared once in its module."""
+
+    name: str
+    description: str  # one line: what the step does or measures
+    params: type[P]
+    results: tuple[ResultField, ...]
+    needs_database: bool = False  # the day's connection must be opened (and a password asked) for it
+    writes: bool = False  # it changes something outside the wizard (a migration applied, a service started)
+    check: Callable[[P], None] | None = None  # rules across parameters; raises ParamProblem
+    # Parameters naming the save_as of an earlier step, and that step's kind: {"baseline": "command"}.
+    references: dict[str, str] = {}
+    # What run() imports when it runs (psycopg, pglast, aiohttp, …); warm_up() loads them ahead.
+    runtime_imports: tuple[str, ...] = ()
+    rank: int = 0  # where the kind is listed (docs, error hints): the runbook's own order
+
+    def convert(self, raw: dict[str, Any]) -> P:
+        """The typed parameters, defaults applied; raises msgspec.ValidationError."""
+        return msgspec.convert(raw, self.params, strict=True)
+
+    def read(self, step: Step) -> P:
+        """The step's parameters as the body reads them (the loader has validated them already)."""
+        try:
+            return self.convert(step.params)
+        except msgspec.ValidationError as exc:
+            raise StepFailure(f"step {step.id}: invalid {self.name} parameters: {exc}") from None
+
+
+@runtime_checkable
+class StepModule(Protocol):
+    """A step kind's module."""
+
+    KIND: StepKind[Any]
+
+    async def run(self, step: Step, ctx: StepContext) -> dict[str, Any]: ...
+
+    def preview(self, step: Step, ctx: StepContext) -> dict[str, str]: ...
 
 
 @dataclass

@@ -5,23 +5,70 @@ SQL that will really run. Like the runbook's `grep … | grep -v test`, paths co
 are left out by default.
 """
 
-from __future__ import annotations
 
 import fnmatch
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from wizard.analysis import analyse_file
-from wizard.runbook.model import Step
-from wizard.steps.base import StepContext, StepFailure
+from wizard.steps.base import ParamProblem, Params, ResultField, StepContext, StepFailure, StepKind, param
+
+if TYPE_CHECKING:
+    from wizard.runbook.model import Step
 
 MAX_MATCHES_KEPT = 200
 
 
-def _patterns(step: Step, tables: list[str]) -> list[tuple[str, re.Pattern[str]]]:
-    templates = step.params.get("patterns") or [r"\b{table}\b"]
+class CodeSearchParams(Params):
+    path: Annotated[str, param("the source tree to search", examples=["{workspace}/backend"])]
+    tables_from: Annotated[str, param("the migration whose dropped tables are searched for",
+                                      examples=["{migrations}/012_remove_unused_features.sql"])]
+    patterns: Annotated[tuple[str, ...], param(
+        "regular expressions; {table} stands for each table name (default: the name as a word)",
+        min_length=1, examples=[[r"\b{table}\b"]])] = (r"\b{table}\b",)
+    include: Annotated[tuple[str, ...], param("file name globs searched (empty: every file)",
+                                              examples=[["*.py"]])] = ("*.py",)
+    exclude_paths_containing: Annotated[tuple[str, ...], param(
+        "paths and lines containing any of these are left out (the runbook's `grep -v test`)")] = ("test",)
+
+
+def _check(p: CodeSearchParams) -> None:
+    """Every pattern is a regular expression (with {table} filled in); no empty include or exclude entry."""
+    for i, pattern in enumerate(p.patterns):
+        try:
+            re.compile(pattern.replace("{table}", "table_name"))
+        except re.error as exc:
+            raise ParamProblem(
+                f"patterns[{i}]", f"pattern {pattern!r} is not a valid regular expression ({exc})",
+                "Write a Python regular expression; {table} stands for each table name.",
+            ) from None
+    for key in ("include", "exclude_paths_containing"):
+        if not all(v.strip() for v in getattr(p, key)):
+            raise ParamProblem(key, "contains an empty string", "Remove the empty entry.")
+
+
+KIND = StepKind(
+    name="code_search",
+    rank=30,
+    description="Counts references in a source tree to the tables a migration drops (names parsed from the SQL).",
+    params=CodeSearchParams,
+    check=_check,
+    runtime_imports=("wizard.analysis",),
+    results=(
+        ResultField("root", "string", "the folder searched"),
+        ResultField("tables", "list of strings", "the tables searched for"),
+        ResultField("tables_source", "string", "the migration they were parsed from"),
+        ResultField("files_scanned", "integer", "files searched"),
+        ResultField("match_count", "integer", "matching lines, over all tables"),
+        ResultField("by_table", "table", "matching lines per table"),
+        ResultField("matches", "list of tables",
+                    f"the first {MAX_MATCHES_KEPT} matches: file, line, text, table"),
+    ),
+)
+
+
+def _patterns(templates: list[str], tables: list[str]) -> list[tuple[str, re.Pattern[str]]]:
     compiled = []
     for table in tables:
         for template in templates:
@@ -29,10 +76,11 @@ def _patterns(step: Step, tables: list[str]) -> list[tuple[str, re.Pattern[str]]
     return compiled
 
 
-def preview(step: Step, ctx: StepContext) -> dict[str, str]:
-    root = ctx.expand(step.params["path"])
-    source = ctx.expand(step.params["tables_from"])
-    include = " ".join(f'--include="{g}"' for g in step.params.get("include", ["*.py"]))
+def preview(step: "Step", ctx: StepContext) -> dict[str, str]:
+    p = KIND.read(step)
+    root = ctx.expand(p.path)
+    source = ctx.expand(p.tables_from)
+    include = " ".join(f'--include="{g}"' for g in p.include)
     return {"language": "bash", "text": f"# tables parsed from {source}\ngrep -rnE '<each dropped table>' {root} {include} | grep -v test"}
 
 
@@ -51,17 +99,20 @@ def _files(root: Path, include: list[str], exclude: list[str]) -> list[Path]:
     return found
 
 
-async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
-    root = ctx.path(step.params["path"])
+async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
+    from wizard.analysis import analyse_file
+
+    p = KIND.read(step)
+    root = ctx.path(p.path)
     if not root.is_dir():
         raise StepFailure(f"Source tree not found: {root}. Set the environment's workspace to the application's repo.")
-    plan = analyse_file(ctx.path(step.params["tables_from"]))
+    plan = analyse_file(ctx.path(p.tables_from))
     tables = plan.dropped_tables
     if not tables:
         raise StepFailure(f"{plan.path} drops no tables: nothing to search for.")
-    include = list(step.params.get("include", ["*.py"]))
-    exclude = list(step.params.get("exclude_paths_containing", ["test"]))
-    patterns = _patterns(step, tables)
+    include = list(p.include)
+    exclude = list(p.exclude_paths_containing)
+    patterns = _patterns(p.patterns, tables)
     matches: list[dict[str, Any]] = []
     by_table = {table: 0 for table in tables}
     files = _files(root, include, exclude)

@@ -1,50 +1,99 @@
 """http: one HTTP request, judged on its status code and JSON body (e.g. `json.status == "healthy"`).
 
-Params (free-form):
-  method       GET (default), POST, …
-  url          an absolute URL, or
-  service      the name of a service started earlier in the day (e.g. "backend"), with
-  path         the path on it, e.g. "/health"
-  path_from    the path as an expression over earlier results, e.g.
-               "'/api/v1/assets/' + friday_asset.json.id" (for a DELETE of what a step created)
-  headers      extra request headers, e.g. { Accept = "application/json" }
-  auth         "bearer": send `Authorization: Bearer <token>`; the token is the environment's
-               API token from the keyring (ctx.secret("api_token")); a sandbox without one gets the
-               rehearsal token minted for it (wizard.appcheck.tokens). Never shown or journaled.
-  json         a JSON body (a TOML table); string values may use placeholders ({env.name}, …)
-  json_from    body fields taken from earlier results, as expressions in the expectation
-               language, e.g. { campaign_id = "friday_campaign.json.id" }
-  timeout_s    default 10
-  allow_status status codes >= 500 that are an answer to judge, not a failure (default: none;
-               a 5xx answer fails the step with the server's message, so troubleshooting sees it)
-
-Result: method, url, status, reason, elapsed_ms, json (the parsed body when it is JSON, else
-None), body_text (first 2 KB), headers (content-type, content-length, location, www-authenticate).
+Its parameters and result fields are declared in KIND below (docs/RUNBOOKS.md lists them). A
+secret is never shown or journaled: the bearer token is the environment's API token from the
+keyring (ctx.secret("api_token")); a sandbox without one gets the rehearsal token minted for it.
 """
 
-from __future__ import annotations
 
 import ast
 import asyncio
 import json as jsonlib
 import time
-from typing import Any
-
-import aiohttp
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from wizard import expect
-from wizard.appcheck import tokens
 from wizard.errors import WizardError
 from wizard.redact import redact, register_secret
-from wizard.runbook.model import Step
-from wizard.steps.base import StepContext, StepFailure
-from wizard.steps.sqlrun import StepCancelled
+from wizard.steps.base import (ParamProblem, Params, ResultField, StepCancelled, StepContext, StepFailure,
+                               StepKind, param)
+
+if TYPE_CHECKING:
+    from wizard.runbook.model import Step
 
 BODY_TEXT_LIMIT = 2048
 KEPT_HEADERS = ("content-type", "content-length", "location", "www-authenticate", "allow")
 
 
+class RequestParams(Params):
+    """What to send where: shared by the http and load steps."""
+
+    url: Annotated[str | None, param("an absolute URL (placeholders expanded)",
+                                     examples=["http://127.0.0.1:8000/health"])] = None
+    service: Annotated[str | None, param("instead of url: a service started earlier in the day",
+                                         examples=["backend"])] = None
+    path: Annotated[str, param("with service: the path on it", examples=["/api/v1/campaigns"])] = "/"
+    path_from: Annotated[str | None, param(
+        "with service: the path as an expression over earlier results",
+        examples=["'/api/v1/assets/' + friday_asset.json.id"])] = None
+    method: Annotated[str, param("the HTTP method", examples=["POST"])] = "GET"
+    headers: Annotated[dict[str, str], param("extra request headers (placeholders expanded)",
+                                             examples=[{"Accept": "application/json"}])] = {}
+    auth: Annotated[Literal["bearer"] | None, param(
+        "bearer: send the environment's API token as `Authorization: Bearer`")] = None
+    json: Annotated[dict[str, Any] | None, param(
+        "a JSON body (a table); string values may use placeholders", examples=[{"name": "Test Move"}])] = None
+
+
+class HttpParams(RequestParams):
+    json_from: Annotated[dict[str, str], param(
+        "body fields taken from earlier results, as expressions in the expectation language",
+        examples=[{"campaign_id": "friday_campaign.json.id"}])] = {}
+    timeout_s: Annotated[float, param("seconds to wait for the answer", gt=0)] = 10
+    allow_status: Annotated[list[int], param(
+        "status codes >= 500 that are an answer to judge, not a failure", examples=[[503]])] = []
+
+
+def check_target(p: RequestParams) -> None:
+    """url, or service with path or path_from."""
+    if p.url is None and p.service is None:
+        raise ParamProblem("url", "needs url, or service and path",
+                           'Add url = "http://…", or service = "backend" and path = "/health".')
+
+
+KIND = StepKind(
+    name="http",
+    rank=80,
+    description="Sends one HTTP request and measures the answer: status, time taken, JSON body.",
+    params=HttpParams,
+    check=check_target,
+    runtime_imports=("aiohttp", "wizard.appcheck.tokens"),
+    results=(
+        ResultField("method", "string", "the method sent"),
+        ResultField("url", "string", "the URL (redacted)"),
+        ResultField("request_json", "any", "the body sent, when there was one"),
+        ResultField("status", "integer", "the HTTP status code"),
+        ResultField("reason", "string", "the status's reason phrase"),
+        ResultField("elapsed_ms", "number", "milliseconds from sending to the whole answer"),
+        ResultField("json", "any", "the parsed body when it is JSON, else null"),
+        ResultField("body_text", "string", f"the first {BODY_TEXT_LIMIT // 1024} KB of the body (redacted)"),
+        ResultField("headers", "table", "answer headers kept: " + ", ".join(KEPT_HEADERS)),
+    ),
+)
+
+
+def _request(step: "Step") -> RequestParams:
+    # The load step reuses these helpers with its own (RequestParams) declaration.
+    from wizard.steps import read_params
+
+    params = read_params(step)
+    assert isinstance(params, RequestParams), step.kind
+    return params
+
+
 def api_token(ctx: StepContext) -> str:
+    from wizard.appcheck import tokens
+
     token = ctx.secret("api_token")
     if not token:
         try:
@@ -55,19 +104,19 @@ def api_token(ctx: StepContext) -> str:
     return token
 
 
-def target_url(step: Step, ctx: StepContext) -> str:
-    if step.params.get("url"):
-        return ctx.expand(str(step.params["url"]))
-    name = step.params.get("service")
-    if not name:
-        raise StepFailure("an http step needs url, or service and path")
+def target_url(step: "Step", ctx: StepContext) -> str:
+    p = _request(step)
+    if p.url is not None:
+        return ctx.expand(p.url)
+    if p.service is None:
+        raise StepFailure(f"an {step.kind} step needs url, or service and path")
     from wizard.steps.service import find_service
 
-    if step.params.get("path_from"):
-        path = str(_value(str(step.params["path_from"]), ctx, "the path"))
+    if p.path_from is not None:
+        path = str(_value(p.path_from, ctx, "the path"))
     else:
-        path = ctx.expand(str(step.params.get("path", "/")))
-    return find_service(ctx, str(name)).base_url + (path if path.startswith("/") else "/" + path)
+        path = ctx.expand(p.path)
+    return find_service(ctx, p.service).base_url + (path if path.startswith("/") else "/" + path)
 
 
 def _expand_json(value: Any, ctx: StepContext) -> Any:
@@ -96,23 +145,22 @@ def _value(expression: str, ctx: StepContext, what: str) -> Any:
         raise StepFailure(f"cannot work out {what} from {expression!r}: {exc}") from None
 
 
-def request_body(step: Step, ctx: StepContext) -> Any:
-    body = _expand_json(step.params.get("json"), ctx) if "json" in step.params else None
-    derived = step.params.get("json_from") or {}
+def request_body(step: "Step", ctx: StepContext) -> Any:
+    p = KIND.read(step)
+    body = _expand_json(p.json, ctx)
+    derived = p.json_from
     if derived:
         body = dict(body or {})
         for field, expression in derived.items():
-            body[field] = _value(str(expression), ctx, f"the body field {field!r}")
+            body[field] = _value(expression, ctx, f"the body field {field!r}")
     return body
 
 
-def _headers(step: Step, ctx: StepContext, with_secret: bool) -> dict[str, str]:
-    headers = {str(k): ctx.expand(str(v)) for k, v in (step.params.get("headers") or {}).items()}
-    auth = step.params.get("auth")
-    if auth == "bearer":
+def _headers(step: "Step", ctx: StepContext, with_secret: bool) -> dict[str, str]:
+    p = _request(step)
+    headers = {k: ctx.expand(v) for k, v in p.headers.items()}
+    if p.auth == "bearer":
         headers["Authorization"] = f"Bearer {api_token(ctx) if with_secret else '<token>'}"
-    elif auth:
-        raise StepFailure(f"auth must be \"bearer\" (or left out), not {auth!r}")
     return headers
 
 
@@ -138,41 +186,46 @@ def _shown(expression: str, ctx: StepContext) -> Any:
                    for p in parts)
 
 
-def preview_url(step: Step, ctx: StepContext) -> str:
-    if step.params.get("url"):
-        return ctx.expand(str(step.params["url"]))
-    name = str(step.params.get("service", "service"))
+def preview_url(step: "Step", ctx: StepContext) -> str:
+    p = _request(step)
+    if p.url is not None:
+        return ctx.expand(p.url)
+    name = p.service or "service"
     from wizard.steps.service import ServiceHandle, resource_key
 
     handle = ctx.resources.get(resource_key(name))
     base = handle.base_url if isinstance(handle, ServiceHandle) and not handle.stopped else f"<{name}>"
-    if step.params.get("path_from"):
-        path = _shown(str(step.params["path_from"]), ctx)
+    if p.path_from is not None:
+        path = _shown(p.path_from, ctx)
     else:
-        path = ctx.expand(str(step.params.get("path", "/")))
+        path = ctx.expand(p.path)
     return f"{base}{path}"
 
 
-def preview(step: Step, ctx: StepContext) -> dict[str, str]:
-    method = str(step.params.get("method", "GET")).upper()
+def preview(step: "Step", ctx: StepContext) -> dict[str, str]:
+    p = KIND.read(step)
+    method = p.method.upper()
     parts = [f"curl -X {method} '{preview_url(step, ctx)}'"]
     for key, value in _headers(step, ctx, with_secret=False).items():
         parts.append(f"-H '{key}: {value}'")
-    if "json" in step.params or step.params.get("json_from"):
-        shown = _expand_json(dict(step.params.get("json") or {}), ctx)
-        shown.update({k: _shown(str(v), ctx) for k, v in (step.params.get("json_from") or {}).items()})
+    if p.json is not None or p.json_from:
+        shown = _expand_json(dict(p.json or {}), ctx)
+        shown.update({k: _shown(v, ctx) for k, v in p.json_from.items()})
         parts.append("-H 'Content-Type: application/json'")
         parts.append(f"-d '{jsonlib.dumps(shown)}'")
     return {"language": "bash", "text": " \\\n  ".join(parts)}
 
 
-async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
-    method = str(step.params.get("method", "GET")).upper()
+async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
+    import aiohttp
+
+    p = KIND.read(step)
+    method = p.method.upper()
     url = target_url(step, ctx)
     headers = _headers(step, ctx, with_secret=True)
     body = request_body(step, ctx)
-    timeout = float(step.params.get("timeout_s", 10))
-    allow = {int(s) for s in step.params.get("allow_status", [])}
+    timeout = p.timeout_s
+    allow = set(p.allow_status)
     data: dict[str, Any] = {"method": method, "url": redact(url)}
     if body is not None:
         data["request_json"] = body

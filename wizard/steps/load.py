@@ -12,21 +12,7 @@ with aiohttp (the step's client before: ~30-40% more CPU per request here, so fu
 fast endpoint), each with and without keep-alive, and prints the figures and the targets.
 aiohttp stays available as client="aiohttp" of `hammer`, for that comparison only.
 
-Params (free-form):
-  url | service + path   what to load (as in the http step)
-  method         GET (default)
-  requests       how many requests in all (ab -n), default 100
-  concurrency    how many at a time (ab -c), default 10
-  auth           "bearer": send the API token (see the http step)
-  headers        extra request headers
-  json           a body for every request (POST loads)
-  timeout_s      per request, default 30
-  keepalive      reuse each worker's connection (default false: a new connection per request, as ab)
-
-Result: requests, concurrency, completed, failed (no complete HTTP answer: refused, reset, timeout, malformed),
-non_2xx, status_counts, requests_per_s, total_s, mean_ms, min_ms, p50_ms, p95_ms, p99_ms,
-max_ms, histogram ([{"upper_ms", "count"}], drawn by wizard.appcheck.histogram.render),
-errors (the first few failure messages).
+Its parameters and result fields are declared in KIND below (docs/RUNBOOKS.md lists them).
 """
 
 from __future__ import annotations
@@ -35,18 +21,56 @@ import asyncio
 import math
 import ssl
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from wizard.appcheck.histogram import buckets
 from wizard.appcheck.loadclient import LoadClient, RequestFailed
 from wizard.redact import redact
-from wizard.runbook.model import Step
-from wizard.steps.base import StepContext, StepFailure
-from wizard.steps.http import _expand_json, _headers, preview_url, target_url
-from wizard.steps.sqlrun import StepCancelled
+from wizard.steps.base import ResultField, StepCancelled, StepContext, StepFailure, StepKind, param
+from wizard.steps.http import RequestParams, _expand_json, _headers, check_target, preview_url, target_url
+
+if TYPE_CHECKING:
+    from wizard.runbook.model import Step
 
 MAX_ERRORS_KEPT = 5
 DEFAULT_KEEPALIVE = False
+
+
+class LoadParams(RequestParams):
+    requests: Annotated[int, param("how many requests in all (ab -n)", gt=0)] = 100
+    concurrency: Annotated[int, param("how many at a time (ab -c)", gt=0)] = 10
+    timeout_s: Annotated[float, param("seconds to wait for each answer", gt=0)] = 30
+    keepalive: Annotated[bool, param(
+        "reuse each worker's connection (false: a new connection per request, as ab)")] = DEFAULT_KEEPALIVE
+
+
+KIND = StepKind(
+    name="load",
+    rank=90,
+    description="Sends N requests C at a time (like `ab -n N -c C`) and measures throughput and latency.",
+    params=LoadParams,
+    check=check_target,
+    results=(
+        ResultField("url", "string", "the URL loaded (redacted)"),
+        ResultField("method", "string", "the method sent"),
+        ResultField("requests", "integer", "requests to send"),
+        ResultField("concurrency", "integer", "requests at a time"),
+        ResultField("completed", "integer", "requests with a complete HTTP answer"),
+        ResultField("failed", "integer", "requests without one (refused, reset, timeout, malformed)"),
+        ResultField("non_2xx", "integer", "answers whose status is not 2xx"),
+        ResultField("status_counts", "table", "answers per status code"),
+        ResultField("requests_per_s", "number", "completed requests per second"),
+        ResultField("total_s", "number", "seconds for the whole load"),
+        ResultField("mean_ms", "number", "mean latency"),
+        ResultField("min_ms", "number", "fastest answer"),
+        ResultField("p50_ms", "number", "median latency (nearest rank, as ab)"),
+        ResultField("p95_ms", "number", "95th percentile latency"),
+        ResultField("p99_ms", "number", "99th percentile latency"),
+        ResultField("max_ms", "number", "slowest answer"),
+        ResultField("histogram", "list of tables", "latency buckets: upper_ms, count"),
+        ResultField("errors", "list of strings", f"the first {MAX_ERRORS_KEPT} failure messages"),
+    ),
+)
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -174,29 +198,30 @@ def _streams_workers(url: str, tally: Tally, concurrency: int, method: str, head
 
 
 def preview(step: Step, ctx: StepContext) -> dict[str, str]:
-    n, c = int(step.params.get("requests", 100)), int(step.params.get("concurrency", 10))
+    p = KIND.read(step)
+    n, c = p.requests, p.concurrency
     url = preview_url(step, ctx)
-    auth = " \\\n  -H 'Authorization: Bearer <token>'" if step.params.get("auth") == "bearer" else ""
+    auth = " \\\n  -H 'Authorization: Bearer <token>'" if p.auth == "bearer" else ""
     return {"language": "bash", "text": f"# measured by the wizard's async client, the same shape as:\nab -n {n} -c {c} {url}{auth}"}
 
 
 async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
-    requests = int(step.params.get("requests", 100))
-    concurrency = int(step.params.get("concurrency", 10))
+    p = KIND.read(step)
+    requests = p.requests
+    concurrency = p.concurrency
     if requests < 1 or concurrency < 1:
         raise StepFailure("requests and concurrency must be at least 1")
     concurrency = min(concurrency, requests)
     url = target_url(step, ctx)
     headers = _headers(step, ctx, with_secret=True)
-    body = _expand_json(step.params["json"], ctx) if "json" in step.params else None
+    body = _expand_json(p.json, ctx)
     result = await hammer(
-        url, requests=requests, concurrency=concurrency, method=str(step.params.get("method", "GET")).upper(),
-        headers=headers, body=body, timeout_s=float(step.params.get("timeout_s", 30)),
-        keepalive=bool(step.params.get("keepalive", DEFAULT_KEEPALIVE)), cancelled=ctx.cancelled)
+        url, requests=requests, concurrency=concurrency, method=p.method.upper(),
+        headers=headers, body=body, timeout_s=p.timeout_s, keepalive=p.keepalive, cancelled=ctx.cancelled)
     if ctx.cancelled.is_set():
         raise StepCancelled(f"cancelled by the operator after {result['completed'] + result['failed']} requests")
     result["url"] = redact(url)
-    result["method"] = str(step.params.get("method", "GET")).upper()
+    result["method"] = p.method.upper()
     if result["completed"] == 0:
         first = result["errors"][0] if result["errors"] else "no answer"
         raise StepFailure(f"none of the {requests} requests to {result['url']} got an answer: {first}", result)

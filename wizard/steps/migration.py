@@ -5,42 +5,74 @@ the same transaction, so what the step reports is exactly what it changed. `dry_
 of it and rolls back. Any error rolls everything back: a half-applied migration cannot exist.
 """
 
-from __future__ import annotations
 
-import re
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import psycopg
-from psycopg import sql
+from wizard.steps.base import Duration, Params, ResultField, StepContext, StepFailure, StepKind, param
 
-from wizard import db
-from wizard.analysis import analyse_text
-from wizard.runbook.model import Step
-from wizard.steps.base import StepContext, StepFailure
-from wizard.steps.sqlrun import cancellable, sql_error
+if TYPE_CHECKING:
+    import psycopg
 
-_DURATION = re.compile(r"^\d+\s*(ms|s|min|h)?$")
+    from wizard.runbook.model import Step
+
+
+class MigrationParams(Params):
+    file: Annotated[str, param("the migration's SQL file",
+                               examples=["{migrations}/012_remove_unused_features.sql"])]
+    mode: Annotated[Literal["apply", "dry_run"], param(
+        "apply: commit; dry_run: do everything, then roll back")] = "apply"
+    lock_timeout: Annotated[Duration, param("`set local lock_timeout` for the transaction",
+                                            examples=["5s"])] = "5s"
+    statement_timeout: Annotated[Duration, param("`set local statement_timeout` for the transaction",
+                                                 examples=["5min"])] = "5min"
+
+
+KIND = StepKind(
+    name="migration",
+    rank=20,
+    description="Applies a SQL file in one transaction and measures what it changed (tables, core row counts, schema).",
+    params=MigrationParams,
+    needs_database=True,
+    writes=True,  # when mode = "apply"
+    runtime_imports=("psycopg", "wizard.db", "wizard.analysis"),
+    results=(
+        ResultField("file", "string", "the file's name"),
+        ResultField("path", "string", "the file's path"),
+        ResultField("mode", "string", "apply or dry_run"),
+        ResultField("sha256", "string", "SHA-256 of the file (production needs the same file passed on staging)"),
+        ResultField("lines", "integer", "lines in the file"),
+        ResultField("statements", "integer", "SQL statements in the file"),
+        ResultField("planned_drops", "list of strings", "tables the file drops (parsed, not guessed)"),
+        ResultField("lock_timeout", "string", "the lock timeout used"),
+        ResultField("statement_timeout", "string", "the statement timeout used"),
+        ResultField("before", "table", "a snapshot taken in the transaction before the file ran: tables, "
+                    "table_count, core_counts (rows of each of facts.core_tables), schema_digest"),
+        ResultField("after", "table", "the same snapshot after the file ran"),
+        ResultField("tables_removed", "list of strings", "tables present before and gone after"),
+        ResultField("tables_added", "list of strings", "tables new after"),
+        ResultField("schema_changed", "boolean", "whether the schema digest changed"),
+        ResultField("changed", "boolean", "whether tables, schema or core row counts changed"),
+        ResultField("rolled_back", "boolean", "true for a dry run or an error: nothing was kept"),
+        ResultField("notices", "list of strings", "the server's notices"),
+    ),
+)
 
 
 class _DryRunRollback(Exception):
     pass
 
 
-def _timeout(value: str, key: str) -> str:
-    if not _DURATION.match(value.strip()):
-        raise StepFailure(f"{key} {value!r} is not a duration like 5s or 2min")
-    return value.strip()
-
-
-def preview(step: Step, ctx: StepContext) -> dict[str, str]:
-    path = ctx.path(step.params["file"])
+def preview(step: "Step", ctx: StepContext) -> dict[str, str]:
+    path = ctx.path(KIND.read(step).file)
     try:
         return {"language": "sql", "text": path.read_text()}
     except FileNotFoundError:
         return {"language": "text", "text": f"Migration file not found: {path}"}
 
 
-async def _snapshot(conn: psycopg.AsyncConnection, core: list[str]) -> dict[str, Any]:
+async def _snapshot(conn: "psycopg.AsyncConnection", core: list[str]) -> dict[str, Any]:
+    from wizard import db
+
     tables = await db.public_tables(conn)
     return {
         "tables": tables,
@@ -50,9 +82,16 @@ async def _snapshot(conn: psycopg.AsyncConnection, core: list[str]) -> dict[str,
     }
 
 
-async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
-    path = ctx.path(step.params["file"])
-    mode = step.params.get("mode", "apply")
+async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
+    import psycopg
+    from psycopg import sql
+
+    from wizard.analysis import analyse_text
+    from wizard.steps.sqlrun import cancellable, sql_error
+
+    p = KIND.read(step)
+    path = ctx.path(p.file)
+    mode = p.mode
     try:
         text = path.read_text()
     except FileNotFoundError:
@@ -63,8 +102,8 @@ async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
             f"{path.name} contains BEGIN/COMMIT/ROLLBACK; the wizard runs a migration as one transaction "
             "itself and will not let the file end it early. Remove the transaction statements."
         )
-    lock_timeout = _timeout(step.params.get("lock_timeout", "5s"), "lock_timeout")
-    statement_timeout = _timeout(step.params.get("statement_timeout", "5min"), "statement_timeout")
+    lock_timeout = p.lock_timeout.strip()
+    statement_timeout = p.statement_timeout.strip()
     core = list(ctx.facts.get("core_tables", []))
     data: dict[str, Any] = {
         "file": path.name,

@@ -9,47 +9,95 @@ pg_stat_database.deadlocks for the current database over the whole watch. Any ma
 or failed sample fails the step with the first matching lines shown (unless fail_on_match =
 false: then the expectations judge the counts).
 
-Params (free-form):
-  service          follow the output of a service started earlier in the day (e.g. "backend"), or
-  file             follow a log file (placeholders allowed), or
-  source           "database_log": the sandbox cluster's server log (other environments: no log
-                   is read unless `file` is given; the database is still sampled)
-  duration_s       how long to watch, default 1800 (the runbook's 30 minutes)
-  rehearsal_duration_s  used instead of duration_s when the environment is a sandbox
-  patterns         default ["ERROR", "connection failed", "deadlock detected"]; case-sensitive
-                   substrings, or regular expressions written "re:<expression>"
-  sample_every_s   default 10 (never more than a fifth of the duration)
-  sample_db        default true
-  from_start       also read what the service printed (or the file held) before the watch began
-  fail_on_match    default true
+Its parameters and result fields are declared in KIND below (docs/RUNBOOKS.md lists them).
 
 Progress: if ctx.resources["progress"] is a callable(fraction, text), it is called about four
 times a second with the time left and the counts so far.
-
-Result: source, duration_s, elapsed_s, patterns, lines_seen, lines_lost, counts (per pattern),
-match_count, matches (first 50 {"pattern", "line"}), blocked_max, blocked_examples,
-waiting_locks_max, deadlocks (delta), samples, sample_errors, database.
 """
 
-from __future__ import annotations
 
 import asyncio
 import os
 import re
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Literal
 
-import psycopg
+from msgspec import Meta
 
 from wizard.errors import WizardError
 from wizard.redact import redact
-from wizard.runbook.model import Step
-from wizard.steps.base import StepContext, StepFailure
-from wizard.steps.sqlrun import StepCancelled
+from wizard.steps.base import (ParamProblem, Params, ResultField, StepCancelled, StepContext, StepFailure,
+                               StepKind, param)
 
-DEFAULT_PATTERNS = ["ERROR", "connection failed", "deadlock detected"]
+if TYPE_CHECKING:
+    from wizard.runbook.model import Step
+
+DEFAULT_PATTERNS = ("ERROR", "connection failed", "deadlock detected")
 MAX_MATCHES = 50
+
+
+class MonitorParams(Params):
+    service: Annotated[str | None, param("follow the output of a service started earlier in the day",
+                                         examples=["backend"])] = None
+    file: Annotated[str | None, param("or follow a log file (placeholders expanded)")] = None
+    source: Annotated[Literal["database_log"] | None, param(
+        "or database_log: the sandbox cluster's server log (elsewhere the database is only sampled)")] = None
+    duration_s: Annotated[float, param("how long to watch (the runbook's 30 minutes)", ge=0)] = 1800
+    rehearsal_duration_s: Annotated[Annotated[float, Meta(ge=0)] | None, param(
+        "used instead of duration_s when the environment is a sandbox")] = None
+    patterns: Annotated[tuple[str, ...], param(
+        "case-sensitive substrings, or regular expressions written \"re:<expression>\"")] = DEFAULT_PATTERNS
+    sample_every_s: Annotated[float, param(
+        "seconds between database samples (never more than a fifth of the duration)", gt=0)] = 10
+    sample_db: Annotated[bool, param("sample the database for blocked sessions and deadlocks")] = True
+    from_start: Annotated[bool, param("also read what the service printed (or the file held) before the watch")] = False
+    fail_on_match: Annotated[bool, param("a match, deadlock or failed sample fails the step "
+                                         "(false: the expectations judge the counts)")] = True
+
+
+def _check(p: MonitorParams) -> None:
+    """One of service, file or source; every "re:" pattern is a regular expression."""
+    if p.service is None and p.file is None and p.source is None:
+        raise ParamProblem("service", "a monitor step needs service, file or source = \"database_log\"",
+                           'Add service = "backend", file = "…", or source = "database_log".')
+    for i, pattern in enumerate(p.patterns):
+        if pattern.startswith("re:"):
+            try:
+                re.compile(pattern[3:])
+            except re.error as exc:
+                raise ParamProblem(f"patterns[{i}]", f"pattern {pattern!r} is not a valid regular expression "
+                                   f"({exc})", "Write a Python regular expression after re:.") from None
+
+
+KIND = StepKind(
+    name="monitor",
+    rank=100,
+    description="Watches a log for the runbook's error patterns and samples the database for blocked sessions "
+                "and deadlocks.",
+    params=MonitorParams,
+    check=_check,
+    runtime_imports=("psycopg", "wizard.rehearsal.clusters"),
+    results=(
+        ResultField("source", "string", "what was followed"),
+        ResultField("duration_s", "number", "how long the watch was to last"),
+        ResultField("elapsed_s", "number", "how long it lasted"),
+        ResultField("patterns", "list of strings", "the patterns counted"),
+        ResultField("lines_seen", "integer", "log lines read"),
+        ResultField("lines_lost", "integer", "lines the service's ring buffer dropped before they were read"),
+        ResultField("counts", "table", "matching lines per pattern"),
+        ResultField("match_count", "integer", "matching lines in all"),
+        ResultField("matches", "list of tables", f"the first {MAX_MATCHES} matches: pattern, line"),
+        ResultField("blocked_max", "integer", "most sessions blocked at one sample"),
+        ResultField("blocked_examples", "list of tables", "the blocked sessions at that sample"),
+        ResultField("waiting_locks_max", "integer", "most ungranted locks at one sample"),
+        ResultField("deadlocks", "integer", "deadlocks on the database during the watch"),
+        ResultField("samples", "integer", "database samples taken"),
+        ResultField("sample_errors", "list of strings", "why samples failed (the first 5)"),
+        ResultField("database", "string or null", "the database sampled"),
+        ResultField("service_exit_code", "integer", "when the followed service exited during the watch"),
+    ),
+)
 MAX_READ = 8 << 20
 TICK_S = 0.25
 
@@ -144,23 +192,23 @@ def _matchers(patterns: list[str]) -> list[tuple[str, Callable[[str], bool]]]:
     return found
 
 
-def duration_for(step: Step, ctx: StepContext) -> float:
-    if ctx.env.kind == "sandbox" and "rehearsal_duration_s" in step.params:
-        return float(step.params["rehearsal_duration_s"])
-    return float(step.params.get("duration_s", 1800))
+def duration_for(p: MonitorParams, ctx: StepContext) -> float:
+    if ctx.env.kind == "sandbox" and p.rehearsal_duration_s is not None:
+        return p.rehearsal_duration_s
+    return p.duration_s
 
 
-def _source(step: Step, ctx: StepContext) -> tuple[Any, str]:
-    from_start = bool(step.params.get("from_start", False))
-    if step.params.get("service"):
+def _source(p: MonitorParams, ctx: StepContext) -> tuple[Any, str]:
+    from_start = p.from_start
+    if p.service:
         from wizard.steps.service import find_service
 
-        name = str(step.params["service"])
+        name = p.service
         return ServiceFollower(find_service(ctx, name), from_start), f"output of the {name} service"
-    if step.params.get("file"):
-        path = ctx.path(str(step.params["file"]))
+    if p.file:
+        path = ctx.path(p.file)
         return FileFollower(path, from_start), str(path)
-    if step.params.get("source") == "database_log":
+    if p.source == "database_log":
         if ctx.env.kind == "sandbox":
             from wizard.rehearsal import clusters
 
@@ -170,19 +218,19 @@ def _source(step: Step, ctx: StepContext) -> tuple[Any, str]:
     raise StepFailure("a monitor step needs service, file or source = \"database_log\"")
 
 
-def preview(step: Step, ctx: StepContext) -> dict[str, str]:
-    patterns = step.params.get("patterns", DEFAULT_PATTERNS)
-    duration = duration_for(step, ctx)
-    grep = "\\|".join(p[3:] if p.startswith("re:") else p for p in patterns)
-    if step.params.get("service"):
-        follow = f"timeout {duration:g} <output of the {step.params['service']} service> | grep '{grep}'\n"
-    elif step.params.get("file"):
-        follow = f"timeout {duration:g} tail -F {ctx.expand(str(step.params['file']))} | grep --line-buffered '{grep}'\n"
+def preview(step: "Step", ctx: StepContext) -> dict[str, str]:
+    p = KIND.read(step)
+    duration = duration_for(p, ctx)
+    grep = "\\|".join(pattern[3:] if pattern.startswith("re:") else pattern for pattern in p.patterns)
+    if p.service:
+        follow = f"timeout {duration:g} <output of the {p.service} service> | grep '{grep}'\n"
+    elif p.file:
+        follow = f"timeout {duration:g} tail -F {ctx.expand(p.file)} | grep --line-buffered '{grep}'\n"
     elif ctx.env.kind == "sandbox":
         follow = f"timeout {duration:g} tail -F <{ctx.env.name} server log> | grep --line-buffered '{grep}'\n"
     else:
         follow = f"# no log file for {ctx.env.name} (set `file` to follow one): the database is sampled for {duration:g} s\n"
-    text = (follow + f"# and every {step.params.get('sample_every_s', 10)} s:\n"
+    text = (follow + f"# and every {p.sample_every_s:g} s:\n"
             "select count(*) from pg_stat_activity where cardinality(pg_blocking_pids(pid)) > 0;\n"
             "select deadlocks from pg_stat_database where datname = current_database();")
     return {"language": "bash", "text": text}
@@ -202,17 +250,20 @@ async def _sample(ctx: StepContext) -> dict[str, Any]:
     return sample
 
 
-async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
-    duration = max(0.0, duration_for(step, ctx))
-    patterns = [str(p) for p in step.params.get("patterns", DEFAULT_PATTERNS)]
+async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
+    import psycopg
+
+    p = KIND.read(step)
+    duration = max(0.0, duration_for(p, ctx))
+    patterns = list(p.patterns)
     matchers = _matchers(patterns)
-    sample_db = bool(step.params.get("sample_db", True))
-    every = float(step.params.get("sample_every_s", 10))
+    sample_db = p.sample_db
+    every = p.sample_every_s
     if duration > 0:
         every = min(every, max(0.2, duration / 5))
-    fail_on_match = bool(step.params.get("fail_on_match", True))
+    fail_on_match = p.fail_on_match
     progress = ctx.resources.get("progress")
-    follower, source = _source(step, ctx)
+    follower, source = _source(p, ctx)
 
     counts = {p: 0 for p in patterns}
     matches: list[dict[str, str]] = []
@@ -318,7 +369,7 @@ async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
         data["service_exit_code"] = exited
     problems = []
     if exited is not None:
-        problems.append(f"the {step.params['service']} service exited (code {exited}) during monitoring")
+        problems.append(f"the {p.service} service exited (code {exited}) during monitoring")
     if data["match_count"]:
         tally = ", ".join(f"{p} ×{n}" for p, n in counts.items() if n)
         shown = "\n".join(f"  {m['line']}" for m in matches[:3])

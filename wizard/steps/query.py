@@ -1,24 +1,73 @@
 """query: run SQL (inline, one named query of a file, or every query in a file) as data."""
 
-from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import psycopg
+from wizard.steps.base import ParamProblem, Params, ResultField, StepContext, StepFailure, StepKind, param
 
-from wizard import db
-from wizard.analysis import split_queries
-from wizard.runbook.model import Step
-from wizard.steps.base import StepContext, StepFailure
-from wizard.steps.sqlrun import cancellable, sql_error
+if TYPE_CHECKING:
+    from wizard.runbook.model import Step
+
+# As wizard.db.DEFAULT_MAX_ROWS; written out so the declaration does not import psycopg.
+DEFAULT_MAX_ROWS = 1000
 
 
-def queries_of(step: Step, ctx: StepContext) -> list[tuple[str, str]]:
+class QueryParams(Params):
+    sql: Annotated[str | None, param("the SQL to run, inline", examples=["SELECT count(*) FROM moves"])] = None
+    sql_file: Annotated[str | None, param(
+        "a SQL file to run instead; each `-- @query name:` section is run, one by one",
+        examples=["{sql}/VERIFICATION_QUERIES.sql"])] = None
+    query: Annotated[str | None, param("run only this named section of sql_file")] = None
+    max_rows: Annotated[int, param("rows kept per result (the count is always exact)", gt=0,
+                                   examples=[100])] = DEFAULT_MAX_ROWS
+
+
+def _check(p: QueryParams) -> None:
+    """Exactly one of sql and sql_file, and sql not blank; query only with sql_file."""
+    if (p.sql is None) == (p.sql_file is None):
+        raise ParamProblem("sql", "a query step needs exactly one of 'sql' or 'sql_file'",
+                           'Give the SQL inline (sql = """...""") or name a file (sql_file = "...").')
+    if p.sql is not None and not p.sql.strip():
+        raise ParamProblem("sql", "is empty", "Write the SQL to run.")
+    if p.query is not None and p.sql_file is None:
+        raise ParamProblem("query", "'query' picks a section of 'sql_file', but there is no sql_file",
+                           "Remove query, or add sql_file = \"{sql}/VERIFICATION_QUERIES.sql\".")
+
+
+_TABLE_RESULTS = (
+    ResultField("rows", "list of tables", "the rows kept, each a table of column → value"),
+    ResultField("row_count", "integer", "how many rows the query returned (all of them, not only those kept)"),
+    ResultField("scalar", "any", "the first column of the first row, or null"),
+    ResultField("columns", "list of strings", "column names"),
+    ResultField("column_types", "list of strings", "PostgreSQL type of each column"),
+    ResultField("shown_rows", "integer", "how many rows were kept (at most max_rows)"),
+    ResultField("truncated", "boolean", "whether rows were left out"),
+    ResultField("status", "string", "the server's command status, e.g. SELECT 52"),
+)
+
+KIND = StepKind(
+    name="query",
+    rank=10,
+    description="Runs SQL and measures what it returns: rows, row count, a scalar.",
+    params=QueryParams,
+    check=_check,
+    needs_database=True,
+    runtime_imports=("psycopg", "wizard.db", "wizard.analysis"),
+    results=_TABLE_RESULTS + (
+        ResultField("queries", "table", "with a whole sql_file: each named query's result (the fields above)"),
+        ResultField("query_count", "integer", "with a whole sql_file: how many queries ran"),
+    ),
+)
+
+
+def queries_of(step: "Step", ctx: StepContext) -> list[tuple[str, str]]:
     """(name, sql) pairs this step will run."""
-    params = step.params
-    if "sql" in params:
-        return [("query", params["sql"].strip())]
-    path = ctx.path(params["sql_file"])
+    from wizard.analysis import split_queries
+
+    p = KIND.read(step)
+    if p.sql is not None:
+        return [("query", p.sql.strip())]
+    path = ctx.path(p.sql_file)
     try:
         text = path.read_text()
     except FileNotFoundError:
@@ -26,15 +75,15 @@ def queries_of(step: Step, ctx: StepContext) -> list[tuple[str, str]]:
     named = split_queries(text)
     if not named:
         return [(path.stem, text)]
-    if params.get("query"):
+    if p.query:
         for q in named:
-            if q.name == params["query"]:
+            if q.name == p.query:
                 return [(q.name, q.sql)]
-        raise StepFailure(f"{path} has no query named {params['query']!r} (it has: {', '.join(q.name for q in named)})")
+        raise StepFailure(f"{path} has no query named {p.query!r} (it has: {', '.join(q.name for q in named)})")
     return [(q.name, q.sql) for q in named]
 
 
-def preview(step: Step, ctx: StepContext) -> dict[str, str]:
+def preview(step: "Step", ctx: StepContext) -> dict[str, str]:
     try:
         parts = queries_of(step, ctx)
     except StepFailure as exc:
@@ -44,18 +93,23 @@ def preview(step: Step, ctx: StepContext) -> dict[str, str]:
     return {"language": "sql", "text": "\n\n".join(f"-- {name}\n{sql}" for name, sql in parts)}
 
 
-async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
+async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
+    import psycopg
+
+    from wizard import db
+    from wizard.steps.sqlrun import cancellable, sql_error
+
+    p = KIND.read(step)
     parts = queries_of(step, ctx)
     conn = await ctx.connection()
-    max_rows = int(step.params.get("max_rows", db.DEFAULT_MAX_ROWS))
     results: dict[str, Any] = {}
     for name, text in parts:
         ctx.record_sql(text)
         try:
-            table = await cancellable(ctx, conn, db.run_query(conn, text, max_rows=max_rows))
+            table = await cancellable(ctx, conn, db.run_query(conn, text, max_rows=p.max_rows))
         except psycopg.Error as exc:
             raise sql_error(exc, {"queries": results, "failed_query": name} if len(parts) > 1 else {}) from None
         results[name] = table.to_data()
-    if len(parts) == 1 and "sql" in step.params or step.params.get("query"):
+    if len(parts) == 1 and p.sql is not None or p.query:
         return next(iter(results.values()))
     return {"queries": results, "query_count": len(results)}

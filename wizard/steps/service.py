@@ -5,26 +5,7 @@ its environment; its output lines go to a ring buffer that the monitor step can 
 stopped (SIGTERM, then SIGKILL after 5 s) when the day ends, is cancelled or fails. Later
 steps reach it by name: `service = "backend"` (http, load, monitor).
 
-Params (free-form; placeholders are expanded, and `{port}` is the port chosen for the service):
-  name             resource name, default "backend"
-  argv             the command, e.g. ["{python}", "-m", "uvicorn", "main:app", "--host", "127.0.0.1", "--port", "{port}"]
-  cwd              working folder, default "{workspace}/backend"
-  env              extra environment variables, e.g. { LOG_LEVEL = "info" }
-  host             where it listens, default "127.0.0.1"
-  port             "auto" (a free port, the default) or a number
-  wait_for         URL path polled until the service is ready, default "/health"
-  ready_status     "2xx" (default: a 2xx answer means ready) or "any" (any HTTP answer: the server is up)
-  start_timeout_s  how long to wait, default 10 (the runbook: startup should take < 10 seconds)
-  expect_output    substrings the output must show before the service counts as started,
-                   e.g. ["Application startup complete"]
-  database_env     variable that gets the environment's database URL, default "DATABASE_URL" ("" for none)
-  redis            "rehearsal": in a sandbox, start the rehearsal Redis-protocol server on 127.0.0.1
-  redis_url        REDIS_URL for other environments, e.g. "redis://localhost:6379/1"
-  redis_db         database number in the rehearsal server's URL, default 1
-  jwt_env          in a sandbox, the variable that gets the rehearsal JWT secret, default "JWT_SECRET"
-
-Result: name, pid, host, port, base_url, startup_s, argv, cwd, env_set (names only, never
-values), redis, first_lines, output_seen, missing_output, ready_status_code.
+Its parameters and result fields are declared in KIND below (docs/RUNBOOKS.md lists them).
 """
 
 from __future__ import annotations
@@ -34,22 +15,80 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
-from wizard.appcheck import tokens
-from wizard.appcheck.loadclient import LoadClient, RequestFailed
-from wizard.appcheck.process import ManagedProcess
-from wizard.appcheck.redis_server import RehearsalRedis
-from wizard.environments import Environment
 from wizard.redact import redact, register_secret
-from wizard.runbook.model import Step
-from wizard.rehearsal.clusters import free_port
-from wizard.steps.base import StepContext, StepFailure
-from wizard.steps.sqlrun import StepCancelled
+from wizard.steps.base import Params, ResultField, StepCancelled, StepContext, StepFailure, StepKind, param
+
+# What run() needs is imported there: the declaration is read whenever a runbook is loaded.
+if TYPE_CHECKING:
+    from wizard.appcheck.process import ManagedProcess
+    from wizard.appcheck.redis_server import RehearsalRedis
+    from wizard.environments import Environment
+    from wizard.runbook.model import Step
 
 DEFAULT_NAME = "backend"
 TAIL_LINES = 30
+
+
+class ServiceParams(Params):
+    argv: Annotated[list[str], param(
+        "the command; {port} is the port chosen for the service", min_length=1,
+        examples=[["{python}", "-m", "uvicorn", "main:app", "--host", "127.0.0.1", "--port", "{port}"]])]
+    name: Annotated[str, param("the name later steps use to reach it (`service = \"backend\"`)")] = DEFAULT_NAME
+    cwd: Annotated[str, param("working folder")] = "{workspace}/backend"
+    env: Annotated[dict[str, str], param("extra environment variables (placeholders expanded)",
+                                         examples=[{"LOG_LEVEL": "info"}])] = {}
+    host: Annotated[str, param("where it listens")] = "127.0.0.1"
+    port: Annotated[Annotated[int, param("a port number", gt=0, lt=65536)] | Literal["auto"], param(
+        "\"auto\" (a free port) or a port number", examples=["auto"])] = "auto"
+    wait_for: Annotated[str, param("URL path polled until the service is ready")] = "/health"
+    ready_status: Annotated[Literal["2xx", "any"], param(
+        "2xx: a 2xx answer means ready; any: any HTTP answer (the server is up)")] = "2xx"
+    start_timeout_s: Annotated[float, param("how long to wait for it to be ready (the runbook: < 10 s)", gt=0,
+                                            examples=[10])] = 10
+    expect_output: Annotated[list[str], param(
+        "substrings the output must show before the service counts as started",
+        examples=[["Application startup complete"]])] = []
+    database_env: Annotated[str, param(
+        "variable that gets the environment's database URL (\"\" for none)")] = "DATABASE_URL"
+    redis: Annotated[Literal["rehearsal"] | None, param(
+        "rehearsal: in a sandbox, start the rehearsal Redis-protocol server on 127.0.0.1")] = None
+    redis_url: Annotated[str | None, param("REDIS_URL for other environments",
+                                           examples=["redis://localhost:6379/1"])] = None
+    redis_db: Annotated[int, param("database number in the rehearsal server's URL", ge=0)] = 1
+    jwt_env: Annotated[str, param("in a sandbox, the variable that gets the rehearsal JWT secret "
+                                  "(\"\" for none)")] = "JWT_SECRET"
+
+
+KIND = StepKind(
+    name="service",
+    rank=70,
+    description="Starts a long-running process (the backend) and measures how long it takes to answer.",
+    params=ServiceParams,
+    writes=True,
+    runtime_imports=("fakeredis", "wizard.appcheck.tokens", "wizard.appcheck.process", "wizard.appcheck.redis_server",
+                     "wizard.appcheck.loadclient", "wizard.rehearsal.clusters"),
+    results=(
+        ResultField("name", "string", "the service's name"),
+        ResultField("pid", "integer", "its process id"),
+        ResultField("host", "string", "where it listens"),
+        ResultField("port", "integer", "its port"),
+        ResultField("base_url", "string", "http://host:port"),
+        ResultField("argv", "list of strings", "what was started (redacted)"),
+        ResultField("cwd", "string", "where it was started"),
+        ResultField("env_set", "list of strings", "the environment variables set (names only, never values)"),
+        ResultField("redis", "string or null", "the REDIS_URL given, redacted"),
+        ResultField("wait_for", "string", "the path polled"),
+        ResultField("startup_s", "number", "seconds from start to ready"),
+        ResultField("ready_status_code", "integer", "the status of the answer that counted as ready"),
+        ResultField("first_lines", "list of strings", "its first lines of output"),
+        ResultField("output_seen", "table", "each expect_output substring → whether it was seen"),
+        ResultField("missing_output", "list of strings", "expect_output substrings never seen"),
+        ResultField("output_tail", "string", "when it failed to start: its last lines of output"),
+    ),
+)
 
 
 @dataclass(eq=False)
@@ -120,67 +159,61 @@ def database_url(env: Environment, password: str | None = None) -> str:
     return f"postgresql://{netloc}/{quote(dbname, safe='')}" + (f"?{urlencode(query, safe='/')}" if query else "")
 
 
-def _port(step: Step) -> int | None:
-    value = step.params.get("port", "auto")
-    if value == "auto":
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise StepFailure(f"port must be \"auto\" or a number, not {value!r}") from None
-
-
-def _argv(step: Step, ctx: StepContext, port: str) -> list[str]:
-    if not step.params.get("argv"):
-        raise StepFailure("a service step needs argv (the command that starts it)")
+def _argv(p: ServiceParams, ctx: StepContext, port: str) -> list[str]:
     ctx.placeholders["port"] = port
     try:
-        return [ctx.expand(str(a)) for a in step.params["argv"]]
+        return [ctx.expand(a) for a in p.argv]
     finally:
         ctx.placeholders.pop("port", None)
 
 
 def preview(step: Step, ctx: StepContext) -> dict[str, str]:
-    argv = _argv(step, ctx, str(step.params.get("port", "auto")).replace("auto", "<free port>"))
-    cwd = ctx.expand(step.params.get("cwd", "{workspace}/backend"))
+    p = KIND.read(step)
+    argv = _argv(p, ctx, str(p.port).replace("auto", "<free port>"))
+    cwd = ctx.expand(p.cwd)
     lines = [f"cd {cwd}"]
-    if step.params.get("database_env", "DATABASE_URL"):
-        lines.append(f"export {step.params.get('database_env', 'DATABASE_URL')}=<{ctx.env.name} database URL>")
-    if step.params.get("redis") == "rehearsal" and ctx.env.kind == "sandbox":
+    if p.database_env:
+        lines.append(f"export {p.database_env}=<{ctx.env.name} database URL>")
+    if p.redis == "rehearsal" and ctx.env.kind == "sandbox":
         lines.append("export REDIS_URL=<rehearsal Redis-protocol server on 127.0.0.1>")
-    elif step.params.get("redis_url"):
-        lines.append(f"export REDIS_URL={step.params['redis_url']}")
-    for key, value in step.params.get("env", {}).items():
-        lines.append(f"export {key}={ctx.expand(str(value))}")
+    elif p.redis_url:
+        lines.append(f"export REDIS_URL={p.redis_url}")
+    for key, value in p.env.items():
+        lines.append(f"export {key}={ctx.expand(value)}")
     lines.append(" ".join(argv))
-    lines.append(f"# then wait for GET {step.params.get('wait_for', '/health')} "
-                 f"(up to {step.params.get('start_timeout_s', 10)} s)")
+    lines.append(f"# then wait for GET {p.wait_for} (up to {p.start_timeout_s:g} s)")
     return {"language": "bash", "text": "\n".join(lines)}
 
 
 async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
-    name = str(step.params.get("name", DEFAULT_NAME))
-    host = str(step.params.get("host", "127.0.0.1"))
-    timeout = float(step.params.get("start_timeout_s", 10))
-    ready_status = str(step.params.get("ready_status", "2xx"))
-    wait_for = str(step.params.get("wait_for", "/health"))
+    from wizard.appcheck import tokens
+    from wizard.appcheck.process import ManagedProcess
+    from wizard.appcheck.redis_server import RehearsalRedis
+    from wizard.rehearsal.clusters import free_port
+
+    p = KIND.read(step)
+    name = p.name
+    host = p.host
+    timeout = p.start_timeout_s
+    ready_status = p.ready_status
+    wait_for = p.wait_for
     if not wait_for.startswith("/"):
         wait_for = "/" + wait_for
-    expect_output = [str(s) for s in step.params.get("expect_output", [])]
+    expect_output = list(p.expect_output)
 
     old = ctx.resources.get(resource_key(name))
     if isinstance(old, ServiceHandle) and not old.stopped:
         await old.stop()  # a restart (Friday 5.1): only the process this wizard started, by its pid
 
-    port = _port(step) or free_port()
-    argv = _argv(step, ctx, str(port))
-    cwd = ctx.path(step.params.get("cwd", "{workspace}/backend"))
+    port = free_port() if p.port == "auto" else p.port
+    argv = _argv(p, ctx, str(port))
+    cwd = ctx.path(p.cwd)
     if not cwd.is_dir():
         raise StepFailure(f"Working folder not found: {cwd}")
 
     child_env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env_set: list[str] = []
-    database_env = step.params.get("database_env", "DATABASE_URL")
+    database_env = p.database_env
     if database_env:
         password = ctx.secret("db_password")
         register_secret(password)
@@ -188,20 +221,20 @@ async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
         env_set.append(database_env)
     redis: RehearsalRedis | None = None
     redis_shown = None
-    if step.params.get("redis") == "rehearsal" and ctx.env.kind == "sandbox":
+    if p.redis == "rehearsal" and ctx.env.kind == "sandbox":
         redis = RehearsalRedis().start()
-        child_env["REDIS_URL"] = redis.url(int(step.params.get("redis_db", 1)))
+        child_env["REDIS_URL"] = redis.url(p.redis_db)
         redis_shown = child_env["REDIS_URL"] + " (rehearsal Redis: fakeredis)"
         env_set.append("REDIS_URL")
-    elif step.params.get("redis_url"):
-        child_env["REDIS_URL"] = ctx.expand(str(step.params["redis_url"]))
+    elif p.redis_url:
+        child_env["REDIS_URL"] = ctx.expand(p.redis_url)
         redis_shown = redact(child_env["REDIS_URL"])
         env_set.append("REDIS_URL")
-    if ctx.env.kind == "sandbox" and step.params.get("jwt_env", "JWT_SECRET"):
-        child_env[str(step.params.get("jwt_env", "JWT_SECRET"))] = tokens.rehearsal_secret()
-        env_set.append(str(step.params.get("jwt_env", "JWT_SECRET")))
-    for key, value in step.params.get("env", {}).items():
-        child_env[str(key)] = ctx.expand(str(value))
+    if ctx.env.kind == "sandbox" and p.jwt_env:
+        child_env[p.jwt_env] = tokens.rehearsal_secret()
+        env_set.append(p.jwt_env)
+    for key, value in p.env.items():
+        child_env[key] = ctx.expand(value)
         env_set.append(str(key))
 
     process = ManagedProcess(argv, cwd, child_env)
@@ -249,6 +282,8 @@ async def _wait_ready(ctx: StepContext, handle: ServiceHandle, path: str, ready_
     url = handle.base_url + path
     deadline = handle.process.started_at + timeout
     last = "no answer yet"
+    from wizard.appcheck.loadclient import LoadClient, RequestFailed
+
     client = LoadClient(url, keepalive=False, timeout_s=2)
     while True:
         if ctx.cancelled.is_set():

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, TypeVar
+from typing import TYPE_CHECKING, Any, Awaitable, TypeVar
 
-import psycopg
+from wizard.steps.base import StepCancelled, StepContext, StepFailure
 
-from wizard.steps.base import StepContext, StepFailure
+if TYPE_CHECKING:
+    import psycopg
 
 T = TypeVar("T")
-
-
-class StepCancelled(Exception):
-    """The operator cancelled; the server was told to stop the statement."""
 
 
 def sql_error(exc: psycopg.Error, data: dict[str, Any] | None = None) -> StepFailure:
@@ -35,6 +32,8 @@ def sql_error(exc: psycopg.Error, data: dict[str, Any] | None = None) -> StepFai
 
 async def cancellable(ctx: StepContext, conn: psycopg.AsyncConnection, work: Awaitable[T]) -> T:
     """Await database work; if ctx.cancelled fires first, cancel it on the server and say so."""
+    import psycopg
+
     task = asyncio.ensure_future(work)
     waiter = asyncio.ensure_future(ctx.cancelled.wait())
     try:
