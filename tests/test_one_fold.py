@@ -16,7 +16,7 @@ from pathlib import Path
 
 from screens import model
 from screens.review_data import ReviewData
-from wizard.answers import file_asker
+from wizard.session import AnswersDialogue
 from wizard.engine import Engine
 from wizard.environments import sandbox_environment
 from wizard.exports import render_all
@@ -116,7 +116,7 @@ def _wait_for(journal: Path, step: str, proc: subprocess.Popen) -> None:
 async def _run_cancelling(journal: Path, day: str, step_id: str) -> None:
     """Run a day in-process and cancel `step_id` on the server once it has started (as Ctrl+K does)."""
     runbook = load_runbook(RUNBOOK)
-    engine = Engine(runbook, sandbox_environment(ENV), Journal(journal), ask=file_asker({}))
+    engine = Engine(runbook, sandbox_environment(ENV), Journal(journal), ask=AnswersDialogue({}).ask)
     loop = asyncio.get_running_loop()
 
     def cancel_when_started(event: dict) -> None:
