@@ -394,40 +394,6 @@ class WizardApp(App[int]):
         self.call_from_thread(show)
         return asyncio.wrap_future(future)
 
-    async def ask(self, step: Step) -> tuple[Any, str]:
-        """The engine's question for an attest step: the form, validated by wizard.steps.attest."""
-        from screens.dialogs import AttestScreen
-        from wizard.steps.base import StepCancelled
-
-        if self._cancel_requested:
-            raise StepCancelled("cancelled by the operator before the question was asked")
-        task_id = self.day_of_step(step.id)
-        suggestion = self.rehearsal_answers.get(step.id)
-        info = self.banner_info or banner_for(self.env)
-        answer = await self._ask_on_screen(lambda: AttestScreen(task_id, step, info, suggestion))
-        if answer is None:
-            raise StepCancelled("cancelled by the operator: the question was closed without an answer")
-        source = "operator"
-        if suggestion is not None and str(answer).strip() == str(suggestion):
-            source = "operator (accepted the rehearsal's suggestion)"
-        return answer, source
-
-    async def confirm_production(self, env: Environment, step: Step) -> str | None:
-        """The production gate's typed confirmation: the operator types the environment's name."""
-        from screens.dialogs import TypedConfirmScreen
-        from wizard.guards import prompt_for
-
-        info = self.banner_info or banner_for(env)
-        return await self._ask_on_screen(lambda: TypedConfirmScreen(prompt_for(env, step), env.name, info))
-
-    confirm_production.source = "typed in the wizard"  # type: ignore[attr-defined]
-
-    async def ask_password(self, prompt: str) -> str | None:
-        from screens.dialogs import PasswordScreen
-
-        info = self.banner_info or banner_for(self.env)
-        return await self._ask_on_screen(lambda: PasswordScreen(prompt, info))
-
     # -- back on the UI thread --
     def on_wizard_app_step_started(self, message: "WizardApp.StepStarted") -> None:
         self.running = (message.task, message.step)

@@ -151,6 +151,13 @@ class Session:
         return any(needs_database(s.kind) for s in self.steps_of(day_id, task_ids, step))
 
     @property
+    def built_in(self) -> bool:
+        """One of the wizard's own sandbox clusters (no password; a sandbox-kind profile has one)."""
+        from wizard.environments import SANDBOX_ROLES
+
+        return self.env.name in SANDBOX_ROLES
+
+    @property
     def running(self) -> bool:
         return self._engine is not None
 
@@ -178,12 +185,12 @@ class Session:
             if self._cancel_requested:
                 engine.cancel()
         try:
-            if self.env.kind != "sandbox" and self.needs_database(day_id, task_ids, step):
+            if not self.built_in and self.needs_database(day_id, task_ids, step):
                 engine.password = await secrets.verified_password(self.env, asker=dialogue.password, say=dialogue.say)
                 from wizard.redact import register_secret
 
                 register_secret(engine.password)
-            engine.secret = secrets.provider(self.env.name, prefetch=self.env.kind != "sandbox")
+            engine.secret = secrets.provider(self.env.name, prefetch=not self.built_in)
             if step is not None:
                 engine.check_targets([step])
                 outcome.step_result = await engine.run_step(*step)
