@@ -28,7 +28,6 @@ OK_TASK_STATES = (PASSED, ATTESTED, SKIPPED, OPTIONAL_FAILED)
 BAD_TASK_STATES = (FAILED, ERROR, CANCELLED, INTERRUPTED)
 _BAD_STEP_STATES = BAD_TASK_STATES
 
-DB_KINDS = ("query", "migration")
 INCIDENT_TYPES = ("journal_repaired", "journal_problem_found", "step_interrupted", "env_refused")
 
 
@@ -316,7 +315,9 @@ class Fold:
         attempt.finished_at = event.get("ts")
         attempt.role = event.get("role")
         attempt.save_as = event.get("save_as")
-        if attempt.kind in DB_KINDS:
+        from wizard.steps import needs_database  # the kinds' own declarations (loaded on first use)
+
+        if needs_database(attempt.kind):
             attempt.fingerprint = self._connected.get(env)
 
     def _env_pinned(self, event: dict[str, Any], env: str) -> None:

@@ -114,7 +114,9 @@ class ReviewData:
         if attempt is None:
             return {"language": "text", "text": f"{NOT_RUN}: this step has no run in the journal."}
         data = attempt.data
-        if attempt.kind in ("query", "migration"):
+        from wizard.steps import needs_database
+
+        if needs_database(attempt.kind):
             sql = self.sql_of(attempt)
             if sql:
                 return {"language": "sql", "text": "\n\n".join(s.strip() for s in sql)}

@@ -89,6 +89,7 @@ class StepKind(msgspec.Struct, Generic[P], frozen=True, kw_only=True):
     results: tuple[ResultField, ...]
     needs_database: bool = False  # the day's connection must be opened (and a password asked) for it
     writes: bool = False  # it changes something outside the wizard (a migration applied, a service started)
+    writes_if: Callable[[P], bool] | None = None  # when only some of its steps write (a dry run does not)
     check: Callable[[P], None] | None = None  # rules across parameters; raises ParamProblem
     # Parameters naming the save_as of an earlier step, and that step's kind: {"baseline": "command"}.
     references: dict[str, str] = {}

@@ -33,7 +33,8 @@ KIND = StepKind(
     description="Applies a SQL file in one transaction and measures what it changed (tables, core row counts, schema).",
     params=MigrationParams,
     needs_database=True,
-    writes=True,  # when mode = "apply"
+    writes=True,
+    writes_if=lambda p: p.mode == "apply",  # a dry run is rolled back
     runtime_imports=("psycopg", "wizard.db", "wizard.analysis"),
     results=(
         ResultField("file", "string", "the file's name"),
