@@ -433,14 +433,14 @@ class WizardApp(App[int]):
         elif outcome.ok:
             self.notify(f"{outcome.what.capitalize()} passed on {self.env.name}.", title="Passed")
         else:
-            self.notify(f"Stopped at {outcome.stopped_at} on {self.env.name}. Open the task to see why; "
-                        "running it again resumes there.", title="Stopped", severity="warning", timeout=10)
+            # The overview's own words for the day (the fold decides), then the step that stopped it.
+            from screens.model import day_summary
 
-    def day_of_step(self, step_id: str) -> str:
-        for task in self.runbook.tasks():
-            if any(s.id == step_id for s in task.steps):
-                return task.id
-        return "?"
+            verdict = day_summary(self.state, self.env.name, self.env.role, self.runbook.day(outcome.day.day)).verdict
+            result = next((r for r in outcome.results if r.step_id == outcome.stopped_at), None)
+            why = f" (step {outcome.stopped_at} {result.status})" if result else ""
+            self.notify(f"{outcome.day.day.capitalize()} {verdict} on {self.env.name}{why}. Open the task to see why; "
+                        "running it again resumes there.", title="Stopped", severity="warning", timeout=10)
 
     def action_cancel_step(self) -> None:
         if not self.run_active:

@@ -65,7 +65,9 @@ def cmd_run(args: Any, console: Console) -> int:
     if outcome.ok:
         console.print(f"[bold green]{what} passed on {session.env.name}.[/]")
     else:
-        console.print(f"[bold red]Stopped at {outcome.stopped_at} on {session.env.name}.[/] Fix it, then run the same command to resume.")
+        task = session.runbook.task_of(outcome.stopped_at) if outcome.stopped_at else None
+        where = f"task {task.id} (step {outcome.stopped_at})" if task else str(outcome.stopped_at)
+        console.print(f"[bold red]Stopped at {where} on {session.env.name}.[/] Fix it, then run the same command to resume.")
     return outcome.exit_code()
 
 
