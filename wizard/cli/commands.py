@@ -57,6 +57,10 @@ def cmd_run(args: Any, console: Console) -> int:
         session.runbook.task(args.task)
     dialogue = ConsoleDialogue(console, load_answers(args.answers), confirm_flag=_confirm_flag(args, session))
     _say_runbook_note(session.runbook_note)
+    index = [d.id for d in session.runbook.days].index(day.id)
+    for finding in tools.lint_runbook(session.runbook, strict_files=False):
+        if finding.keypath.startswith(f"days[{index}]."):
+            print(f"warning: {finding}", file=sys.stderr)
     with session:
         session.prepare(dialogue.say)
         outcome = asyncio.run(_run(console, session, day.id, tasks, dialogue, args.restart))
@@ -176,8 +180,23 @@ def cmd_sandbox(args: Any, console: Console) -> int:
 
 
 def cmd_runbook(args: Any, console: Console) -> int:
+    if args.action == "new":
+        if args.path is None:
+            raise WizardError("`runbook new` needs the path of the file to write.", "e.g. migration-wizard runbook new billing.toml")
+        written = tools.new_runbook(args.path)
+        console.print(f"[green]wrote[/] {written}; check it with `migration-wizard runbook check {written}`")
+        return EXIT_OK
     runbook = tools.runbook(args.path)
     if args.action == "check":
+        findings = tools.lint_runbook(runbook)
+        for finding in findings:
+            label = "[red]error[/]" if finding.error else "[yellow]warning[/]"
+            console.print(f"{label} ", end="")
+            console.print(str(finding), markup=False, highlight=False)
+        errors = sum(f.error for f in findings)
+        if errors:
+            console.print(f"[red]✗[/] {runbook.path}: {errors} problem{'s' if errors > 1 else ''} to fix before it runs")
+            return EXIT_USAGE
         console.print(f"[green]✓[/] {runbook.path}: {len(runbook.days)} days, {len(runbook.tasks())} tasks, "
                       f"{len(runbook.steps())} steps, {len(runbook.troubleshooting)} troubleshooting entries")
         return EXIT_OK

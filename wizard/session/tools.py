@@ -57,6 +57,18 @@ def runbook(path: Path | None = None) -> Runbook:
     return load_runbook(path)
 
 
+def lint_runbook(book: Runbook, *, strict_files: bool = True) -> list[Any]:
+    from wizard.runbook.lint import lint
+
+    return lint(book, strict_files=strict_files)
+
+
+def new_runbook(path: Path) -> Path:
+    from wizard.runbook.skeleton import write_skeleton
+
+    return write_skeleton(path)
+
+
 def sandbox_url(name: str) -> str:
     sandbox.cluster_dir(name)  # validates the name
     return sandbox.url(name)
