@@ -16,7 +16,9 @@ def recorded_runbook(fold: Fold, explicit: Path | None = None) -> tuple[Runbook,
     """The runbook the run used (its file, when it is still here), and a note when it is not that one."""
     recorded = fold.runbook
     if explicit is not None:
-        moved = recorded.get("runbook_path") and str(Path(explicit).resolve()) != recorded["runbook_path"]
+        was = Path(recorded.get("runbook_path") or "")
+        # Older journals recorded the path as given (relative to a working directory now unknown).
+        moved = was.is_absolute() and Path(explicit).resolve() != was
         return load_runbook(explicit), (f"the runbook moved: the journal names {recorded['runbook_path']}" if moved else "")
     path = Path(recorded.get("runbook_path") or "")
     if recorded.get("runbook_path") and path.is_file():

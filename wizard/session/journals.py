@@ -62,6 +62,9 @@ def bind_runbook(journal: Path, requested: str | Path | None) -> tuple[Runbook, 
         return load_runbook(requested), ""
     was = Path(recorded["runbook_path"])
     sha = recorded.get("runbook_sha256") or ""
+    if requested is None and not was.is_file() and was.name == default_runbook_path().name:
+        # The shipped runbook of an earlier install (another venv): this version's copy stands in.
+        requested = default_runbook_path()
     if requested is None:
         if not was.is_file():
             raise WizardError(f"The journal {journal} belongs to the runbook {was} ({recorded.get('runbook_title')}), "
