@@ -146,3 +146,26 @@ expect = ["scalar == 1"]
     status = json.loads(wizard("status", "--json", "--runbook", str(book)).stdout)
     assert [d["state"] for d in status["days"]] == ["stopped at 2.1"]
     assert any(p["tasks"] == ["2.2"] for p in status["passes"])
+
+
+def test_a_moved_runbook_is_followed_by_its_content(tmp_path, monkeypatch):
+    """The journal names the runbook by path and SHA-256: a moved copy with the same content is
+    accepted (with a note), a missing one without --runbook is one clear refusal."""
+    from wizard.errors import WizardError
+    from wizard.session.journals import bind_runbook, open_journal
+
+    monkeypatch.setenv("MIGRATION_WIZARD_DATA", str(tmp_path / "data"))
+    first = tmp_path / "a" / "billing.toml"
+    first.parent.mkdir()
+    first.write_text((DATA / "billing.toml").read_text())
+    journal_file = tmp_path / "j.jsonl"
+    open_journal(journal_file, str(first), "Billing clean-up")
+    assert bind_runbook(journal_file, None)[1] == ""
+    moved = tmp_path / "b" / "renamed.toml"
+    moved.parent.mkdir()
+    first.rename(moved)
+    with pytest.raises(WizardError) as refused:
+        bind_runbook(journal_file, None)
+    assert "no longer there" in refused.value.what and "--runbook" in refused.value.fix
+    book, note = bind_runbook(journal_file, moved)
+    assert book.title == "Billing clean-up" and "moved" in note and "same content" in note

@@ -64,8 +64,8 @@ def bind_runbook(journal: Path, requested: str | Path | None) -> tuple[Runbook, 
     sha = recorded.get("runbook_sha256") or ""
     if requested is None and not was.is_file() and was.name == default_runbook_path().name:
         # The shipped runbook of an earlier install (another venv): this version's copy stands in.
-        requested = default_runbook_path()
-    if requested is None:
+        chosen = default_runbook_path()
+    elif requested is None:
         if not was.is_file():
             raise WizardError(f"The journal {journal} belongs to the runbook {was} ({recorded.get('runbook_title')}), "
                               "which is no longer there.",
@@ -76,7 +76,8 @@ def bind_runbook(journal: Path, requested: str | Path | None) -> tuple[Runbook, 
         chosen = Path(requested).expanduser().resolve()
         if not chosen.is_file():
             return load_runbook(chosen), ""  # the loader's "not found" message
-        if chosen != was and _sha256(chosen) != sha:
+        moved = not was.is_file() and chosen.name == was.name  # moved, maybe edited too: the note says so
+        if chosen != was and _sha256(chosen) != sha and not moved:
             raise WizardError(f"The journal {journal} belongs to the runbook {was} ({recorded.get('runbook_title')}), "
                               f"not {chosen}. Nothing was run.",
                               f"Run {chosen.name} with a journal of its own (omit --journal, or --journal NEW.jsonl), "
