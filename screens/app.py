@@ -540,9 +540,10 @@ class WizardApp(App[int]):
             self.call_from_thread(self.notify, f"{exc.what}\n→ {exc.fix}", severity="error")
 
 
-def run_app(env_name: str = "sandbox-staging", journal: Path | None = None, rehearsal: bool = False) -> int:
+def run_app(env_name: str = "sandbox-staging", journal: Path | None = None, rehearsal: bool = False,
+            runbook: Path | None = None) -> int:
     """`migration-wizard` (and `rehearse`): the TUI, holding the journal's writer lock throughout."""
-    with Session.open(env_name, journal=journal, rehearsal=rehearsal) as session:
+    with Session.open(env_name, journal=journal, rehearsal=rehearsal, runbook=runbook) as session:
         app = WizardApp(session)
         app.run()
     return app.return_code or 0

@@ -135,6 +135,8 @@ class StepContext:
     resources: dict[str, Any] = field(default_factory=dict)
     add_cleanup: Callable[[Callable[[], Awaitable[None]]], None] = lambda fn: None
     secret: Callable[[str], str | None] = lambda name: None  # e.g. secret("api_token"); never journaled
+    # Relative file parameters are the runbook's: they resolve from its folder, not the cwd.
+    base: Path | None = None
 
     def expand(self, text: str) -> str:
         """Fill {placeholders}; unknown ones are an error, not silently left in a path."""
@@ -148,14 +150,16 @@ class StepContext:
         return re.sub(r"\{([a-z_][a-z_.]*)\}", sub, text)
 
     def path(self, text: str) -> Path:
-        return Path(self.expand(text)).expanduser()
+        path = Path(self.expand(text)).expanduser()
+        return self.base / path if self.base is not None and not path.is_absolute() else path
 
 
-def default_placeholders(env: Environment, workspace: Path | None) -> dict[str, str]:
+def default_placeholders(env: Environment, workspace: Path | None, runbook_dir: Path | None = None) -> dict[str, str]:
     from wizard.paths import sql_dir
 
     shipped = sql_dir()
     placeholders = {
+        "runbook_dir": str(runbook_dir) if runbook_dir else "",
         "python": sys.executable,
         "env.name": env.name,
         "env.kind": env.kind,
