@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="the embedded rehearsal clusters")
     sandbox.add_argument("action", choices=["start", "stop", "reset", "status", "url"])
     sandbox.add_argument("name", nargs="?")
+    sandbox.add_argument("--empty", action="store_true",
+                         help="with reset: a blank Supabase project (roles, auth, storage, extensions; no tables), on PostgreSQL 15")
 
     runbook = sub.add_parser("runbook", help="check or show a runbook file")
     runbook.add_argument("action", choices=["check", "show"])

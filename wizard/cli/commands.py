@@ -130,17 +130,21 @@ def cmd_sandbox(args: Any, console: Console) -> int:
             raise WizardError("`sandbox url` needs a cluster name.", f"Use one of: {', '.join(tools.SANDBOX_NAMES)}.")
         print(tools.sandbox_url(args.name))
         return EXIT_OK
+    if args.empty and args.action != "reset":
+        raise WizardError("--empty only goes with `sandbox reset`.", "Use: migration-wizard sandbox reset NAME --empty")
     for name in names:
-        done = tools.sandbox_action(args.action, name)
+        done = tools.sandbox_action(args.action, name, empty=args.empty)
         if args.action == "start":
             console.print(f"[green]{name}[/] running · {done}")
         elif args.action == "stop":
             console.print(f"{name}: {'stopped' if done else 'was not running'}")
         elif args.action == "reset":
-            console.print(f"[green]{name}[/] rebuilt from the pre-clean-up schema · {done}")
+            what = "as a blank Supabase project (PostgreSQL 15)" if args.empty else "from the pre-clean-up schema"
+            console.print(f"[green]{name}[/] rebuilt {what} · {done}")
         else:
             state = "running" if done.running else ("stopped" if done.initialised else "not created yet")
             extra = f" · system id {done.system_identifier} · {done.tables} tables in public" if done.running else ""
+            extra += f" · {done.contents} on {done.build}" if done.initialised else ""
             console.print(f"{name}: {state}{extra}\n  {done.path}\n  {done.url}")
     return EXIT_OK
 

@@ -42,7 +42,7 @@ def take_backup(name: str) -> tuple[Path, str]:
     stamp = dt.datetime.now(dt.timezone.utc)
     target = folder / f"{name}-{stamp:%Y%m%dT%H%M%SZ}.dump"
     info = clusters.conninfo(name)
-    done = subprocess.run([clusters.tool("pg_dump"), "-Fc", "-h", str(info["host"]), "-U", "postgres", "-f", str(target),
+    done = subprocess.run([clusters.tool("pg_dump", name), "-Fc", "-h", str(info["host"]), "-U", "postgres", "-f", str(target),
                            "postgres"], capture_output=True, text=True)
     if done.returncode != 0:
         raise WizardError(f"pg_dump of {name} failed: {done.stderr.strip()[-300:]}",
