@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     rehearse.add_argument("--headless", action="store_true")
     rehearse.add_argument("--journal", type=Path)
     rehearse.add_argument("--days", default="monday,tuesday,wednesday,thursday,friday")
+    rehearse.add_argument("--runbook", help="week1 (default), week2 (continues from week 1's end state), or a runbook file")
 
     sandbox = sub.add_parser("sandbox", help="the embedded rehearsal clusters")
     sandbox.add_argument("action", choices=["start", "stop", "reset", "status", "url"])

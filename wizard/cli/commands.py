@@ -90,10 +90,16 @@ def cmd_status(args: Any, console: Console) -> int:
 
 
 def cmd_rehearse(args: Any, console: Console) -> int:
-    if not args.headless and sys.stdout.isatty() and tui_available():
+    from wizard import paths
+    from wizard.rehearsal.preparation import rehearsal_runbook
+
+    book = rehearsal_runbook(args.runbook)
+    if not args.headless and sys.stdout.isatty() and tui_available() and book.name == "week1":
         return open_tui(env_name="sandbox-staging", journal=args.journal, rehearsal=True)
     days = [d.strip().lower() for d in args.days.split(",") if d.strip()]
-    session = Session.open("sandbox-staging", journal=args.journal, rehearsal=True)
+    # Each rehearsed runbook keeps a journal of its own (week 1's stays rehearsal.jsonl).
+    journal = args.journal or paths.journals_dir() / book.journal_name
+    session = Session.open("sandbox-staging", journal=journal, runbook=book.path, rehearsal=True)
     for day in days:
         session.runbook.day(day)
     plan = [(day, env, tasks) for day, env, tasks in REHEARSAL_PLAN if day in days]
@@ -120,6 +126,9 @@ def cmd_rehearse(args: Any, console: Console) -> int:
     console.print(f"[dim]journal: {session.journal_path}[/]")
     if outcomes and outcomes[-1].problem is not None:
         raise outcomes[-1].problem
+    if book.continues and outcomes and outcomes[-1].ok:  # a continued week writes its documents at its end
+        for written in session.export(session.default_export_dir()):
+            console.print(f"[green]wrote[/] {written}")
     return outcomes[-1].exit_code() if outcomes else EXIT_OK
 
 
