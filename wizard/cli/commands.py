@@ -126,7 +126,7 @@ def cmd_rehearse(args: Any, console: Console) -> int:
     console.print(f"[dim]journal: {session.journal_path}[/]")
     if outcomes and outcomes[-1].problem is not None:
         raise outcomes[-1].problem
-    if book.continues and outcomes and outcomes[-1].ok:  # a continued week writes its documents at its end
+    if book.name != "week1" and outcomes and outcomes[-1].ok:  # a later week writes its documents at its end
         for written in session.export(session.default_export_dir()):
             console.print(f"[green]wrote[/] {written}")
     return outcomes[-1].exit_code() if outcomes else EXIT_OK
