@@ -50,12 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
     rehearse = sub.add_parser("rehearse", help="rehearse the week on the embedded sandbox clusters")
     rehearse.add_argument("--headless", action="store_true")
     rehearse.add_argument("--journal", type=Path)
-    rehearse.add_argument("--runbook", type=Path)
-    rehearse.add_argument("--days", default="monday,tuesday,wednesday,thursday,friday")  # = commands.DEFAULT_DAYS
+    rehearse.add_argument("--days", default="monday,tuesday,wednesday,thursday,friday")
+    rehearse.add_argument("--runbook", help="week1 (default), week2 (continues from week 1's end state), or a runbook file")
 
     sandbox = sub.add_parser("sandbox", help="the embedded rehearsal clusters")
     sandbox.add_argument("action", choices=["start", "stop", "reset", "status", "url"])
     sandbox.add_argument("name", nargs="?")
+    sandbox.add_argument("--empty", action="store_true",
+                         help="with reset: a blank Supabase project (roles, auth, storage, extensions; no tables), on PostgreSQL 15")
 
     runbook = sub.add_parser("runbook", help="check, show or start a runbook file")
     runbook.add_argument("action", choices=["check", "show", "new"])

@@ -123,10 +123,14 @@ def cmd_status(args: Any, console: Console) -> int:
 
 
 def cmd_rehearse(args: Any, console: Console) -> int:
+    from wizard.session.rehearsal import rehearsal_runbook
+
+    book = rehearsal_runbook(args.runbook)  # week1 (default), week2, or a runbook file
     if not args.headless and sys.stdout.isatty() and tui_available():
-        return open_tui(env_name="sandbox-staging", journal=args.journal, rehearsal=True, runbook=args.runbook)
+        return open_tui(env_name="sandbox-staging", journal=args.journal, rehearsal=True, runbook=book.path)
     days = [d.strip().lower() for d in args.days.split(",") if d.strip()]
-    session = Session.open("sandbox-staging", journal=args.journal, rehearsal=True, runbook=args.runbook)
+    # Each rehearsed runbook keeps a journal of its own (week 1's stays rehearsal.jsonl).
+    session = Session.open("sandbox-staging", journal=args.journal, rehearsal=True, runbook=book.path)
     own_days = {d.id for d in session.runbook.days}
     if args.days == DEFAULT_DAYS:  # a runbook of fewer days rehearses the days it has
         days = [d for d in days if d in own_days]
@@ -156,6 +160,9 @@ def cmd_rehearse(args: Any, console: Console) -> int:
     console.print(f"[dim]journal: {session.journal_path}[/]")
     if outcomes and outcomes[-1].problem is not None:
         raise outcomes[-1].problem
+    if book.name != "week1" and outcomes and outcomes[-1].ok:  # a later week writes its documents at its end
+        for written in session.export(session.default_export_dir()):
+            console.print(f"[green]wrote[/] {written}")
     return outcomes[-1].exit_code() if outcomes else EXIT_OK
 
 
@@ -166,17 +173,21 @@ def cmd_sandbox(args: Any, console: Console) -> int:
             raise WizardError("`sandbox url` needs a cluster name.", f"Use one of: {', '.join(tools.SANDBOX_NAMES)}.")
         print(tools.sandbox_url(args.name))
         return EXIT_OK
+    if args.empty and args.action != "reset":
+        raise WizardError("--empty only goes with `sandbox reset`.", "Use: migration-wizard sandbox reset NAME --empty")
     for name in names:
-        done = tools.sandbox_action(args.action, name)
+        done = tools.sandbox_action(args.action, name, empty=args.empty)
         if args.action == "start":
             console.print(f"[green]{name}[/] running · {done}")
         elif args.action == "stop":
             console.print(f"{name}: {'stopped' if done else 'was not running'}")
         elif args.action == "reset":
-            console.print(f"[green]{name}[/] rebuilt from the pre-clean-up schema · {done}")
+            what = "as a blank Supabase project (PostgreSQL 15)" if args.empty else "from the pre-clean-up schema"
+            console.print(f"[green]{name}[/] rebuilt {what} · {done}")
         else:
             state = "running" if done.running else ("stopped" if done.initialised else "not created yet")
             extra = f" · system id {done.system_identifier} · {done.tables} tables in public" if done.running else ""
+            extra += f" · {done.contents} on {done.build}" if done.initialised else ""
             console.print(f"{name}: {state}{extra}\n  {done.path}\n  {done.url}")
     return EXIT_OK
 

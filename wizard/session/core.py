@@ -121,8 +121,9 @@ class Session:
 
         notes: list[dict[str, Any]] = []
         if self.rehearsal:
-            notes, backup_time = rehearsal_prep.prepare_rehearsal(self.journal_path, say)
-            self.rehearsal_answers = rehearsal_prep.rehearsal_answers(backup_time)
+            book = Path(self.runbook.path)  # which rehearsal: its answers, and whether it starts afresh
+            notes, backup_time = rehearsal_prep.prepare_rehearsal(self.journal_path, say, book)
+            self.rehearsal_answers = rehearsal_prep.rehearsal_answers(backup_time, book)
         elif prepare_env:
             rehearsal_prep.prepare_environment(self.env, say)
         say("Opening the journal…")

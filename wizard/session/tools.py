@@ -74,8 +74,9 @@ def sandbox_url(name: str) -> str:
     return sandbox.url(name)
 
 
-def sandbox_action(action: str, name: str) -> Any:
-    """start | stop | reset | status of one sandbox cluster; returns what the CLI prints."""
+def sandbox_action(action: str, name: str, *, empty: bool = False) -> Any:
+    """start | stop | reset | status of one sandbox cluster; returns what the CLI prints.
+    `empty` resets it to a blank Supabase project instead of the pre-clean-up database."""
     sandbox.cluster_dir(name)  # validates the name
     if action == "start":
         sandbox.ensure(name)
@@ -83,6 +84,6 @@ def sandbox_action(action: str, name: str) -> Any:
     if action == "stop":
         return sandbox.stop(name)
     if action == "reset":
-        sandbox.reset(name)
+        sandbox.reset(name, empty=empty)
         return sandbox.url(name)
     return sandbox.status(name)
