@@ -71,7 +71,7 @@ def test_billing_runbook_monday_and_tuesday(cli, book):
     log = next(out.glob("MIGRATION_LOG*.md")).read_text()
     assert "Apply the clean-up" in log and "Create the billing schema" in log
 
-    from screens.review_data import ReviewData
+    from wizard.session.review import ReviewData
 
     review = ReviewData.open(journal).load()
     assert [d.id for d in review.runbook.days] == ["monday", "tuesday"]
@@ -140,7 +140,7 @@ sql = "select 1"
 expect = ["scalar == 1"]
 ''')
     day = wizard("run", "--headless", "--runbook", str(book), "--env", "sandbox-staging", "--day", "tuesday")
-    assert day.returncode == 1 and "Stopped at 2.1.fails" in day.stdout
+    assert day.returncode == 1 and "Stopped at task 2.1 (step 2.1.fails)" in day.stdout
     task = wizard("run", "--headless", "--runbook", str(book), "--env", "sandbox-staging", "--day", "tuesday", "--task", "2.2")
     assert task.returncode == 0 and "Task 2.2 passed" in task.stdout and "Tuesday passed" not in task.stdout
     status = json.loads(wizard("status", "--json", "--runbook", str(book)).stdout)

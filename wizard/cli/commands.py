@@ -80,7 +80,7 @@ def cmd_run(args: Any, console: Console) -> int:
 
 def _print_day_verdict(console: Console, session: Session, day: Any) -> None:
     """A day passed when every task of it has, in this journal: the fold decides, not this run alone."""
-    from wizard.journal.fold import PASSED
+    from wizard.session.views import PASSED
 
     state = session.state().day_state(day, session.env.name)
     if state.verdict == PASSED:

@@ -127,12 +127,13 @@ class Session:
         elif prepare_env:
             rehearsal_prep.prepare_environment(self.env, say)
         say("Opening the journal…")
-        self.journal = open_journal(self.journal_path, self.runbook.path, self.runbook.title)
+        journal = open_journal(self.journal_path, self.runbook.path, self.runbook.title)
         if self.runbook_note:
             notes.append({"text": self.runbook_note, "runbook_path": str(Path(self.runbook.path).resolve())})
         for note in notes:
-            self.journal.append("note", **note)
-        return self.journal
+            journal.append("note", **note)
+        self.journal = journal  # visible to the face only once it holds the preparation's notes
+        return journal
 
     def switch_to(self, env_name: str) -> None:
         """Another sandbox on the same journal (sandboxes share the rehearsal journal)."""
