@@ -72,9 +72,10 @@ def cmd_run(args: Any, console: Console) -> int:
 def cmd_status(args: Any, console: Console) -> int:
     path = tools.default_status_journal(args.journal, args.env)
     data = tools.status_data(path)
+    broken = data["exists"] and data["integrity"] != "intact"
     if args.json:
         print(json.dumps(data, indent=2, default=str))
-        return EXIT_OK
+        return EXIT_FAILED if broken else EXIT_OK
     console.print(f"journal: {data['journal']}" + ("" if data["exists"] else " [yellow](not started yet)[/]"))
     console.print(f"run {data['run_id']} · {data['events']} events · {data['sessions']} sessions · integrity: {data['integrity']}")
     for p in data["passes"]:
@@ -86,6 +87,10 @@ def cmd_status(args: Any, console: Console) -> int:
     for s in data["steps"]:
         table.add_row(s["step"], s["env"], s["status"], (s["started_at"] or "")[:19], f"{s['duration_s']:.2f}" if s["duration_s"] is not None else "")
     console.print(table)
+    if broken:
+        console.print(f"[bold red]integrity: BROKEN[/]: {data['integrity'][0]}\n  Keep the journal as evidence "
+                      f"(`migration-wizard journal verify {data['journal']}`); `run` refuses it: start a new one with --journal NEW.jsonl.")
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -182,8 +187,7 @@ def cmd_export(args: Any, console: Console) -> int:
 
 
 def cmd_review(args: Any, console: Console) -> int:
-    if not args.path.exists():
-        raise WizardError(f"No journal at {args.path}.", "Give the path of a saved journal (.jsonl).")
+    tools.reviewable(args.path)
     if not tui_available():
         raise WizardError("The review screens are not available in this installation.", "Use `migration-wizard export` instead.")
     return open_review(args.path)
