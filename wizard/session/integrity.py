@@ -69,9 +69,8 @@ def check_shape(path: Path) -> bool:
     except OSError as exc:
         raise NotAJournal(f"Cannot reach the journal {path}: {exc.strerror or exc}.",
                           "Check the path (--journal PATH) and its permissions.") from None
-    if info is not None and not stat.S_ISREG(info.st_mode):
-        raise NotAJournal(f"{path} is not a journal: it is {'a folder' if stat.S_ISDIR(info.st_mode) else 'not a regular file'}.",
-                          "Give the path of a journal file (.jsonl), or a new path to start one.")
+    if info is not None:
+        refuse_non_journal(path, info)
     if info is None or info.st_size == 0:
         recorded = _sidecar_events(path)
         if recorded:
@@ -82,10 +81,19 @@ def check_shape(path: Path) -> bool:
                 f"Restore it from a backup, or keep {head_path(path).name} as evidence and start a new journal "
                 "with --journal NEW.jsonl.")
         return False
-    if not _looks_like_a_journal(path):
+    return True
+
+
+def refuse_non_journal(path: Path, info: os.stat_result) -> None:
+    """A folder, a device, a Markdown file: not a journal, whatever its name."""
+    if not stat.S_ISREG(info.st_mode):
+        raise NotAJournal(f"{path} is not a journal: it is {'a folder' if stat.S_ISDIR(info.st_mode) else 'not a regular file'}.",
+                          "Give the path of a journal file (.jsonl), or a new path to start one.")
+    # /proc and /sys files say 0 bytes and still hold text: look at what is there, not at the size.
+    pseudo = Path(os.path.abspath(path)).parts[1:2] in (("proc",), ("sys",))
+    if (info.st_size or pseudo) and not _looks_like_a_journal(path):
         raise NotAJournal(f"{path} is not a journal: its first line is not a migration-wizard event.",
                           "Give the path of a journal (.jsonl) the wizard wrote, e.g. the one `migration-wizard status` prints.")
-    return True
 
 
 def refuse_problems(path: Path, problems: list[Any]) -> None:

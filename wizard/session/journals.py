@@ -34,8 +34,9 @@ def writer_lock(path: Path) -> Iterator[None]:
     """
     real = Path(os.path.realpath(path))
     lock_path = real.with_name(real.name + ".lock")
+    paths.make_dir(lock_path.parent, "The journal's folder",
+                   "Choose a journal in a folder you can write to (--journal PATH).")
     try:
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
         fh = lock_path.open("a+")
     except OSError as exc:
         raise WizardError(f"Cannot write beside the journal {path}: {exc.strerror or exc}.",

@@ -14,7 +14,7 @@ from wizard.errors import WizardError
 from wizard.journal import verify
 from wizard.runbook import load_runbook
 from wizard.runbook.model import Runbook
-from wizard.session.integrity import check_journal, check_shape
+from wizard.session.integrity import check_journal, check_shape, refuse_non_journal
 from wizard.session.journals import journal_path
 
 SANDBOX_NAMES = sandbox.NAMES
@@ -64,8 +64,11 @@ def reviewable(path: Path) -> None:
 
 
 def verify_journal(path: Path) -> Any:
-    if not path.exists():
-        raise WizardError(f"No journal at {path}.", "Check the path (`migration-wizard status` prints it).")
+    try:
+        info = path.stat()
+    except OSError:
+        raise WizardError(f"No journal at {path}.", "Check the path (`migration-wizard status` prints it).") from None
+    refuse_non_journal(path, info)
     return verify(path, fast=True)
 
 
