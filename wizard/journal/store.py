@@ -470,7 +470,7 @@ class Journal:
             # line is set aside when the journal is next opened), and the run stops here.
             self.write_failed = JournalWriteFailed(
                 f"Cannot write the journal {self.path}: {exc.strerror or exc}. The run stopped; "
-                f"the last step's result ({type_}) is not recorded.",
+                f"the event being written ({type_}) and anything after it are not recorded.",
                 "Free space or fix the folder, then run the same command again: it resumes from what the journal holds.")
             raise self.write_failed from None
         self._prev = line_hash(line)
