@@ -79,3 +79,28 @@ def test_wednesday_killed_after_starting_the_backend_resumes(tmp_path: Path):
         assert not list((data / "run").glob("*/*.json")), "a pid file outlived its service"
     finally:
         subprocess.run([sys.executable, "-m", "wizard.cli", "sandbox", "stop"], env=env, capture_output=True, timeout=120)
+
+
+def test_a_pid_file_is_trusted_only_for_the_very_process_it_names(tmp_path: Path, monkeypatch):
+    from wizard.appcheck import pidfiles
+
+    monkeypatch.setenv("MIGRATION_WIZARD_DATA", str(tmp_path / "data"))
+    sleeper = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        dead_wizard = subprocess.Popen(["true"])
+        dead_wizard.wait()
+        target = pidfiles.record("sandbox-staging", "backend", sleeper.pid, ["python", "-m", "uvicorn"], 8000)
+        body = json.loads(target.read_text())
+        assert oct(target.stat().st_mode & 0o777) == "0o600"
+        target.write_text(json.dumps({**body, "wizard_pid": dead_wizard.pid}))
+        [left] = pidfiles.stop_leftovers("sandbox-staging")
+        assert "pid reused by another program: not signalled" in left.how and sleeper.poll() is None
+        assert not target.exists()
+        pidfiles.record("sandbox-staging", "backend", sleeper.pid, ["sleep", "60"], 8000)
+        assert pidfiles.stop_leftovers("sandbox-staging") == [], "a live wizard's service was stopped"
+        target.write_text(json.dumps({**json.loads(target.read_text()), "wizard_pid": dead_wizard.pid}))
+        [left] = pidfiles.stop_leftovers("sandbox-staging")
+        assert left.how == "stopped (SIGTERM)" and sleeper.wait(5) == -signal.SIGTERM
+    finally:
+        if sleeper.poll() is None:
+            sleeper.kill()
