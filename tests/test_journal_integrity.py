@@ -191,19 +191,19 @@ def test_a_torn_last_line_is_reported_and_ignored(tmp_path: Path, capsys):
     assert verify(path).intact and not verify(path).warnings
 
 
-def test_a_cut_found_on_reopening_stays_in_the_chain(tmp_path: Path, capsys, monkeypatch):
+def test_a_journal_cut_short_is_refused_on_reopening_and_left_as_evidence(tmp_path: Path):
+    from wizard.session.integrity import JournalBroken
     from wizard.session.journals import open_journal
 
     path = _journal(tmp_path)
     _write(path, _lines(path)[:-2])
+    before = path.read_bytes()
     runbook = tmp_path / "week1.toml"
     runbook.write_text("title = 'x'\n")
-    journal = open_journal(path, str(runbook), "Week 1")
-    found = [e for e in journal.events if e["type"] == "journal_problem_found"]
-    assert found and "events 11-12 missing" in found[0]["note"]
-    # The sidecar has moved on, but the journal itself still says it was cut.
-    code, out = _run_verify(path, capsys)
-    assert code == 1 and "records what was found when the journal was reopened" in out
+    with pytest.raises(JournalBroken) as refused:
+        open_journal(path, str(runbook), "Week 1")
+    assert "events 11-12 missing" in refused.value.what and "--journal NEW" in refused.value.fix
+    assert path.read_bytes() == before, "a refused journal was written to"
 
 
 def test_a_missing_journal_is_a_clear_error(tmp_path: Path, capsys):

@@ -24,6 +24,7 @@ from wizard.results import (ATTESTED, CANCELLED, ERROR, FAILED, PASSED, SKIPPED,
 from wizard.runbook.model import Runbook, Step, Task
 from wizard.steps import module_for
 from wizard.steps.base import StepCancelled, StepContext, StepFailure, default_placeholders
+from wizard.steps.service import DEFAULT_NAME as DEFAULT_SERVICE
 from wizard.troubleshoot import advice_for
 
 Asker = Callable[[Step], Awaitable[tuple[Any, str]]]
@@ -158,6 +159,7 @@ class Engine:
         selected = self._selected(day.id, task_ids)
         self.check_targets(selected)
         outcome = DayOutcome(day.id, self.env.name)
+        await self._stop_leftover_services()
         state = self.state()
         open_pass = None if restart or task_id else state.open_pass(self.env.name, day.id)
         if open_pass is not None:
@@ -168,6 +170,11 @@ class Engine:
                     self.journal.append("step_interrupted", env=env_name, step=step_id,
                                         note="the previous session ended during this step; it is run again")
             self.journal.append("day_resumed", env=self.env.name, day=day.id, pass_id=pass_id, already_passed=sorted(done))
+            for step_id, service in self._services_to_restart(selected, done):
+                done.discard(step_id)
+                self.journal.append("note", env=self.env.name, step=step_id,
+                                    text=f"{step_id} is run again: it started the {service} service, which ended with "
+                                         "the previous session, and a step still to run needs it")
         else:
             done = set()
             pass_id = 1 + max((p.pass_id for p in state.passes if p.env == self.env.name and p.day == day.id), default=0)
@@ -198,6 +205,26 @@ class Engine:
                 self.journal.append("day_finished", env=self.env.name, day=day.id, pass_id=pass_id,
                                     ok=outcome.ok, stopped_at=outcome.stopped_at)
         return outcome
+
+    async def _stop_leftover_services(self) -> None:
+        """A backend a killed wizard left running (found by its pid file) is stopped and journaled."""
+        from wizard.appcheck import pidfiles
+
+        for leftover in await asyncio.to_thread(pidfiles.stop_leftovers, self.env.name):
+            self.journal.append("note", env=self.env.name, text=leftover.describe(), pid=leftover.pid)
+
+    @staticmethod
+    def _services_to_restart(selected: list[tuple[Task, Step]], done: set[str]) -> list[tuple[str, str]]:
+        """(step id, service) of passed `service` steps whose service a step still to run needs:
+        a service lives only as long as the session that started it."""
+        started: dict[str, str] = {}
+        again: dict[str, str] = {}
+        for _task, step in selected:
+            if step.kind == "service" and step.id in done:
+                started[step.params.get("name", DEFAULT_SERVICE)] = step.id
+            elif step.id not in done and step.params.get("service") in started:
+                again[started[step.params["service"]]] = step.params["service"]
+        return list(again.items())
 
     def context(self) -> StepContext:
         state = self.state()

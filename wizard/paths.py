@@ -10,12 +10,27 @@ import platformdirs
 APP = "migration-wizard"
 
 
+def make_dir(path: Path, what: str, fix: str) -> Path:
+    """mkdir -p, or one message saying which folder cannot be made and why (never a traceback).
+
+    A folder that exists keeps its permissions: nothing here loosens them.
+    """
+    from wizard.errors import WizardError
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise WizardError(f"{what} {path} cannot be created: something that is not a folder is in its way.", fix) from None
+    except OSError as exc:
+        raise WizardError(f"{what} {path} cannot be created: {exc.strerror or exc}.", fix) from None
+    return path
+
+
 def data_dir() -> Path:
     # State lives in the data dir, never the runtime dir (unset XDG_RUNTIME_DIR on servers).
     override = os.environ.get("MIGRATION_WIZARD_DATA")
     path = Path(override) if override else platformdirs.user_data_path(APP)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return make_dir(path, "The data folder", "Set MIGRATION_WIZARD_DATA to a folder you can write to.")
 
 
 def config_dir() -> Path:
@@ -24,9 +39,8 @@ def config_dir() -> Path:
 
 
 def journals_dir() -> Path:
-    path = data_dir() / "journals"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return make_dir(data_dir() / "journals", "The journals folder",
+                    "Make it writable, or set MIGRATION_WIZARD_DATA to a folder you can write to.")
 
 
 def default_journal() -> Path:

@@ -98,9 +98,10 @@ def _say_runbook_note(note: str) -> None:
 def cmd_status(args: Any, console: Console) -> int:
     path = tools.default_status_journal(args.journal, args.env, args.runbook)
     data = tools.status_data(path, args.runbook)
+    broken = data["exists"] and data["integrity"] != "intact"
     if args.json:
         print(json.dumps(data, indent=2, default=str))
-        return EXIT_OK
+        return EXIT_FAILED if broken else EXIT_OK
     console.print(f"journal: {data['journal']}" + ("" if data["exists"] else " [yellow](not started yet)[/]"))
     if data["runbook"].get("title"):
         console.print(f"runbook: {data['runbook']['title']} · {data['runbook']['path']}")
@@ -119,6 +120,10 @@ def cmd_status(args: Any, console: Console) -> int:
         status = s["status"] + (" (file changed: re-checked on resume)" if s.get("file_changed") else "")
         table.add_row(s["step"], s["env"], status, (s["started_at"] or "")[:19], f"{s['duration_s']:.2f}" if s["duration_s"] is not None else "")
     console.print(table)
+    if broken:
+        console.print(f"[bold red]integrity: BROKEN[/]: {data['integrity'][0]}\n  Keep the journal as evidence "
+                      f"(`migration-wizard journal verify {data['journal']}`); `run` refuses it: start a new one with --journal NEW.jsonl.")
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -244,8 +249,7 @@ def cmd_export(args: Any, console: Console) -> int:
 
 
 def cmd_review(args: Any, console: Console) -> int:
-    if not args.path.exists():
-        raise WizardError(f"No journal at {args.path}.", "Give the path of a saved journal (.jsonl).")
+    tools.reviewable(args.path)
     if not tui_available():
         raise WizardError("The review screens are not available in this installation.", "Use `migration-wizard export` instead.")
     return open_review(args.path)

@@ -7,12 +7,15 @@ journal's last event.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from pathlib import Path
 
+from wizard.errors import WizardError
 from wizard.exports import final_report, migration_log, team_update, verification_results, week2_checklist
 from wizard.exports.context import ExportContext
+from wizard.paths import make_dir
 
 DOCUMENTS = (migration_log, verification_results, final_report, week2_checklist, team_update)
 
@@ -37,13 +40,21 @@ def export_all(journal_path: Path, out_dir: Path, *, runbook_path: Path | None =
                week2_path: Path | None = None) -> list[Path]:
     """Write every document into out_dir (each atomically) and return their paths."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    fix = "Choose a folder you can write to with --out DIR (it is created if missing)."
+    make_dir(out, "The documents folder", fix)
+    documents = render_all(journal_path, runbook_path=runbook_path, sql_dir=sql_dir, week2_path=week2_path)
     written = []
-    for name, text in render_all(journal_path, runbook_path=runbook_path, sql_dir=sql_dir, week2_path=week2_path).items():
+    for name, text in documents.items():
         target = out / name
         tmp = target.with_name(f".{name}.tmp{os.getpid()}")
-        tmp.write_bytes(text.encode("utf-8"))
-        os.replace(tmp, target)
+        try:
+            tmp.write_bytes(text.encode("utf-8"))
+            os.replace(tmp, target)
+        except OSError as exc:
+            with contextlib.suppress(OSError):  # no half-written temporary file left behind
+                tmp.unlink()
+            raise WizardError(f"Cannot write {target}: {exc.strerror or exc}."
+                              + (f" Written so far: {', '.join(p.name for p in written)}." if written else ""), fix) from None
         written.append(target)
     return written
 

@@ -68,6 +68,10 @@ class CorruptJournal(WizardError):
     pass
 
 
+class JournalWriteFailed(WizardError):
+    """An append did not reach the disk: the session appends nothing more."""
+
+
 def _span(first: int, last: int) -> str:
     return f"event {first}" if first == last else f"events {first}-{last}"
 
@@ -417,6 +421,7 @@ class Journal:
         self.run_id = (first or {}).get("run") or run_id or uuid.uuid4().hex[:16]
         self.listeners: list = []
         self._fold: Fold | None = None
+        self.write_failed: JournalWriteFailed | None = None
 
     @property
     def fold(self) -> Fold:
@@ -451,12 +456,23 @@ class Journal:
         event = json.loads(redact(json.dumps(event)))
         event["hash"] = event_hash(event)
         line = _canonical(event)
-        with self.path.open("ab") as fh:
-            fh.write(line + b"\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-            size = fh.tell()
-        write_head(self.path, event, line, size)
+        if self.write_failed:
+            raise self.write_failed
+        try:
+            with self.path.open("ab") as fh:
+                fh.write(line + b"\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+                size = fh.tell()
+            write_head(self.path, event, line, size)
+        except OSError as exc:
+            # A full disk or a vanished folder: nothing more is appended by this session (a torn
+            # line is set aside when the journal is next opened), and the run stops here.
+            self.write_failed = JournalWriteFailed(
+                f"Cannot write the journal {self.path}: {exc.strerror or exc}. The run stopped; "
+                f"the event being written ({type_}) and anything after it are not recorded.",
+                "Free space or fix the folder, then run the same command again: it resumes from what the journal holds.")
+            raise self.write_failed from None
         self._prev = line_hash(line)
         self.seq += 1
         self.events.append(event)

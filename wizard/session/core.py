@@ -22,6 +22,7 @@ from wizard.results import StepResult
 from wizard.runbook import load_runbook
 from wizard.runbook.model import Runbook, Step, Task
 from wizard.session.dialogue import Dialogue
+from wizard.session.integrity import HistoryGuard, check_journal
 from wizard.session.journals import bind_runbook, journal_path, open_journal, writer_lock
 
 StepHook = Callable[[Task, Step], None]
@@ -85,6 +86,7 @@ class Session:
     _cancel_requested: bool = False
     _mutex: threading.Lock = field(default_factory=threading.Lock)
     _preview_engine: Any = None
+    _history: HistoryGuard | None = None
 
     # --- opening ------------------------------------------------------------------------------
     @classmethod
@@ -120,6 +122,8 @@ class Session:
         from wizard.rehearsal import preparation as rehearsal_prep
 
         notes: list[dict[str, Any]] = []
+        if not self.rehearsal:  # a rehearsal sets the old journal aside; anything else is refused before a server starts
+            check_journal(self.journal_path)
         if self.rehearsal:
             book = Path(self.runbook.path)  # which rehearsal: its answers, and whether it starts afresh
             notes, backup_time = rehearsal_prep.prepare_rehearsal(self.journal_path, say, book)
@@ -128,6 +132,7 @@ class Session:
             rehearsal_prep.prepare_environment(self.env, say)
         say("Opening the journal…")
         journal = open_journal(self.journal_path, self.runbook.path, self.runbook.title)
+        self._history = HistoryGuard(self.journal_path)
         if self.runbook_note:
             notes.append({"text": self.runbook_note, "runbook_path": str(Path(self.runbook.path).resolve())})
         for note in notes:
@@ -188,7 +193,7 @@ class Session:
         gate = guards.ProductionGate(dialogue.confirm_production, source=dialogue.confirm_source,
                                      headless=dialogue.headless)
         engine = Engine(self.runbook, self.env, self.journal, ask=dialogue.ask, on_start=on_start,
-                        on_result=on_result, guards=[gate])
+                        on_result=on_result, guards=[self._history, gate])
         with self._mutex:
             if self._engine is not None:
                 raise WizardError("A step is already running on this session.", "Wait for it, or cancel it.")
@@ -241,6 +246,7 @@ class Session:
     def export(self, out_dir: Path) -> list[Path]:
         from wizard.exports import export_all
 
+        check_journal(self.journal_path)
         return export_all(self.journal_path, out_dir, runbook_path=Path(self.runbook.path))
 
     def default_export_dir(self) -> Path:

@@ -14,6 +14,7 @@ from wizard.environments import (KINDS, ROLES, SANDBOX_ROLES, Environment, compa
                                  list_environments, profiles, resolve_environment, sandbox_environment, secrets)
 from wizard.errors import EnvironmentRefused, WizardError
 from wizard.redact import redact, register_secret
+from wizard.session.integrity import check_journal
 from wizard.session.journals import journal_path, open_journal, writer_lock
 
 if TYPE_CHECKING:
@@ -248,7 +249,7 @@ def _append_to(path: Path, journal: "Journal | None", write: Callable[["Journal"
     if journal is not None:
         return write(journal)
     with writer_lock(path):
-        if path.exists():
+        if check_journal(path) is not None:
             from wizard.journal import Journal
 
             return write(Journal(path))

@@ -17,6 +17,7 @@ from wizard.errors import WizardError
 from wizard.journal import Journal
 from wizard.runbook import default_runbook_path, load_runbook
 from wizard.runbook.model import Runbook
+from wizard.session.integrity import check_journal
 
 
 def journal_path(explicit: Path | None, env: Environment | None = None, runbook: str | Path | None = None) -> Path:
@@ -102,8 +103,9 @@ def writer_lock(path: Path) -> Iterator[None]:
     """
     real = Path(os.path.realpath(path))
     lock_path = real.with_name(real.name + ".lock")
+    paths.make_dir(lock_path.parent, "The journal's folder",
+                   "Choose a journal in a folder you can write to (--journal PATH).")
     try:
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
         fh = lock_path.open("a+")
     except OSError as exc:
         raise WizardError(f"Cannot write beside the journal {path}: {exc.strerror or exc}.",
@@ -121,10 +123,11 @@ def open_journal(path: Path, runbook_path: str, title: str) -> Journal:
     """Open a journal for appending: its first event names the runbook; every session is recorded."""
     from wizard import __version__
 
+    check_journal(path)  # before anything is appended, or a torn last line set aside
     try:
         journal = Journal(path)
-    except PermissionError:
-        raise WizardError(f"Cannot write the journal {path} (permission denied).",
+    except OSError as exc:
+        raise WizardError(f"Cannot write the journal {path}: {exc.strerror or exc}.",
                           "Choose a journal in a folder you can write to (--journal PATH).") from None
     if not journal.events:  # the absolute, resolved path: any working directory finds it again
         journal.append("run_started", runbook_path=str(Path(runbook_path).expanduser().resolve()), runbook_title=title,
@@ -132,7 +135,5 @@ def open_journal(path: Path, runbook_path: str, title: str) -> Journal:
     repaired = getattr(journal, "torn_repaired", None)
     if repaired:
         journal.append("journal_repaired", note="a torn last line from an earlier crash was set aside", **repaired)
-    if journal.head_problem is not None:  # cut short or rewritten since the last session: keep the evidence
-        journal.append("journal_problem_found", kind=journal.head_problem.kind, note=journal.head_problem.what)
     journal.append("session_started", app_version=__version__, pid=os.getpid(), argv=sys.argv[1:])
     return journal

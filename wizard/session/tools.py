@@ -13,16 +13,26 @@ from wizard.errors import WizardError
 from wizard.journal import verify
 from wizard.runbook import load_runbook
 from wizard.runbook.model import Runbook
+from wizard.session.integrity import check_journal, check_shape, refuse_non_journal
 from wizard.session.journals import default_journal_for, journal_path
 
 SANDBOX_NAMES = sandbox.NAMES
 
 
 def status_data(path: Path, runbook: Path | None = None) -> dict[str, Any]:
-    """What the journal says has happened, as plain data (`status --json`): the fold decides every state."""
+    """What the journal says has happened, as plain data (`status --json`): the fold decides every state.
+
+    Something that is not a journal, or one emptied or deleted behind its head sidecar, is refused;
+    a broken chain is reported in `integrity` (the command then exits 1, as `journal verify` does).
+    """
     from wizard.journal.status import status_data as journal_status
 
-    return journal_status(path, runbook)
+    if not check_shape(path):
+        return journal_status(path, runbook)
+    data = journal_status(path, runbook)
+    checked = verify(path, fast=True)
+    data["integrity"] = "intact" if checked.intact else [p.what for p in sorted(checked.problems, key=lambda p: p.line)]
+    return data
 
 
 def default_status_journal(explicit: Path | None, env_name: str | None, runbook: Path | None = None) -> Path:
@@ -42,14 +52,23 @@ def export_journal_path(explicit: Path | None, runbook: Path | None = None) -> P
 def export(journal: Path, out: Path) -> list[Path]:
     from wizard.exports import export_all
 
-    if not journal.exists():
+    if check_journal(journal) is None:
         raise WizardError(f"No journal at {journal}.", "Run a day first, or name the journal with --journal PATH.")
     return export_all(journal, out)
 
 
+def reviewable(path: Path) -> None:
+    """A saved journal the review screens can open (they show its integrity themselves)."""
+    if not check_shape(path):
+        raise WizardError(f"No journal at {path}.", "Give the path of a saved journal (.jsonl).")
+
+
 def verify_journal(path: Path) -> Any:
-    if not path.exists():
-        raise WizardError(f"No journal at {path}.", "Check the path (`migration-wizard status` prints it).")
+    try:
+        info = path.stat()
+    except OSError:
+        raise WizardError(f"No journal at {path}.", "Check the path (`migration-wizard status` prints it).") from None
+    refuse_non_journal(path, info)
     return verify(path, fast=True)
 
 

@@ -68,7 +68,7 @@ KIND = StepKind(
     description="Starts a long-running process (the backend) and measures how long it takes to answer.",
     params=ServiceParams,
     writes=True,
-    runtime_imports=("fakeredis", "wizard.appcheck.tokens", "wizard.appcheck.process", "wizard.appcheck.redis_server",
+    runtime_imports=("fakeredis", "wizard.appcheck.tokens", "wizard.appcheck.pidfiles", "wizard.appcheck.process", "wizard.appcheck.redis_server",
                      "wizard.appcheck.loadclient", "wizard.rehearsal.clusters"),
     results=(
         ResultField("name", "string", "the service's name"),
@@ -87,6 +87,7 @@ KIND = StepKind(
         ResultField("output_seen", "table", "each expect_output substring → whether it was seen"),
         ResultField("missing_output", "list of strings", "expect_output substrings never seen"),
         ResultField("output_tail", "string", "when it failed to start: its last lines of output"),
+        ResultField("leftovers_stopped", "list of strings", "services a killed earlier run left running, stopped first"),
     ),
 )
 
@@ -103,6 +104,7 @@ class ServiceHandle:
     redis: RehearsalRedis | None = None
     startup_s: float | None = None
     stopped: bool = False
+    env_name: str = ""
 
     @property
     def logs(self):  # the LogBuffer the monitor follows
@@ -113,6 +115,9 @@ class ServiceHandle:
             return self.process.stopped_how or "stopped"
         self.stopped = True
         how = await self.process.stop()
+        from wizard.appcheck import pidfiles
+
+        pidfiles.forget(self.env_name, self.name, self.process.pid)
         if self.redis is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.redis.stop)
         return how
@@ -186,7 +191,7 @@ def preview(step: Step, ctx: StepContext) -> dict[str, str]:
 
 
 async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
-    from wizard.appcheck import tokens
+    from wizard.appcheck import pidfiles, tokens
     from wizard.appcheck.process import ManagedProcess
     from wizard.appcheck.redis_server import RehearsalRedis
     from wizard.rehearsal.clusters import free_port
@@ -237,6 +242,7 @@ async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
         child_env[key] = ctx.expand(value)
         env_set.append(str(key))
 
+    leftovers = await asyncio.to_thread(pidfiles.stop_leftovers, ctx.env.name)
     process = ManagedProcess(argv, cwd, child_env)
     try:
         process.start()
@@ -245,15 +251,23 @@ async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
             redis.stop()
         raise StepFailure(f"Program not found: {argv[0]}") from None
     base_url = f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}"
-    handle = ServiceHandle(name, process, host, port, base_url, redis)
+    handle = ServiceHandle(name, process, host, port, base_url, redis, env_name=ctx.env.name)
     ctx.resources[resource_key(name)] = handle
     ctx.add_cleanup(handle.stop)
+    try:
+        pidfiles.record(ctx.env.name, name, process.pid, argv, port)  # so a killed wizard's backend is found
+    except OSError as exc:
+        await handle.stop()
+        raise StepFailure(f"cannot record the {name} service's pid file under {pidfiles.run_dir(ctx.env.name)}: "
+                          f"{exc.strerror or exc}; it was stopped, since a crash would leave it running unseen") from None
 
     data: dict[str, Any] = {
         "name": name, "pid": process.pid, "host": host, "port": port, "base_url": base_url,
         "argv": [redact(a) for a in argv], "cwd": str(cwd), "env_set": env_set, "redis": redis_shown,
         "wait_for": wait_for,
     }
+    if leftovers:
+        data["leftovers_stopped"] = [left.describe() for left in leftovers]
     try:
         status_code = await _wait_ready(ctx, handle, wait_for, ready_status, expect_output, timeout, data)
     except (StepFailure, StepCancelled):
