@@ -124,3 +124,20 @@ def test_a_server_newer_than_every_pg_dump_is_refused_with_what_to_install():
         pgclient.client_for("pg_dump", 990001)
     assert "PostgreSQL 99.1" in caught.value.what and "16.2" in caught.value.what
     assert "postgresql-client-99" in caught.value.fix
+
+
+def test_a_rollback_option_may_name_sql_and_only_a_sql_file(tmp_path):
+    from wizard.runbook import load_runbook
+    from wizard.errors import RunbookError
+
+    shipped = (Path(__file__).resolve().parents[1] / "wizard" / "runbook" / "week1.toml").read_text()
+    marker = 'estimate = "2-3 hours"\n'
+    good = tmp_path / "good.toml"
+    good.write_text(shipped.replace(marker, marker + 'sql_file = "{migrations}/011_rollback.sql"\n'))
+    book = load_runbook(good)
+    assert [r.sql_file for r in book.rollback] == ["", "{migrations}/011_rollback.sql", ""]
+    bad = tmp_path / "bad.toml"
+    bad.write_text(shipped.replace(marker, marker + 'sql_file = "rollback.txt"\n'))
+    with pytest.raises(RunbookError) as caught:
+        load_runbook(bad)
+    assert "rollback[1].sql_file" in caught.value.what
