@@ -7,6 +7,9 @@ are journaled so a restore can prove it restores the very file that was taken.
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import time
 from typing import TYPE_CHECKING, Annotated, Any
 
 from wizard.steps.base import Params, ResultField, StepContext, StepFailure, StepKind, param
@@ -26,11 +29,11 @@ class BackupParams(Params):
 
 KIND = StepKind(
     name="backup",
-    rank=19,  # just before migrations: it is what comes before one
+    rank=110,  # after the Week 1 runbook's own kinds (error hints list those first)
     description="Takes a pg_dump (custom format) of the environment's database and records its size and SHA-256.",
     params=BackupParams,
     needs_database=True,
-    runtime_imports=("psycopg", "wizard.pgclient"),
+    runtime_imports=("psycopg", "wizard.pgclient", "wizard.paths", "wizard.errors"),
     results=(
         ResultField("path", "string", "the dump file"),
         ResultField("size", "integer", "its size in bytes"),
@@ -58,10 +61,6 @@ def preview(step: "Step", ctx: StepContext) -> dict[str, str]:
 async def dump(conn: "psycopg.AsyncConnection", target: "Path", extra: list[str] | None = None,
                cancelled: Any = None) -> dict[str, Any]:
     """pg_dump -Fc of the connected database (or of `extra`'s selection) into a new 0600 file."""
-    import datetime as dt
-    import os
-    import time
-
     from wizard import pgclient
 
     client = pgclient.client_for("pg_dump", conn.info.server_version)
@@ -94,8 +93,6 @@ async def dump(conn: "psycopg.AsyncConnection", target: "Path", extra: list[str]
 
 
 def stamp() -> str:
-    import datetime as dt
-
     return f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S.%fZ}"
 
 

@@ -9,13 +9,13 @@ it are put back. Database: pg_restore --clean --if-exists of the whole dump, in 
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from wizard.steps.base import ParamProblem, Params, ResultField, StepContext, StepFailure, StepKind, param
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     import psycopg
 
     from wizard.runbook.model import Step
@@ -38,13 +38,13 @@ def _check(p: RestoreParams) -> None:
 
 KIND = StepKind(
     name="restore",
-    rank=21,
+    rank=120,
     description="Restores tables from a migration's archive, or the whole database from a backup (pg_restore).",
     params=RestoreParams,
     check=_check,
     needs_database=True,
     writes=True,
-    runtime_imports=("psycopg", "wizard.pgclient", "wizard.archive"),
+    runtime_imports=("psycopg", "wizard.pgclient", "wizard.archive", "wizard.errors"),
     results=(
         ResultField("mode", "string", "tables or database"),
         ResultField("source", "string", "the archive folder or dump restored from"),
@@ -104,8 +104,6 @@ async def _exists(conn: "psycopg.AsyncConnection", name: str) -> bool:
 
 
 async def _restore_tables(p: RestoreParams, conn: "psycopg.AsyncConnection", ctx: StepContext) -> dict[str, Any]:
-    from pathlib import Path
-
     import psycopg
     from psycopg import sql
 
@@ -159,9 +157,6 @@ async def _restore_tables(p: RestoreParams, conn: "psycopg.AsyncConnection", ctx
 
 
 async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
-    import time
-    from pathlib import Path
-
     from wizard.errors import WizardError
 
     p = KIND.read(step)
