@@ -46,6 +46,9 @@ RESULT_NAMES = {
              "total_s", "mean_ms", "min_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms", "histogram"},
     "monitor": {"lines_seen", "counts", "match_count", "matches", "blocked_max", "waiting_locks_max",
                 "deadlocks", "samples", "elapsed_s"},
+    "backup": {"path", "size", "sha256", "taken_at", "pg_dump_version", "server_version", "database", "seconds"},
+    "restore": {"mode", "source", "restored", "rows", "archived_rows", "foreign_keys_restored",
+                "foreign_keys_not_restored", "table_count", "pg_restore_version", "seconds"},
 }
 FUNCTIONS = {"len", "set", "sorted", "min", "max", "sum", "column", "as_map"}
 PLACEHOLDERS = {"migrations", "sql", "workspace", "python", "env.name",
@@ -558,8 +561,8 @@ def test_every_kind_module_declares_itself() -> None:
         assert declaration.description.strip() and "\n" not in declaration.description
         assert declaration.results, name
         assert module_for(name) is module
-    assert {name for name in STEP_KINDS if needs_database(name)} == {"query", "migration"}
-    assert {name for name, kind in KINDS.items() if kind.writes} == {"migration", "service"}
+    assert {name for name in STEP_KINDS if needs_database(name)} == {"query", "migration", "backup", "restore"}
+    assert {name for name, kind in KINDS.items() if kind.writes} == {"migration", "service", "restore"}
 
 
 def test_step_kinds_are_derived_from_the_modules() -> None:

@@ -175,3 +175,21 @@ def split_queries(text: str) -> list[NamedQuery]:
             body.append(line)
     close()
     return queries
+
+
+def dropped_columns(text: str) -> list[tuple[str, str]]:
+    """(table, column) for every ALTER TABLE … DROP COLUMN in the text, DO blocks included."""
+    found: list[tuple[str, str]] = []
+
+    def visit(stmt: Any) -> None:
+        if isinstance(stmt, ast.AlterTableStmt):
+            for cmd in stmt.cmds or ():
+                if isinstance(cmd, ast.AlterTableCmd) and cmd.subtype == enums.AlterTableType.AT_DropColumn:
+                    found.append((_relname(stmt.relation), cmd.name))
+        elif isinstance(stmt, ast.DoStmt):
+            for inner in _do_block_statements(stmt):
+                visit(inner)
+
+    for raw in pglast.parse_sql(text):
+        visit(raw.stmt)
+    return list(dict.fromkeys(found))

@@ -103,8 +103,9 @@ def _parse_time(value: Any) -> dt.datetime | None:
         return None
 
 
-def latest_backup(state: Any) -> tuple[dt.datetime, str] | None:
-    """The freshest backup the journal knows: attested (4.1, 1.4) or taken by the wizard."""
+def latest_backup(state: Any, env: str | None = None) -> tuple[dt.datetime, str] | None:
+    """The freshest backup the journal knows: attested (4.1, 1.4) or taken by the wizard (a
+    rehearsal's pg_dump, or a `backup` step on `env`: a dump of another server proves nothing)."""
     found: list[tuple[dt.datetime, str]] = []
     for fact in BACKUP_FACTS:
         data = state.facts.get(fact)
@@ -116,6 +117,11 @@ def latest_backup(state: Any) -> tuple[dt.datetime, str] | None:
         when = _parse_time(note.get("backup_time"))
         if when is not None:
             found.append((when, f"taken by the wizard ({note.get('backup_file') or 'backup'})"))
+    for attempt in state.attempts:
+        if attempt.kind == "backup" and attempt.result is not None and attempt.result.ok and env in (None, attempt.env):
+            when = _parse_time(attempt.result.data.get("taken_at"))
+            if when is not None:
+                found.append((when, f"taken by the wizard in step {attempt.step} ({attempt.result.data.get('path')})"))
     return max(found, key=lambda f: f[0]) if found else None
 
 
@@ -190,7 +196,7 @@ class ProductionGate:
     def _check_backup(self, engine: "Engine", state: Any, missing: list[str], todo: list[str],
                       evidence: dict[str, Any]) -> None:
         hours = float(engine.runbook.facts.get("backup_max_age_hours", DEFAULT_BACKUP_HOURS))
-        latest = latest_backup(state)
+        latest = latest_backup(state, engine.env.name)
         now = self.now()
         if latest is None:
             missing.append("no backup is attested or taken in this run")

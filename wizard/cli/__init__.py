@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     from wizard.cli import env
 
     env.add_parser(sub, _Parser)
+    from wizard.cli import rollback
+
+    rollback.add_parsers(sub, _Parser)
     return parser
 
 
@@ -90,6 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if args.command == "env":
             from wizard.cli.env import cmd_env as handler
+        elif args.command in ("restore-table", "rollback"):
+            from wizard.cli.rollback import HANDLERS
+
+            handler = HANDLERS[args.command]
         else:
             handler = getattr(commands, f"cmd_{args.command or 'default'}")
         return int(handler(args, console) or 0)

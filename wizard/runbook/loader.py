@@ -687,7 +687,7 @@ class _Validator:
                        applies_to=tuple(applies_to))
 
     def rollback(self, raw: dict[str, Any], kp: str) -> RollbackOption:
-        self.unknown_keys(raw, ("title", "steps", "estimate"), kp, "a rollback option")
+        self.unknown_keys(raw, ("title", "steps", "estimate", "sql_file"), kp, "a rollback option")
         title = self.require_str(raw, "title", kp)
         if "steps" not in raw:
             raise self.fail(f"{kp}.steps", "is missing", 'Add steps = ["...", "..."].')
@@ -695,4 +695,8 @@ class _Validator:
             raise self.fail(f"{kp}.steps", "expected a non-empty list of strings",
                             'Write steps = ["first do this", "then this"].')
         estimate = self.require_str(raw, "estimate", kp)
-        return RollbackOption(title=title, steps=tuple(raw["steps"]), estimate=estimate)
+        sql_file = raw.get("sql_file", "")
+        if not isinstance(sql_file, str) or (sql_file and not sql_file.strip().endswith(".sql")):
+            raise self.fail(f"{kp}.sql_file", f"expected the path of a .sql file, got {sql_file!r}",
+                            'Write sql_file = "{migrations}/011_rollback.sql".')
+        return RollbackOption(title=title, steps=tuple(raw["steps"]), estimate=estimate, sql_file=sql_file.strip())

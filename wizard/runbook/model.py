@@ -60,6 +60,7 @@ class RollbackOption(msgspec.Struct, frozen=True):
     title: str
     steps: tuple[str, ...]
     estimate: str
+    sql_file: str = ""  # rollback SQL the wizard can apply (as a migration, under the same gates)
 
 
 class Runbook(msgspec.Struct, frozen=True):

@@ -57,6 +57,8 @@ KIND = StepKind(
         ResultField("changed", "boolean", "whether tables, schema or core row counts changed"),
         ResultField("rolled_back", "boolean", "true for a dry run or an error: nothing was kept"),
         ResultField("notices", "list of strings", "the server's notices"),
+        ResultField("archive", "table", "what the file drops, saved just before it ran (wizard.archive): folder, "
+                    "tables (file, size, sha256, rows), columns, incoming_foreign_keys; null when it drops nothing present"),
     ),
 )
 
@@ -131,6 +133,10 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
         "statement_timeout": statement_timeout,
     }
     conn = await ctx.connection()
+    if mode == "apply":  # on every environment: what it drops is saved before anything is dropped
+        from wizard.archive import before_migration
+
+        data["archive"] = await before_migration(conn, text, path, ctx.env.name, ctx.cancelled)
     notices: list[str] = []
 
     def on_notice(diag: psycopg.errors.Diagnostic) -> None:
