@@ -6,7 +6,8 @@ The role guard (a staging step never runs on production and vice versa) is the e
 
 1. the same migration file, by SHA-256, passed (applied) on a staging-role environment earlier in
    this run (the journal);
-2. a backup attested (1.4 / 4.1) or taken by the wizard within `facts.backup_max_age_hours`;
+2. a backup attested (an attest step with `attests = "backup"`) or taken by the wizard within
+   `facts.backup_max_age_hours`;
 3. the operator typing the environment's name (not a Y/n). Headless, only
    `--confirm-production NAME` confirms; the rehearsal confirms sandbox-production itself.
 
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 Confirm = Callable[[Environment, Step], Awaitable[str | None]]
 Guard = Callable[[Step, "Engine"], Awaitable[None]]
 
-BACKUP_FACTS = ("prod_backup", "backup")  # save_as of 4.1.backup and 1.4.backup in week1.toml
 DEFAULT_BACKUP_HOURS = 24
 CONFIRM_FLAG = "--confirm-production"
 
@@ -103,16 +103,22 @@ def _parse_time(value: Any) -> dt.datetime | None:
         return None
 
 
-def latest_backup(state: Any, env: str | None = None) -> tuple[dt.datetime, str] | None:
-    """The freshest backup the journal knows: attested (4.1, 1.4) or taken by the wizard (a
-    rehearsal's pg_dump, or a `backup` step on `env`: a dump of another server proves nothing)."""
+def backup_attestations(runbook: Any) -> set[str]:
+    """The runbook's steps whose answer is a backup's time (attest steps with attests = "backup")."""
+    return {s.id for s in runbook.steps() if s.kind == "attest" and s.params.get("attests") == "backup"}
+
+
+def latest_backup(state: Any, env: str | None = None, attested_by: set[str] | frozenset[str] = frozenset()
+                  ) -> tuple[dt.datetime, str] | None:
+    """The freshest backup the journal knows: attested in one of the `attested_by` steps (any
+    environment: it is the operator's word about the provider's backups), or taken by the wizard
+    (a rehearsal's pg_dump, or a `backup` step on `env`: a dump of another server proves nothing)."""
     found: list[tuple[dt.datetime, str]] = []
-    for fact in BACKUP_FACTS:
-        data = state.facts.get(fact)
-        when = _parse_time((data or {}).get("answer"))
-        if when is not None:
-            env, step = state.fact_sources.get(fact, ("", fact))
-            found.append((when, f"attested in step {step}"))
+    for attempt in state.attempts:
+        if attempt.step in attested_by and attempt.ok:
+            when = _parse_time(attempt.data.get("answer"))
+            if when is not None:
+                found.append((when, f"attested in step {attempt.step}"))
     for note in state.notes:
         when = _parse_time(note.get("backup_time"))
         if when is not None:
@@ -196,7 +202,7 @@ class ProductionGate:
     def _check_backup(self, engine: "Engine", state: Any, missing: list[str], todo: list[str],
                       evidence: dict[str, Any]) -> None:
         hours = float(engine.runbook.facts.get("backup_max_age_hours", DEFAULT_BACKUP_HOURS))
-        latest = latest_backup(state, engine.env.name)
+        latest = latest_backup(state, engine.env.name, backup_attestations(engine.runbook))
         now = self.now()
         if latest is None:
             missing.append("no backup is attested or taken in this run")

@@ -23,6 +23,9 @@ class AttestParams(Params):
     must_equal: Annotated[str | None, param(
         "confirm: the exact text to type instead of yes/no; {env.name} is the environment's name",
         examples=["{env.name}"])] = None
+    attests: Annotated[Literal["backup"] | None, param(
+        "what the answer stands for: \"backup\" makes a timestamp the latest backup the production gate counts",
+        examples=["backup"])] = None
 
 
 def _check(p: AttestParams) -> None:
@@ -37,6 +40,9 @@ def _check(p: AttestParams) -> None:
                                'Add choices = ["yes", "no"], for example.')
     elif p.choices is not None:
         raise ParamProblem("choices", "only applies to answer_type = \"choice\"", "Remove it or change answer_type.")
+    if p.attests == "backup" and p.answer_type != "timestamp":
+        raise ParamProblem("attests", "a backup is attested by its time: it needs answer_type = \"timestamp\"",
+                           "Set answer_type = \"timestamp\", or remove attests.")
     if p.must_equal is not None and p.answer_type != "confirm":
         raise ParamProblem("must_equal", "only applies to answer_type = \"confirm\"",
                            "Remove it or change answer_type.")
