@@ -133,7 +133,8 @@ class Engine:
             raise EnvironmentRefused(
                 f"Task {task.id} ({task.title}) is for {step.target}, but {self.env.name} is a "
                 f"{self.env.role} environment. Nothing was run.",
-                f"Run it with --env pointing at a {step.target} environment.",
+                # Said by both faces: names the environment to use, not a flag of one of them.
+                f"Switch to a {step.target} environment and run it there.",
             )
 
     # --- running ---------------------------------------------------------------
@@ -242,6 +243,9 @@ class Engine:
         return result
 
     def _judge(self, step: Step, ctx: StepContext, result: StepResult) -> None:
+        if result.data.get("not_applicable"):
+            result.status = SKIPPED  # an optional question that does not apply: nothing to judge
+            return
         names: dict[str, Any] = {**ctx.saved, "facts": ctx.facts, **result.data, "result": result.data}
         for expectation in step.expect:
             try:

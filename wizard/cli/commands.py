@@ -16,6 +16,11 @@ from wizard.cli.launch import open_review, open_tui, tui_available
 from wizard.errors import EnvironmentRefused, WizardError
 from wizard.session import EXIT_OK, EXIT_USAGE, AnswersDialogue, RunOutcome, Session, load_answers, tools
 from wizard.session.rehearsal import REHEARSAL_PLAN, rehearsal_summary
+from wizard.session.views import PASSED, day_summary
+
+
+def day_passed(state: Any, env: str, role: str, day: Any) -> bool:
+    return day_summary(state, env, role, day).verdict == PASSED
 
 EXIT_FAILED = 1
 
@@ -91,9 +96,11 @@ def cmd_status(args: Any, console: Console) -> int:
 
 def cmd_rehearse(args: Any, console: Console) -> int:
     if not args.headless and sys.stdout.isatty() and tui_available():
-        return open_tui(env_name="sandbox-staging", journal=args.journal, rehearsal=True)
+        return open_tui(env_name="sandbox-staging", journal=args.journal, rehearsal=True, new_week=args.new)
     days = [d.strip().lower() for d in args.days.split(",") if d.strip()]
-    session = Session.open("sandbox-staging", journal=args.journal, rehearsal=True)
+    # Headless resumes too (a CI run starts from a fresh data dir, so it is a full rehearsal there):
+    # days that already passed in this journal are not run again; --new starts a new week.
+    session = Session.open("sandbox-staging", journal=args.journal, rehearsal=True, new_week=args.new)
     for day in days:
         session.runbook.day(day)
     plan = [(day, env, tasks) for day, env, tasks in REHEARSAL_PLAN if day in days]
@@ -108,6 +115,10 @@ def cmd_rehearse(args: Any, console: Console) -> int:
         async def walk() -> None:
             for day, env_name, tasks in plan:
                 session.switch_to(env_name)
+                if day_passed(session.state(), session.env.name, session.env.role, session.runbook.day(day)):
+                    say(f"{day.capitalize()} already passed on {env_name} in this journal: not run again "
+                        "(`rehearse --headless --new` starts a new week)")
+                    continue
                 outcome = await _run(console, session, day, list(tasks) if tasks else None, dialogue)
                 outcomes.append(outcome)
                 if not outcome.ok:

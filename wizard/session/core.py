@@ -76,8 +76,10 @@ class Session:
     runbook: Runbook
     journal_path: Path
     rehearsal: bool = False
+    new_week: bool = False  # a rehearsal asked to start a new week (`rehearse --new`): used by the next prepare()
     journal: Journal | None = None
     rehearsal_answers: dict[str, Any] = field(default_factory=dict)
+    rehearsal_notes: dict[str, str] = field(default_factory=dict)  # why each answer is offered
     _locks: ExitStack = field(default_factory=ExitStack)
     _engine: Any = None
     _engine_loop: asyncio.AbstractEventLoop | None = None
@@ -88,11 +90,11 @@ class Session:
     # --- opening ------------------------------------------------------------------------------
     @classmethod
     def open(cls, env_name: str, *, journal: Path | None = None, runbook: Path | str | Runbook | None = None,
-             rehearsal: bool = False) -> "Session":
+             rehearsal: bool = False, new_week: bool = False) -> "Session":
         """Resolve the environment and the runbook, pick the journal. Nothing is written yet."""
         book = runbook if isinstance(runbook, Runbook) else load_runbook(runbook)
         env = resolve_environment(env_name)
-        return cls(env, book, journal_path(journal, env), rehearsal=rehearsal)
+        return cls(env, book, journal_path(journal, env), rehearsal=rehearsal, new_week=new_week)
 
     def lock(self) -> "Session":
         """Take the journal's writer lock for the life of this session (released by close())."""
@@ -108,14 +110,21 @@ class Session:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def prepare(self, say: Callable[[str], None] = lambda text: None, *, prepare_env: bool = True) -> Journal:
-        """Sandboxes started (or, for a rehearsal, rebuilt), then the journal opened for appending."""
+    def prepare(self, say: Callable[[str], None] = lambda text: None, *, prepare_env: bool = True,
+                new_week: bool = False, archive_to: Path | None = None) -> Journal:
+        """Sandboxes started, then the journal opened for appending. A rehearsal reopens its week;
+        `new_week` keeps the journal aside (as `archive_to`) and rebuilds the clusters."""
         from wizard.rehearsal import preparation as rehearsal_prep
 
         notes: list[dict[str, Any]] = []
         if self.rehearsal:
-            notes, backup_time = rehearsal_prep.prepare_rehearsal(self.journal_path, say)
+            self.journal = None
+            notes, backup_time = rehearsal_prep.prepare_rehearsal(self.journal_path, say,
+                                                                  new_week=new_week or self.new_week,
+                                                                  archive_to=archive_to)
+            self.new_week = False
             self.rehearsal_answers = rehearsal_prep.rehearsal_answers(backup_time)
+            self.rehearsal_notes = rehearsal_prep.rehearsal_notes(backup_time)
         elif prepare_env:
             rehearsal_prep.prepare_environment(self.env, say)
         say("Opening the journal…")
@@ -123,6 +132,19 @@ class Session:
         for note in notes:
             self.journal.append("note", **note)
         return self.journal
+
+    # --- rehearsal weeks ----------------------------------------------------------------------
+    def archive_path(self) -> Path:
+        """Where a new week would keep this journal (named before asking, so the question can say it)."""
+        from wizard.rehearsal.preparation import archive_path
+
+        return archive_path(self.journal_path)
+
+    def archived_journals(self) -> list[Path]:
+        """Earlier rehearsal weeks kept beside this journal, newest first (none for real environments)."""
+        from wizard.rehearsal.preparation import archived_journals
+
+        return archived_journals(self.journal_path) if self.rehearsal else []
 
     def switch_to(self, env_name: str) -> None:
         """Another sandbox on the same journal (sandboxes share the rehearsal journal)."""
