@@ -61,6 +61,13 @@ class ConfirmScreen(WizardModal):
 
 
 def answer_hint(step: Step, env_name: str) -> str:
+    hint = _answer_hint(step, env_name)
+    if step.optional:
+        hint += " Optional: Ctrl+N answers “not applicable” (journaled as such; the step is skipped)."
+    return hint
+
+
+def _answer_hint(step: Step, env_name: str) -> str:
     params = step.params
     kind = params.get("answer_type")
     if kind == "timestamp":
