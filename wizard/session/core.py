@@ -128,10 +128,11 @@ class Session:
         elif prepare_env:
             rehearsal_prep.prepare_environment(self.env, say)
         say("Opening the journal…")
-        self.journal = open_journal(self.journal_path, self.runbook.path, self.runbook.title)
+        journal = open_journal(self.journal_path, self.runbook.path, self.runbook.title)
         for note in notes:
-            self.journal.append("note", **note)
-        return self.journal
+            journal.append("note", **note)
+        self.journal = journal  # only once its notes are in: a face reading it sees them
+        return journal
 
     # --- rehearsal weeks ----------------------------------------------------------------------
     def archive_path(self) -> Path:
