@@ -99,11 +99,22 @@ class WizardApp(App[int]):
     def rehearsal_answers(self) -> dict[str, Any]:
         return self.session.rehearsal_answers
 
+    def get_system_commands(self, screen: Any) -> Any:
+        # The actions table has its own Quit (it asks first while a step runs): not Textual's too.
+        return (c for c in super().get_system_commands(screen) if c.title != "Quit")
+
     # --- life cycle ---------------------------------------------------------------------
     def get_default_screen(self) -> WeekOverview:
         return WeekOverview()  # the first screen itself, not pushed over an empty default one
 
     def on_mount(self) -> None:
+        from screens.keymap import load_keymap
+
+        keymap, problems = load_keymap()
+        if keymap:
+            self.set_keymap(keymap)
+        for problem in problems:
+            self.notify(problem, title="keymap.toml", severity="warning", timeout=15)
         self.call_after_refresh(self._painted)
         # Preparing starts after the first paint: its thread would otherwise compete with it for the GIL.
         self.call_after_refresh(self.prepare)
@@ -245,7 +256,16 @@ class WizardApp(App[int]):
 
     def action_export(self) -> None:
         """The runbook's documents from this journal, beside it (as `review` writes them)."""
-        target = self.session.default_export_dir()
+        from screens.dialogs import ExportScreen
+
+        default = str(self.session.default_export_dir())
+        names = "migration log, verification results, final report, Week 2 checklist, team update"
+        self.push_screen(ExportScreen(default, names, self.banner_info or banner_for(self.env)), self._export_to)
+
+    def _export_to(self, folder: str | None) -> None:
+        if not folder:
+            return
+        target = Path(folder).expanduser()
         self.notify(f"Writing the documents to {target}…", title="Export")
         self._export(target)
 

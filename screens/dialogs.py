@@ -231,6 +231,40 @@ class TypedConfirmScreen(WizardModal):
         self.dismiss(None)
 
 
+class ExportScreen(WizardModal):
+    """Where the week's documents go: the folder beside the journal, already in the box (Enter
+    accepts it). Dismisses with the folder as typed, or None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="wizard.export_cancel", key_display="Esc")]
+
+    def __init__(self, default: str, names: str, info: BannerInfo) -> None:
+        super().__init__(classes="dialog-screen")
+        self.default, self.names, self.info = default, names, info
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="dialog", classes=f"dialog {self.info.css_class}"):
+            yield EnvChip(self.info)
+            yield Static("Write the week's documents", classes="dialog-title")
+            yield Static(f"From this journal: {self.names}. Into the folder (created if missing; files of the "
+                         "same name are replaced):", classes="dialog-message", markup=False)
+            yield Input(self.default, id="export-dir")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Write (Enter)", id="submit", variant="primary")
+                yield Button("Cancel (Esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#export-dir", Input).focus()
+
+    @on(Input.Submitted, "#export-dir")
+    @on(Button.Pressed, "#submit")
+    def submit(self) -> None:
+        self.dismiss(self.query_one("#export-dir", Input).value.strip() or None)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class PasswordScreen(WizardModal):
     """A database password, masked; kept by wizard.secrets (keyring), never journaled."""
 

@@ -102,7 +102,12 @@ async def test_walk_monday_from_the_keyboard(env, tmp_path):
         await pilot.press("escape")
         assert isinstance(app.screen, WeekOverview)
         # x writes the week's documents from the same journal, beside it
-        await pilot.press("x")
+        await pilot.press("x")  # asks where, the folder beside the journal already in the box
+        from screens.dialogs import ExportScreen
+
+        await until(pilot, lambda: isinstance(app.screen, ExportScreen), what="the export question")
+        assert app.screen.query_one("#export-dir").value == str(tmp_path / "journal-documents")
+        await pilot.press("enter")
         log = tmp_path / "journal-documents" / "MIGRATION_LOG_WEEK1.md"
         await until(pilot, log.exists, what="the exported migration log")
         await app.workers.wait_for_complete()
@@ -243,6 +248,11 @@ async def test_palette_lists_every_action(env, tmp_path):
         titles = {title for title, _, _ in WizardCommands(app.screen).entries()}
         assert {a.title for a in ACTIONS if a.scope in ("app", "overview")} <= titles
         assert {"Run Monday", "Open task 1.6 Document Current State"} <= titles
+        entries = [(title, help_text) for title, help_text, _ in WizardCommands(app.screen).entries()]
+        assert "Run Thursday" not in titles  # its steps need production: not offered on a staging sandbox
+        assert ("Run task 1.4 Backup Current Database", "Run its 1 step on sandbox-staging") in entries
+        system = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Quit" not in system and [t for t, _ in entries].count("Quit") == 1
         app.open_task("1.6")
         await pilot.pause()
         titles = {title for title, _, _ in WizardCommands(app.screen).entries()}
@@ -430,3 +440,21 @@ async def test_rehearsal_reopens_its_week_and_n_starts_a_new_one(tmp_path, monke
     finally:
         for name in sandbox.NAMES:
             sandbox.stop(name)
+
+
+async def test_keymap_toml_in_the_config_dir(tmp_path, monkeypatch):
+    """keymap.toml (binding id = keys) moves a key; an unknown id is reported, not applied."""
+    from screens.help import HelpScreen
+    from tui_fixtures import demo_environment
+
+    monkeypatch.setenv("MIGRATION_WIZARD_CONFIG", str(tmp_path / "config"))
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "keymap.toml").write_text('"wizard.help" = "f2"\n"wizard.no_such_thing" = "z"\n')
+    app = make_app(demo_environment("sandbox"), journal_path=tmp_path / "journal.jsonl", prepare=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        assert app.wizard_keymap == {"wizard.help": "f2"}
+        assert any("wizard.no_such_thing" in n.message for n in app._notifications)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)

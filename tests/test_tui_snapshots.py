@@ -285,3 +285,24 @@ def test_typed_name_asked_again_after_a_wrong_name(snap_compare, tmp_path, runbo
         assert isinstance(pilot.app.screen, TypedConfirmScreen)  # still asking
 
     assert snap_compare(app, terminal_size=SIZE, run_before=ask)
+
+
+def test_export_asks_where(snap_compare, tmp_path, runbook):
+    """x asks where, the folder beside the journal in the box (a fixed one here: tmp paths vary)."""
+    from screens.dialogs import ExportScreen
+
+    app = make_app(tmp_path, runbook, "sandbox", [("monday", monday_results(runbook), True)])
+
+    async def ask(pilot):  # noqa: ANN001
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ExportScreen)
+        assert pilot.app.screen.default == str(tmp_path / "journal-documents")
+        pilot.app.pop_screen()
+        pilot.app.push_screen(ExportScreen("/home/operator/.local/share/migration-wizard/journals/rehearsal-documents",
+                                           "migration log, verification results, "
+                                           "final report, Week 2 checklist, team update", pilot.app.banner_info))
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ask)

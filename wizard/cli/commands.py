@@ -195,6 +195,9 @@ def cmd_export(args: Any, console: Console) -> int:
 def cmd_review(args: Any, console: Console) -> int:
     if not args.path.exists():
         raise WizardError(f"No journal at {args.path}.", "Give the path of a saved journal (.jsonl).")
+    if args.path.is_file() and args.path.stat().st_size and not tools.is_journal(args.path):
+        raise WizardError(f"{args.path} is not a migration-wizard journal: its first line is not a journal event.",
+                          "Give the path of a saved journal (.jsonl); `migration-wizard status` prints where it is.")
     if not tui_available():
         raise WizardError("The review screens are not available in this installation.", "Use `migration-wizard export` instead.")
     return open_review(args.path)
