@@ -375,7 +375,8 @@ async def test_not_applicable_and_a_no_with_its_hint(tmp_path):
              {"question": "Did the CLI dry run list the two files?", "answer_type": "confirm"}, optional=True),
         Step("9.1.report", "attest", "Report written", "local",
              {"question": "Is the report written?", "answer_type": "confirm",
-              "if_no": "write it first, then run the task again"}),
+              "if_no": "write it first, then run the task again"}, optional=True),
+        Step("9.1.after", "attest", "Never asked", "local", {"question": "Not reached?", "answer_type": "text"}),
     ]
     app = make_app(demo_environment("sandbox"), journal_path=tmp_path / "journal.jsonl",
                    runbook=tiny_runbook(tmp_path, steps), prepare=False)
@@ -393,6 +394,7 @@ async def test_not_applicable_and_a_no_with_its_hint(tmp_path):
         assert skipped.status == "skipped" and skipped.data["answer"] == "not applicable" and skipped.data["not_applicable"]
         refused = state.latest("9.1.report", "sandbox-staging")
         assert not refused.ok and "write it first, then run the task again" in refused.error
+        assert state.latest("9.1.after", "sandbox-staging") is None  # a "no" stops, even on an optional question
 
 
 async def test_rehearsal_reopens_its_week_and_n_starts_a_new_one(tmp_path, monkeypatch):

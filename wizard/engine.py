@@ -175,7 +175,7 @@ class Engine:
                     continue
                 result = await self.run_step(task, step)
                 outcome.results.append(result)
-                if not result.ok and step.optional:
+                if not result.ok and step.optional and not result.data.get("answered_no"):
                     outcome.optional_failed.append(step.id)
                 elif not result.ok:
                     outcome.stopped_at = step.id

@@ -58,6 +58,7 @@ KIND = StepKind(
         ResultField("answer_source", "string", "who answered: the answers file, the operator, the rehearsal"),
         ResultField("confirmed", "boolean", "confirm without must_equal: whether the answer was yes"),
         ResultField("not_applicable", "boolean", "an optional question answered \"not applicable\" (the step is skipped)"),
+        ResultField("answered_no", "boolean", "a yes/no with if_no answered no: the day stops here, optional or not"),
     ),
 )
 
@@ -152,5 +153,6 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
         data["confirmed"] = value == "yes"
         if value == "no" and p.if_no:
             # A "no" to a safety question stops here, saying what to do, before any later step runs.
-            raise StepFailure(f"answered no: {p.if_no}", data)
+            # An optional question stops the day too when answered no (only "not applicable" skips it).
+            raise StepFailure(f"answered no: {p.if_no}", {**data, "answered_no": True})
     return data
