@@ -39,6 +39,10 @@ ACTIONS: tuple[WizardAction, ...] = (
     WizardAction("wizard.export", "x", "export", "Export",
                  "Write the week's documents (migration log, verification results, final report, week 2 checklist, "
                  "team update) from the journal, into the folder beside it.", "app"),
+    WizardAction("wizard.new_week", "N", "new_week", "New week",
+                 "Rehearsal only: start a new week (asks first, naming where the current journal is kept; both "
+                 "sandbox clusters are rebuilt). Opening the rehearsal again otherwise reopens the week where it stopped.",
+                 "app", show=False, key_display="N"),
     WizardAction("wizard.quit", "q", "quit", "Quit",
                  "Quit. If a step is running, asks first, then cancels it and closes the connection so no transaction stays open.",
                  "app"),

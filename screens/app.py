@@ -62,6 +62,7 @@ class WizardApp(App[int]):
         self.running: tuple[Task, Step] | None = None
         self.last_step: tuple[Task, Step] | None = None
         self.wizard_keymap: dict[str, str] = {}
+        self.archived_journals: list[Path] = []  # earlier rehearsal weeks, listed on the overview
         self.result_hooks: list[ResultHook] = []
         self.first_paint_at: float | None = None
         self.cancel_requested_at: float | None = None
@@ -98,11 +99,22 @@ class WizardApp(App[int]):
     def rehearsal_answers(self) -> dict[str, Any]:
         return self.session.rehearsal_answers
 
+    def get_system_commands(self, screen: Any) -> Any:
+        # The actions table has its own Quit (it asks first while a step runs): not Textual's too.
+        return (c for c in super().get_system_commands(screen) if c.title != "Quit")
+
     # --- life cycle ---------------------------------------------------------------------
     def get_default_screen(self) -> WeekOverview:
         return WeekOverview()  # the first screen itself, not pushed over an empty default one
 
     def on_mount(self) -> None:
+        from screens.keymap import load_keymap
+
+        keymap, problems = load_keymap()
+        if keymap:
+            self.set_keymap(keymap)
+        for problem in problems:
+            self.notify(problem, title="keymap.toml", severity="warning", timeout=15)
         self.call_after_refresh(self._painted)
         # Preparing starts after the first paint: its thread would otherwise compete with it for the GIL.
         self.call_after_refresh(self.prepare)
@@ -155,6 +167,8 @@ class WizardApp(App[int]):
 
     def _journal_ready(self, journal: Any) -> None:
         self.progress = ""
+        self.last_step = None
+        self.archived_journals = self.session.archived_journals()
         # The screen's own fold: read once here, then fed each appended event on this thread
         # (nothing runs yet, so no event falls between the read and the listener).
         self.state = self.session.state()
@@ -242,7 +256,16 @@ class WizardApp(App[int]):
 
     def action_export(self) -> None:
         """The runbook's documents from this journal, beside it (as `review` writes them)."""
-        target = self.session.default_export_dir()
+        from screens.dialogs import ExportScreen
+
+        default = str(self.session.default_export_dir())
+        names = "migration log, verification results, final report, Week 2 checklist, team update"
+        self.push_screen(ExportScreen(default, names, self.banner_info or banner_for(self.env)), self._export_to)
+
+    def _export_to(self, folder: str | None) -> None:
+        if not folder:
+            return
+        target = Path(folder).expanduser()
         self.notify(f"Writing the documents to {target}…", title="Export")
         self._export(target)
 
@@ -255,6 +278,38 @@ class WizardApp(App[int]):
             return
         self.call_from_thread(self.notify, "\n".join(p.name for p in written),
                               title=f"Wrote {len(written)} documents to {target}", timeout=10)
+
+    # --- a new rehearsal week ---------------------------------------------------------------
+    def action_new_week(self) -> None:
+        if not self.rehearsal:
+            self.notify("Only the rehearsal starts a new week here; a real environment's week is its journal "
+                        "(--journal PATH).", severity="warning")
+            return
+        if not self.can_run():
+            self.notify("Wait for the running step (or cancel it) before starting a new week.", severity="warning")
+            return
+        from screens.dialogs import ConfirmScreen
+
+        target = self.session.archive_path()
+        message = (f"This week's journal is kept as {self.fmt.path(str(target))} (review it with "
+                   f"`migration-wizard review`).\nBoth sandbox clusters are rebuilt from the pre-clean-up schema "
+                   "and the week starts again from Monday.")
+        self.push_screen(ConfirmScreen("Start a new rehearsal week?", message, self.banner_info or banner_for(self.env),
+                                       yes="Start a new week", no="Keep this week"),
+                         lambda ok: self._start_new_week(target) if ok else None)
+
+    @work(thread=True, exclusive=True, group="prepare", description="start a new rehearsal week")
+    def _start_new_week(self, target: Path) -> None:
+        say = lambda text: self.call_from_thread(self._set_progress, f"⏳ {text}")  # noqa: E731
+        self.call_from_thread(self._set_progress, "⏳ Starting a new week…")
+        try:
+            journal = self.session.prepare(say, new_week=True, archive_to=target)
+        except WizardError as exc:
+            self.call_from_thread(self._prepare_failed, exc)
+            return
+        self.call_from_thread(self._journal_ready, journal)
+        self.call_from_thread(self.notify, f"The previous week's journal is kept as {target}.",
+                              title="New week started", timeout=20)
 
     def action_environments(self) -> None:
         from screens.environments import EnvironmentsScreen
@@ -541,9 +596,9 @@ class WizardApp(App[int]):
 
 
 def run_app(env_name: str = "sandbox-staging", journal: Path | None = None, rehearsal: bool = False,
-            runbook: Path | None = None) -> int:
+            runbook: Path | None = None, new_week: bool = False) -> int:
     """`migration-wizard` (and `rehearse`): the TUI, holding the journal's writer lock throughout."""
-    with Session.open(env_name, journal=journal, rehearsal=rehearsal, runbook=runbook) as session:
+    with Session.open(env_name, journal=journal, rehearsal=rehearsal, runbook=runbook, new_week=new_week) as session:
         app = WizardApp(session)
         app.run()
     return app.return_code or 0

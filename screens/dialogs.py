@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 from screens.base import WizardModal
 from wizard.banner import BannerInfo
 from wizard.runbook.model import Step
-from wizard.session import AnswerInvalid, validate_answer as validate
+from wizard.session import NOT_APPLICABLE, AnswerInvalid, validate_answer as validate
 
 
 class EnvChip(Static):
@@ -61,6 +61,13 @@ class ConfirmScreen(WizardModal):
 
 
 def answer_hint(step: Step, env_name: str) -> str:
+    hint = _answer_hint(step, env_name)
+    if step.optional:
+        hint += " Optional: Ctrl+N answers “not applicable” (journaled as such; the step is skipped)."
+    return hint
+
+
+def _answer_hint(step: Step, env_name: str) -> str:
     params = step.params
     kind = params.get("answer_type")
     if kind == "timestamp":
@@ -75,20 +82,41 @@ def answer_hint(step: Step, env_name: str) -> str:
     if kind == "integer":
         return "A whole number."
     if kind == "choice":
-        return "One of: " + ", ".join(params.get("choices", [])) + "."
+        # Quoted and on lines of their own: a choice may itself contain a comma.
+        return "One of:\n" + "\n".join(f"  “{c}”" for c in params.get("choices", []))
     return "Your answer."
 
 
+def suggestion_note(step: Step, suggestion: str, note: str | None) -> str:
+    """Why the rehearsal has an answer to offer, worded for the kind of question; the runbook's
+    rehearsal answers may carry their own note (e.g. where a timestamp came from)."""
+    head = note
+    if not head:
+        head = f"the rehearsal's answer: {suggestion}"
+        if step.params.get("answer_type") == "confirm":
+            head += " — only you can say whether it is true"
+    return f"Suggestion: {head}. Ctrl+S puts it in the box; check it before Enter."
+
+
 class AttestScreen(WizardModal):
-    """The attest form: the question, an Input, and the validator's message until the answer is
-    acceptable. Dismisses with the raw text, or None when the operator cancels the step."""
+    """The attest form: the question, an empty Input, and the validator's message until the answer
+    is acceptable. It starts empty so Enter alone never answers: a rehearsal's answer is only
+    offered (Ctrl+S), and never for a typed name. Dismisses with the raw text, NOT_APPLICABLE
+    (optional questions), or None when the operator cancels the step."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel step", id="wizard.attest_cancel", key_display="Esc")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel step", id="wizard.attest_cancel", key_display="Esc"),
+        Binding("ctrl+s", "use_suggestion", "Use suggestion", id="wizard.attest_suggestion"),
+        Binding("ctrl+n", "not_applicable", "Not applicable", id="wizard.attest_not_applicable"),
+    ]
 
-    def __init__(self, task_id: str, step: Step, info: BannerInfo, suggestion: Any = None) -> None:
+    def __init__(self, task_id: str, step: Step, info: BannerInfo, suggestion: Any = None,
+                 note: str | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.task_id, self.step, self.info = task_id, step, info
-        self.suggestion = "" if suggestion is None else str(suggestion)
+        typed_name = bool(step.params.get("must_equal"))
+        self.suggestion = "" if suggestion is None or typed_name else str(suggestion)
+        self.note = note
         self.refusals = 0
 
     def compose_body(self) -> ComposeResult:
@@ -99,17 +127,41 @@ class AttestScreen(WizardModal):
             yield Static(str(step.params.get("question", "")), classes="dialog-message", markup=False)
             yield Static(answer_hint(step, self.info.name), classes="attest-hint", markup=False)
             if self.suggestion:
-                yield Static("Filled in from the rehearsal (the real backup it took); check it, then press Enter.",
+                yield Static(suggestion_note(step, self.suggestion, self.note), id="attest-suggestion",
                              classes="attest-hint", markup=False)
-            yield Input(self.suggestion, placeholder="answer", id="answer")
+            yield Input("", placeholder="answer", id="answer")
             yield Static("", id="attest-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Answer (Enter)", id="submit", variant="primary")
+                if self.suggestion:
+                    yield Button("Use suggestion (Ctrl+S)", id="use-suggestion")
+                if step.optional:
+                    yield Button("Not applicable (Ctrl+N)", id="not-applicable")
                 yield Button("Cancel step (Esc)", id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#answer", Input).focus()
         self.query_one("#attest-error", Static).display = False
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "use_suggestion":
+            return bool(self.suggestion)
+        if action == "not_applicable":
+            return self.step.optional
+        return True
+
+    @on(Button.Pressed, "#use-suggestion")
+    def action_use_suggestion(self) -> None:
+        if self.suggestion:
+            field = self.query_one("#answer", Input)
+            field.value = self.suggestion
+            field.cursor_position = len(self.suggestion)
+            field.focus()
+
+    @on(Button.Pressed, "#not-applicable")
+    def action_not_applicable(self) -> None:
+        if self.step.optional:
+            self.dismiss(NOT_APPLICABLE)
 
     @on(Input.Submitted, "#answer")
     @on(Button.Pressed, "#submit")
@@ -132,32 +184,81 @@ class AttestScreen(WizardModal):
 
 
 class TypedConfirmScreen(WizardModal):
-    """The production gate: type the environment's name (not y/n). Dismisses with the text typed,
-    or None; the gate in wizard.guards judges it."""
+    """The production gate: type the environment's name (not y/n), never pre-filled. A wrong name
+    is shown and asked again; the dialog closes with the name, or None (Esc). The gate in
+    wizard.guards judges what it is given all the same."""
 
     BINDINGS = [Binding("escape", "cancel", "Don't run", id="wizard.typed_cancel", key_display="Esc")]
 
     def __init__(self, prompt: str, expected: str, info: BannerInfo) -> None:
         super().__init__(classes="dialog-screen")
         self.prompt, self.expected, self.info = prompt, expected, info
+        self.refusals = 0
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="dialog", classes=f"dialog {self.info.css_class}"):
             yield EnvChip(self.info)
             yield Static("Production change: type the environment's name", classes="dialog-title")
             yield Static(self.prompt.rstrip(": ").rstrip(), classes="dialog-message", markup=False)
-            yield Input(placeholder=f"type {self.expected} here", id="typed")
+            yield Input("", placeholder="the environment's name", id="typed")
+            yield Static("", id="typed-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Confirm (Enter)", id="submit", variant="error")
                 yield Button("Don't run (Esc)", id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#typed", Input).focus()
+        self.query_one("#typed-error", Static).display = False
 
     @on(Input.Submitted, "#typed")
     @on(Button.Pressed, "#submit")
     def submit(self) -> None:
-        self.dismiss(self.query_one("#typed", Input).value)
+        field = self.query_one("#typed", Input)
+        typed = field.value.strip()
+        if typed != self.expected:
+            self.refusals += 1
+            error = self.query_one("#typed-error", Static)
+            error.update(f"✗ {typed!r} is not {self.expected!r}. Type the name exactly, or Esc not to run."
+                         if typed else f"✗ Nothing typed. Type {self.expected!r}, or Esc not to run.")
+            error.display = True
+            field.value = ""
+            field.focus()
+            return
+        self.dismiss(typed)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ExportScreen(WizardModal):
+    """Where the week's documents go: the folder beside the journal, already in the box (Enter
+    accepts it). Dismisses with the folder as typed, or None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="wizard.export_cancel", key_display="Esc")]
+
+    def __init__(self, default: str, names: str, info: BannerInfo) -> None:
+        super().__init__(classes="dialog-screen")
+        self.default, self.names, self.info = default, names, info
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="dialog", classes=f"dialog {self.info.css_class}"):
+            yield EnvChip(self.info)
+            yield Static("Write the week's documents", classes="dialog-title")
+            yield Static(f"From this journal: {self.names}. Into the folder (created if missing; files of the "
+                         "same name are replaced):", classes="dialog-message", markup=False)
+            yield Input(self.default, id="export-dir")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Write (Enter)", id="submit", variant="primary")
+                yield Button("Cancel (Esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#export-dir", Input).focus()
+
+    @on(Input.Submitted, "#export-dir")
+    @on(Button.Pressed, "#submit")
+    def submit(self) -> None:
+        self.dismiss(self.query_one("#export-dir", Input).value.strip() or None)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -32,8 +32,9 @@ class ScreenDialogue:
         task = app.runbook.task_of(step.id)
         task_id = task.id if task else "?"
         suggestion = app.rehearsal_answers.get(step.id)
+        note = app.session.rehearsal_notes.get(step.id)
         info = app.banner_info or banner_for(app.env)
-        answer = await app.ask_on_screen(lambda: AttestScreen(task_id, step, info, suggestion))
+        answer = await app.ask_on_screen(lambda: AttestScreen(task_id, step, info, suggestion, note))
         if answer is None:
             raise StepCancelled("cancelled by the operator: the question was closed without an answer")
         source = "operator"

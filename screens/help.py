@@ -36,10 +36,13 @@ def help_markdown(keymap: dict[str, str]) -> str:
         "States are read from the journal: quitting and reopening shows the same week.", "",
         "## The banner", "",
         "The top line names the environment every action applies to, with its kind spelled out: "
-        "**SANDBOX** (green), **STAGING** (amber), **PRODUCTION** (red), **OFFLINE** review (grey). "
+        "**SANDBOX** (green; red when it plays production, so the rehearsal trains the real cue), "
+        "**STAGING** (amber), **PRODUCTION** (red), **OFFLINE** review (grey). "
         "Host, port, database, server version and the server's fingerprint follow once connected. "
         "Every confirmation repeats it.", "",
-        "Remap keys with `App.set_keymap({binding id: keys})`; the ids are `wizard.run_day`, `wizard.cancel`, ….",
+        "Remap keys in `keymap.toml` in the config dir (`~/.config/migration-wizard/`, or "
+        "`$MIGRATION_WIZARD_CONFIG`), one line per binding id: `\"wizard.run_day\" = \"R\"`. "
+        "The ids are `wizard.run_day`, `wizard.cancel`, … (the actions table in screens/actions.py).",
     ]
     return "\n".join(lines)
 

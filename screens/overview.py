@@ -89,7 +89,12 @@ class WeekOverview(WizardScreen):
         state, env = app.state, app.env
         running_step = app.running[1].id if app.running else None
         journal = app.fmt.path(str(app.journal_path))
-        self._text("#run-title", f"{app.runbook.title}  ·  journal {journal}")
+        title = f"{app.runbook.title}  ·  journal {journal}"
+        if app.archived_journals:
+            names = ", ".join(p.name for p in app.archived_journals[:3])
+            more = f" and {len(app.archived_journals) - 3} more" if len(app.archived_journals) > 3 else ""
+            title += f"\nEarlier weeks (kept beside it; `migration-wizard review` opens one): {names}{more}"
+        self._text("#run-title", title)
         if app.journal is None:
             self._text("#standing", app.progress or "Opening the journal…")
         else:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from screens.actions import ACTIONS
+from wizard.session.views import other_role
 
 if TYPE_CHECKING:
     from screens.app import WizardApp
@@ -26,11 +27,17 @@ class WizardCommands(Provider):
         for day in app.runbook.days:
             name = day.id.capitalize()
             yield f"Open {name}", f"Show {name}'s tasks in the week overview: {day.title}", partial(app.open_day, day.id)
-            yield f"Run {name}", f"Run {name} on {app.env.name}: {day.title}", partial(app.start_run, day.id)
+            # A day whose steps need the other role would only be refused here: not offered.
+            if other_role(day, app.env.role) is None:
+                yield f"Run {name}", f"Run {name} on {app.env.name}: {day.title}", partial(app.start_run, day.id)
         for task in app.runbook.tasks():
             yield (f"Open task {task.id} {task.title}", "Instructions, steps, verdicts and results",
                    partial(app.open_task, task.id))
-            yield (f"Run task {task.id} {task.title}", f"Run its {len(task.steps)} steps on {app.env.name}",
+            needs = {s.target for s in task.steps if s.target in ("staging", "production") and s.target != app.env.role}
+            if needs:
+                continue
+            count = len(task.steps)
+            yield (f"Run task {task.id} {task.title}", f"Run its {count} step{'' if count == 1 else 's'} on {app.env.name}",
                    partial(app.start_run, app.day_of(task.id), [task.id]))
 
     async def discover(self) -> Hits:

@@ -356,8 +356,12 @@ class ReviewApp(App[int]):
         v = self.data.verification
         if v is not None:
             count = v.count
-            integrity = (f"hash chain intact ({count:,} events)" if v.intact
-                         else f"HASH CHAIN BROKEN at line {v.first.line}")  # type: ignore[union-attr]
+            if v.intact:
+                integrity = f"hash chain intact ({count:,} events)"
+            elif v.first.line == 1 and v.first.kind in ("damaged", "blank"):  # type: ignore[union-attr]
+                integrity = "NOT A MIGRATION-WIZARD JOURNAL (its first line is not a journal event)"
+            else:
+                integrity = f"HASH CHAIN BROKEN at line {v.first.line}"  # type: ignore[union-attr]
             self.banner_info = offline_banner(self.shown_path, integrity)
         self.state_version += 1
         self.on_verified()

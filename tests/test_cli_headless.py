@@ -92,3 +92,14 @@ def test_sandbox_status_of_a_cluster_not_created(cli_env, tmp_path):
 def test_status_without_a_journal(cli_env, tmp_path):
     done = wizard(cli_env, "status", "--journal", str(tmp_path / "none.jsonl"))
     assert done.returncode == 0 and "not started yet" in done.stdout
+
+
+def test_review_of_a_markdown_file_says_it_is_not_a_journal(tmp_path, capsys):
+    from wizard.cli import main
+
+    notes = tmp_path / "NOTES.md"
+    notes.write_text("# Week 1\n\nSome notes.\n")
+    assert main(["review", str(notes)]) == 2
+    out = capsys.readouterr()
+    said = " ".join((out.out + out.err).split())  # the console wraps long lines
+    assert "is not a migration-wizard journal" in said and "HASH CHAIN" not in said

@@ -102,7 +102,12 @@ async def test_walk_monday_from_the_keyboard(env, tmp_path):
         await pilot.press("escape")
         assert isinstance(app.screen, WeekOverview)
         # x writes the week's documents from the same journal, beside it
-        await pilot.press("x")
+        await pilot.press("x")  # asks where, the folder beside the journal already in the box
+        from screens.dialogs import ExportScreen
+
+        await until(pilot, lambda: isinstance(app.screen, ExportScreen), what="the export question")
+        assert app.screen.query_one("#export-dir").value == str(tmp_path / "journal-documents")
+        await pilot.press("enter")
         log = tmp_path / "journal-documents" / "MIGRATION_LOG_WEEK1.md"
         await until(pilot, log.exists, what="the exported migration log")
         await app.workers.wait_for_complete()
@@ -243,6 +248,11 @@ async def test_palette_lists_every_action(env, tmp_path):
         titles = {title for title, _, _ in WizardCommands(app.screen).entries()}
         assert {a.title for a in ACTIONS if a.scope in ("app", "overview")} <= titles
         assert {"Run Monday", "Open task 1.6 Document Current State"} <= titles
+        entries = [(title, help_text) for title, help_text, _ in WizardCommands(app.screen).entries()]
+        assert "Run Thursday" not in titles  # its steps need production: not offered on a staging sandbox
+        assert ("Run task 1.4 Backup Current Database", "Run its 1 step on sandbox-staging") in entries
+        system = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Quit" not in system and [t for t, _ in entries].count("Quit") == 1
         app.open_task("1.6")
         await pilot.pause()
         titles = {title for title, _, _ in WizardCommands(app.screen).entries()}
@@ -288,14 +298,19 @@ async def test_production_gate_asks_for_the_typed_name_from_the_engine_thread(tm
     answers: list = []
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        for typed in ("yes", "production"):
-            thread = threading.Thread(target=lambda: answers.append(asyncio.run(app.dialogue.confirm_production(env, step))))
-            thread.start()
-            await until(pilot, lambda: isinstance(app.screen, TypedConfirmScreen), what="the typed confirmation")
-            assert "PRODUCTION [PRODUCTION]" in str(app.screen.query_one(".env-chip").render())
-            await pilot.press(*typed, "enter")
-            await until(pilot, lambda: not thread.is_alive(), what="the engine thread to get its answer")
-    assert answers == ["yes", "production"]  # the gate (wizard.guards) judges it: only the name passes
+        thread = threading.Thread(target=lambda: answers.append(asyncio.run(app.dialogue.confirm_production(env, step))))
+        thread.start()
+        await until(pilot, lambda: isinstance(app.screen, TypedConfirmScreen), what="the typed confirmation")
+        dialog = app.screen
+        assert "PRODUCTION [PRODUCTION]" in str(dialog.query_one(".env-chip").render())
+        assert dialog.query_one("#typed").value == ""  # never pre-filled
+        await pilot.press(*"yes", "enter")  # a wrong name: said so, and asked again
+        await pilot.pause()
+        assert app.screen is dialog and dialog.refusals == 1 and thread.is_alive()
+        assert "'yes' is not 'production'" in str(dialog.query_one("#typed-error").render())
+        await pilot.press(*"production", "enter")
+        await until(pilot, lambda: not thread.is_alive(), what="the engine thread to get its answer")
+    assert answers == ["production"]  # the gate (wizard.guards) judges it all the same
 
 
 async def test_tui_rehearsal_starts_from_a_clean_slate(tmp_path, monkeypatch):
@@ -323,3 +338,125 @@ async def test_tui_rehearsal_starts_from_a_clean_slate(tmp_path, monkeypatch):
     finally:
         for name in sandbox.NAMES:
             sandbox.stop(name)
+
+
+async def test_attest_form_starts_empty_and_ctrl_s_takes_the_suggestion(tmp_path):
+    """Enter on the empty form answers nothing; Ctrl+S puts the rehearsal's answer in; a typed
+    name is never offered."""
+    from tui_fixtures import demo_environment
+    from wizard.runbook import load_runbook
+
+    runbook = load_runbook()
+    app = make_app(demo_environment("sandbox"), journal_path=tmp_path / "journal.jsonl", runbook=runbook, prepare=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        results: list = []
+        app.push_screen(AttestScreen("1.4", runbook.step("1.4.backup"), app.banner_info, "2026-11-23T08:30:00+00:00"),
+                        results.append)
+        await pilot.pause()
+        form = app.screen
+        assert form.query_one("#answer").value == ""
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is form and form.refusals == 1 and not results
+        await pilot.press("ctrl+s")
+        assert form.query_one("#answer").value == "2026-11-23T08:30:00+00:00"
+        named = AttestScreen("1.5", runbook.step("1.5.separate_project"), app.banner_info, "sandbox-staging")
+        assert named.suggestion == ""  # the typed name is never offered
+
+
+async def test_not_applicable_and_a_no_with_its_hint(tmp_path):
+    """An optional question answered "not applicable" is journaled as such and skipped; a "no" to
+    a safety question stops the day there with the runbook's hint."""
+    from tui_fixtures import demo_environment
+
+    steps = [
+        Step("9.1.cli", "attest", "Optional dry run", "local",
+             {"question": "Did the CLI dry run list the two files?", "answer_type": "confirm"}, optional=True),
+        Step("9.1.report", "attest", "Report written", "local",
+             {"question": "Is the report written?", "answer_type": "confirm",
+              "if_no": "write it first, then run the task again"}, optional=True),
+        Step("9.1.after", "attest", "Never asked", "local", {"question": "Not reached?", "answer_type": "text"}),
+    ]
+    app = make_app(demo_environment("sandbox"), journal_path=tmp_path / "journal.jsonl",
+                   runbook=tiny_runbook(tmp_path, steps), prepare=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.start_run("monday")
+        await until(pilot, lambda: isinstance(app.screen, AttestScreen), what="the optional question")
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, AttestScreen) and app.screen.step.id == "9.1.report",
+                    what="the safety question")
+        await answer(pilot, "no")
+        await until(pilot, lambda: not app.run_active, what="the run to stop")
+        state = replay(app.journal.events)
+        skipped = state.latest("9.1.cli", "sandbox-staging")
+        assert skipped.status == "skipped" and skipped.data["answer"] == "not applicable" and skipped.data["not_applicable"]
+        refused = state.latest("9.1.report", "sandbox-staging")
+        assert not refused.ok and "write it first, then run the task again" in refused.error
+        assert state.latest("9.1.after", "sandbox-staging") is None  # a "no" stops, even on an optional question
+
+
+async def test_rehearsal_reopens_its_week_and_n_starts_a_new_one(tmp_path, monkeypatch):
+    """Run a step, quit, open the rehearsal again on the same data dir: the same journal, the step
+    still done, the clusters not rebuilt. N asks first, keeps the journal aside and lists it."""
+    from wizard.environments import resolve_environment
+    from wizard.rehearsal import clusters as sandbox
+
+    monkeypatch.setenv("MIGRATION_WIZARD_DATA", str(tmp_path / "data"))
+    journal = tmp_path / "rehearsal.jsonl"
+    try:
+        app = make_app(resolve_environment("sandbox-staging"), journal_path=journal, rehearsal=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.journal is not None or app.problem is not None, timeout=180, what="the rehearsal")
+            assert app.problem is None, app.problem
+            app.start_run("monday", step=(app.runbook.task("1.4"), app.runbook.step("1.4.backup")))
+            await until(pilot, lambda: isinstance(app.screen, AttestScreen), what="the backup question")
+            await pilot.press("ctrl+s", "enter")
+            await until(pilot, lambda: not app.run_active, what="the step")
+            await pilot.press("q")
+        reset_calls: list = []
+        monkeypatch.setattr(sandbox, "reset", lambda name: reset_calls.append(name))
+        again = make_app(resolve_environment("sandbox-staging"), journal_path=journal, rehearsal=True)
+        async with again.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: again.journal is not None or again.problem is not None, timeout=180,
+                        what="the reopened rehearsal")
+            assert again.problem is None, again.problem
+            await pilot.pause()
+            assert not reset_calls
+            notes = [e["text"] for e in again.journal.events if e["type"] == "note"]
+            assert "rehearsal reopened where it stopped: same journal, clusters kept" in notes
+            days = again.screen.query_one("#days")
+            assert "1/7" in str(days.get_option_at_index(0).prompt)
+            assert again.state.latest("1.4.backup", "sandbox-staging").ok
+            await pilot.press("N")
+            await until(pilot, lambda: isinstance(again.screen, ConfirmScreen), what="the new-week question")
+            assert "rehearsal-" in again.screen.message
+            await pilot.press("y")
+            await until(pilot, lambda: again.journal is not None and again.archived_journals, timeout=180,
+                        what="the new week")
+            assert reset_calls == list(sandbox.NAMES)
+            assert again.archived_journals[0].exists() and again.state.latest("1.4.backup", "sandbox-staging") is None
+            await pilot.pause()
+            assert "Earlier weeks" in str(again.screen.query_one("#run-title").render())
+    finally:
+        for name in sandbox.NAMES:
+            sandbox.stop(name)
+
+
+async def test_keymap_toml_in_the_config_dir(tmp_path, monkeypatch):
+    """keymap.toml (binding id = keys) moves a key; an unknown id is reported, not applied."""
+    from screens.help import HelpScreen
+    from tui_fixtures import demo_environment
+
+    monkeypatch.setenv("MIGRATION_WIZARD_CONFIG", str(tmp_path / "config"))
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "keymap.toml").write_text('"wizard.help" = "f2"\n"wizard.no_such_thing" = "z"\n')
+    app = make_app(demo_environment("sandbox"), journal_path=tmp_path / "journal.jsonl", prepare=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        assert app.wizard_keymap == {"wizard.help": "f2"}
+        assert any("wizard.no_such_thing" in n.message for n in app._notifications)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)

@@ -14,7 +14,7 @@ import pytest
 
 from screens.app import WizardApp
 from screens.dialogs import AttestScreen
-from tui_fixtures import demo_environment, monday_results, passed, stable_display, table, write_journal
+from tui_fixtures import demo_environment, every_day_passed, monday_results, passed, stable_display, table, write_journal
 from wizard.results import ERROR, StepResult
 from wizard.runbook import load_runbook
 from tui_support import make_app as app_on, settle
@@ -222,3 +222,87 @@ def test_environment_picker(snap_compare, tmp_path, runbook):
 def test_small_terminal_message(snap_compare, tmp_path, runbook, size):
     app = make_app(tmp_path, runbook, "production")
     assert snap_compare(app, terminal_size=size, run_before=settle)
+
+
+def test_sandbox_production_banner_is_red(snap_compare, tmp_path, runbook):
+    """The sandbox that plays production wears production's red; the banner still says SANDBOX."""
+    app = make_app(tmp_path, runbook, "sandbox-production")
+    assert "SANDBOX-PRODUCTION [SANDBOX · plays production]" in app.banner_info.text()
+    assert app.banner_info.css_class == "env-sandbox-production"
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+
+def test_week_complete_standing(snap_compare, tmp_path, runbook):
+    app = make_app(tmp_path, runbook, "sandbox", every_day_passed(runbook))
+
+    async def check(pilot):  # noqa: ANN001
+        await settle(pilot)
+        assert str(pilot.app.screen.query_one("#standing").render()).startswith("Week complete")
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=check)
+
+
+def test_attest_form_starts_empty_and_offers_the_suggestion(snap_compare, tmp_path, runbook):
+    """The rehearsal's backup time is offered, not filled in: Enter alone answers nothing."""
+    app = make_app(tmp_path, runbook, "sandbox")
+
+    async def ask(pilot):  # noqa: ANN001
+        await settle(pilot)
+        pilot.app.push_screen(AttestScreen("1.4", runbook.step("1.4.backup"), pilot.app.banner_info,
+                                           "2026-11-23T08:30:00+00:00",
+                                           "the rehearsal's own pg_dump of sandbox-production finished at 2026-11-23T08:30:00+00:00"))
+        await settle(pilot)
+        assert pilot.app.screen.query_one("#answer").value == ""
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ask)
+
+
+def test_optional_attest_offers_not_applicable(snap_compare, tmp_path, runbook):
+    app = make_app(tmp_path, runbook, "sandbox-production")
+
+    async def ask(pilot):  # noqa: ANN001
+        await settle(pilot)
+        pilot.app.push_screen(AttestScreen("4.3", runbook.step("4.3.supabase_dry_run"), pilot.app.banner_info))
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ask)
+
+
+def test_typed_name_asked_again_after_a_wrong_name(snap_compare, tmp_path, runbook):
+    from screens.dialogs import TypedConfirmScreen
+    from wizard.guards import prompt_for
+
+    app = make_app(tmp_path, runbook, "production")
+
+    async def ask(pilot):  # noqa: ANN001
+        await settle(pilot)
+        step = runbook.step("4.5.apply_012")
+        pilot.app.push_screen(TypedConfirmScreen(prompt_for(pilot.app.env, step), "production", pilot.app.banner_info))
+        await settle(pilot)
+        assert pilot.app.screen.query_one("#typed").value == ""  # never pre-filled
+        await pilot.press(*"prod", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, TypedConfirmScreen)  # still asking
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ask)
+
+
+def test_export_asks_where(snap_compare, tmp_path, runbook):
+    """x asks where, the folder beside the journal in the box (a fixed one here: tmp paths vary)."""
+    from screens.dialogs import ExportScreen
+
+    app = make_app(tmp_path, runbook, "sandbox", [("monday", monday_results(runbook), True)])
+
+    async def ask(pilot):  # noqa: ANN001
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ExportScreen)
+        assert pilot.app.screen.default == str(tmp_path / "journal-documents")
+        pilot.app.pop_screen()
+        pilot.app.push_screen(ExportScreen("/home/operator/.local/share/migration-wizard/journals/rehearsal-documents",
+                                           "migration log, verification results, "
+                                           "final report, Week 2 checklist, team update", pilot.app.banner_info))
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ask)

@@ -23,6 +23,10 @@ def demo_environment(kind: str) -> Environment:
         return Environment("sandbox-staging", "sandbox", "staging",
                            {"host": "/var/run/migration-wizard/sandbox-staging", "port": 5432, "dbname": "postgres",
                             "user": "postgres"}, workspace="/srv/rehearsal/workspace")
+    if kind == "sandbox-production":  # red like production, SANDBOX written out
+        return Environment("sandbox-production", "sandbox", "production",
+                           {"host": "/var/run/migration-wizard/sandbox-production", "port": 5432, "dbname": "postgres",
+                            "user": "postgres"}, workspace="/srv/rehearsal/workspace")
     if kind == "staging":
         return Environment("staging", "staging", "staging",
                            {"host": "db.staging.example.internal", "port": 5432, "dbname": "postgres", "user": "wizard"},
@@ -98,6 +102,12 @@ def monday_results(runbook: Runbook) -> list[StepResult]:
                 data = {"answer": "2026-11-23T08:30:00+00:00" if "backup" in step.id else "yes", "answer_source": "operator"}
             out.append(passed(step, data, status=status))
     return out
+
+
+def every_day_passed(runbook: Runbook) -> list[tuple[str, list[StepResult], bool | None]]:
+    """The whole week passed (for the week-complete line), each step with an empty result."""
+    return [(day.id, [passed(step, {}, status=ATTESTED if step.kind == "attest" else PASSED)
+                      for task in day.tasks for step in task.steps], True) for day in runbook.days]
 
 
 def tiny_runbook(tmp: Path, steps: list[Step], *, day: str = "monday") -> Runbook:

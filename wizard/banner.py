@@ -24,6 +24,10 @@ class BannerInfo:
 
     @property
     def css_class(self) -> str:
+        # A sandbox that plays production wears production's colour: the rehearsal trains the cue
+        # the operator will meet on the real thing (the text still says SANDBOX).
+        if self.kind == "sandbox" and self.role == "production":
+            return "env-sandbox-production"
         return f"env-{self.kind}"
 
     def text(self) -> str:

@@ -139,7 +139,8 @@ class Engine:
             raise EnvironmentRefused(
                 f"Task {task.id} ({task.title}) is for {step.target}, but {self.env.name} is a "
                 f"{self.env.role} environment. Nothing was run.",
-                f"Run it with --env pointing at a {step.target} environment.",
+                # Said by both faces: names the environment to use, not a flag of one of them.
+                f"Switch to a {step.target} environment and run it there.",
             )
 
     # --- running ---------------------------------------------------------------
@@ -191,7 +192,7 @@ class Engine:
                     self.journal.append("note", env=self.env.name, step=step.id, text=f"re-checked: {changed}")
                 result = await self.run_step(task, step)
                 outcome.results.append(result)
-                if not result.ok and step.optional:
+                if not result.ok and step.optional and not result.data.get("answered_no"):
                     outcome.optional_failed.append(step.id)
                 elif not result.ok:
                     outcome.stopped_at = step.id
@@ -280,6 +281,9 @@ class Engine:
         return result
 
     def _judge(self, step: Step, ctx: StepContext, result: StepResult) -> None:
+        if result.data.get("not_applicable"):
+            result.status = SKIPPED  # an optional question that does not apply: nothing to judge
+            return
         names: dict[str, Any] = {**ctx.saved, "facts": ctx.facts, **result.data, "result": result.data}
         for expectation in step.expect:
             try:

@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from wizard.banner import BannerInfo
 
-KIND_CLASSES = ("env-sandbox", "env-staging", "env-production", "env-offline")
+KIND_CLASSES = ("env-sandbox", "env-sandbox-production", "env-staging", "env-production", "env-offline")
 
 
 class Banner(Static):

@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     rehearse = sub.add_parser("rehearse", help="rehearse the week on the embedded sandbox clusters")
     rehearse.add_argument("--headless", action="store_true")
+    rehearse.add_argument("--new", action="store_true",
+                          help="start a new week: keep the current rehearsal journal aside and rebuild both clusters "
+                               "(without it, the rehearsal reopens the week where it stopped)")
     rehearse.add_argument("--journal", type=Path)
     rehearse.add_argument("--days", default="monday,tuesday,wednesday,thursday,friday")
     rehearse.add_argument("--runbook", help="week1 (default), week2 (continues from week 1's end state), or a runbook file")

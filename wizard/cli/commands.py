@@ -16,6 +16,11 @@ from wizard.cli.launch import open_review, open_tui, tui_available
 from wizard.errors import EnvironmentRefused, WizardError
 from wizard.session import EXIT_OK, EXIT_USAGE, AnswersDialogue, RunOutcome, Session, load_answers, tools
 from wizard.session.rehearsal import REHEARSAL_PLAN, rehearsal_summary
+from wizard.session.views import PASSED, day_summary
+
+
+def day_passed(state: Any, env: str, role: str, day: Any) -> bool:
+    return day_summary(state, env, role, day).verdict == PASSED
 
 EXIT_FAILED = 1
 DEFAULT_DAYS = "monday,tuesday,wednesday,thursday,friday"
@@ -132,10 +137,13 @@ def cmd_rehearse(args: Any, console: Console) -> int:
 
     book = rehearsal_runbook(args.runbook)  # week1 (default), week2, or a runbook file
     if not args.headless and sys.stdout.isatty() and tui_available():
-        return open_tui(env_name="sandbox-staging", journal=args.journal, rehearsal=True, runbook=book.path)
+        return open_tui(env_name="sandbox-staging", journal=args.journal, rehearsal=True, runbook=book.path,
+                        new_week=args.new)
     days = [d.strip().lower() for d in args.days.split(",") if d.strip()]
-    # Each rehearsed runbook keeps a journal of its own (week 1's stays rehearsal.jsonl).
-    session = Session.open("sandbox-staging", journal=args.journal, rehearsal=True, runbook=book.path)
+    # Each rehearsed runbook keeps a journal of its own (week 1's stays rehearsal.jsonl). Headless
+    # resumes too (a CI run starts from a fresh data dir, so it is a full rehearsal there): days that
+    # already passed in this journal are not run again; --new starts a new week.
+    session = Session.open("sandbox-staging", journal=args.journal, rehearsal=True, runbook=book.path, new_week=args.new)
     own_days = {d.id for d in session.runbook.days}
     if args.days == DEFAULT_DAYS:  # a runbook of fewer days rehearses the days it has
         days = [d for d in days if d in own_days]
@@ -153,6 +161,10 @@ def cmd_rehearse(args: Any, console: Console) -> int:
         async def walk() -> None:
             for day, env_name, tasks in plan:
                 session.switch_to(env_name)
+                if day_passed(session.state(), session.env.name, session.env.role, session.runbook.day(day)):
+                    say(f"{day.capitalize()} already passed on {env_name} in this journal: not run again "
+                        "(`rehearse --headless --new` starts a new week)")
+                    continue
                 outcome = await _run(console, session, day, list(tasks) if tasks else None, dialogue)
                 outcomes.append(outcome)
                 if not outcome.ok:

@@ -16,10 +16,11 @@ def tui_available() -> bool:
     return True
 
 
-def open_tui(env_name: str, journal: Path | None = None, rehearsal: bool = False, runbook: Path | None = None) -> int:
+def open_tui(env_name: str, journal: Path | None = None, rehearsal: bool = False, runbook: Path | None = None,
+             new_week: bool = False) -> int:
     from screens.app import run_app
 
-    return run_app(env_name=env_name, journal=journal, rehearsal=rehearsal, runbook=runbook)
+    return run_app(env_name=env_name, journal=journal, rehearsal=rehearsal, runbook=runbook, new_week=new_week)
 
 
 def open_review(path: Path) -> int:

@@ -117,41 +117,80 @@ def take_backup(name: str) -> tuple[Path, str]:
     return target, stamp.isoformat(timespec="seconds")
 
 
+def _answers_file(table: str, backup_time: str) -> dict[str, Any]:
+    text = (Path(__file__).parent / "answers.toml").read_text()
+    found: Any = tomllib.loads(text)
+    for key in table.split("."):
+        found = found.get(key, {}) if isinstance(found, dict) else {}
+    return {k: (v.replace("{backup_time}", backup_time) if isinstance(v, str) else v)
+            for k, v in found.items() if not isinstance(v, dict)}
+
+
 def rehearsal_answers(backup_time: str, runbook_path: Path | None = None) -> dict[str, Any]:
     """The rehearsal's answers for this runbook's attest steps (its own table in answers.toml)."""
+    return _answers_file(rehearsal_runbook(runbook_path).answers_table, backup_time)
+
+
+def rehearsal_notes(backup_time: str, runbook_path: Path | None = None) -> dict[str, str]:
+    """Where each rehearsal answer comes from, shown beside the suggestion in the TUI."""
     table = rehearsal_runbook(runbook_path).answers_table
-    text = (Path(__file__).parent / "answers.toml").read_text()
-    return {k: (v.replace("{backup_time}", backup_time) if isinstance(v, str) else v)
-            for k, v in tomllib.loads(text)[table].items()}
+    return {k: str(v) for k, v in _answers_file(f"{table}.notes" if table != "answers" else "notes", backup_time).items()}
 
 
-def prepare_rehearsal(path: Path, say: Callable[[str], None],
-                      runbook_path: Path | None = None) -> tuple[list[dict[str, Any]], str]:
-    """A clean slate for a rehearsal, headless or in the TUI: the previous rehearsal journal kept
-    aside (with its head sidecar), both clusters rebuilt from the pre-clean-up schema, the
-    workspace copied afresh, a real pg_dump backup of sandbox-production. Returns the notes to
-    journal and the backup's time (the rehearsal's answer to "note the backup timestamp").
-    A rehearsal that continues another (Week 2) keeps the clusters and the workspace instead."""
+def archive_path(path: Path, when: dt.datetime | None = None) -> Path:
+    """Where starting a new week keeps the current rehearsal journal: beside it, stamped."""
+    return path.with_name(f"{path.stem}-{(when or dt.datetime.now()):%Y%m%d-%H%M%S}{path.suffix}")
+
+
+def archived_journals(path: Path) -> list[Path]:
+    """Earlier weeks' rehearsal journals kept beside this one, newest first."""
+    if not path.parent.is_dir():
+        return []
+    return sorted((p for p in path.parent.glob(f"{path.stem}-*{path.suffix}") if p.is_file()), reverse=True)
+
+
+def can_resume(path: Path) -> bool:
+    """A rehearsal reopens its week when its journal holds events and both clusters still exist:
+    the journal then still describes the databases."""
+    return path.is_file() and path.stat().st_size > 0 and all(clusters.status(n).initialised for n in clusters.NAMES)
+
+
+def prepare_rehearsal(path: Path, say: Callable[[str], None], runbook_path: Path | None = None, *,
+                      new_week: bool = False, archive_to: Path | None = None) -> tuple[list[dict[str, Any]], str]:
+    """A rehearsal, headless or in the TUI. By default it resumes the week where it stopped (same
+    journal, clusters started, not rebuilt). A new week (asked for, or nothing to resume) keeps the
+    previous journal aside with its head sidecar, rebuilds both clusters from the pre-clean-up
+    schema and copies the workspace afresh; a rehearsal that continues another (Week 2) keeps the
+    clusters and the workspace instead. Either way a real pg_dump backup of sandbox-production is
+    taken (the rehearsal's answer to "note the backup timestamp" must be fresh). Returns the notes
+    to journal and the backup's time."""
     book = rehearsal_runbook(runbook_path)
     if book.continues:
         _continue_from(book, say)  # before anything moves: a refusal leaves the old journal in place
     notes: list[dict[str, Any]] = []
-    if path.exists():
-        archived = path.with_name(f"{path.stem}-{dt.datetime.now():%Y%m%d-%H%M%S}{path.suffix}")
-        path.rename(archived)
-        if head_path(path).exists():
-            head_path(path).rename(head_path(archived))
-        notes.append({"text": f"previous rehearsal journal kept as {archived.name}"})
-        say(f"previous rehearsal journal kept as {archived}")
-    if book.continues:
-        notes.append({"text": f"continues from the {book.continues} rehearsal's end state: clusters kept, not rebuilt"})
-        _add_missing_migrations(clusters.ensure_workspace())
-    else:
+    if not new_week and can_resume(path):
+        say(f"Reopening the rehearsal week in {path} (clusters kept as they are)…")
         for name in clusters.NAMES:
-            say(f"Preparing the rehearsal: rebuilding the {name} cluster from the pre-clean-up schema…")
-            clusters.reset(name)
-        say("Preparing the rehearsal: copying the workspace (backend/, database/)…")
-        clusters.ensure_workspace(refresh=True)
+            clusters.ensure(name)
+        clusters.ensure_workspace()
+        notes.append({"text": "rehearsal reopened where it stopped: same journal, clusters kept"})
+    else:
+        if path.exists():
+            archived = archive_path(path) if archive_to is None else archive_to
+            path.rename(archived)
+            if head_path(path).exists():
+                head_path(path).rename(head_path(archived))
+            notes.append({"text": f"previous rehearsal journal kept as {archived.name}", "archived": str(archived)})
+            say(f"previous rehearsal journal kept as {archived}")
+        if book.continues:
+            notes.append({"text": f"continues from the {book.continues} rehearsal's end state: clusters kept, not rebuilt"})
+            _add_missing_migrations(clusters.ensure_workspace())
+        else:
+            for name in clusters.NAMES:
+                say(f"Preparing the rehearsal: rebuilding the {name} cluster from the pre-clean-up schema…")
+                clusters.reset(name)
+            say("Preparing the rehearsal: copying the workspace (backend/, database/)…")
+            clusters.ensure_workspace(refresh=True)
     say("Preparing the rehearsal: taking a real pg_dump backup of sandbox-production…")
     backup_file, backup_time = take_backup("sandbox-production")
     say(f"backup taken: {backup_file.name} at {backup_time}")

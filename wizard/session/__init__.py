@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from wizard.session.core import EXIT_FAILED, EXIT_OK, EXIT_USAGE, RunOutcome, Session
     from wizard.session.dialogue import AnswersDialogue, Dialogue, load_answers
     from wizard.session.journals import journal_path, writer_lock
-    from wizard.steps.attest import AnswerInvalid, validate as validate_answer
+    from wizard.steps.attest import NOT_APPLICABLE, AnswerInvalid, validate as validate_answer
     from wizard.steps.base import StepCancelled, StepFailure
 
 # name -> (module, attribute)
@@ -42,7 +42,7 @@ _HOME = {
     "Dialogue": ("wizard.session.dialogue", "Dialogue"), "load_answers": ("wizard.session.dialogue", "load_answers"),
     "journal_path": ("wizard.session.journals", "journal_path"),
     "writer_lock": ("wizard.session.journals", "writer_lock"),
-    "AnswerInvalid": ("wizard.steps.attest", "AnswerInvalid"), "validate_answer": ("wizard.steps.attest", "validate"),
+    "AnswerInvalid": ("wizard.steps.attest", "AnswerInvalid"), "NOT_APPLICABLE": ("wizard.steps.attest", "NOT_APPLICABLE"), "validate_answer": ("wizard.steps.attest", "validate"),
     "StepCancelled": ("wizard.steps.base", "StepCancelled"), "StepFailure": ("wizard.steps.base", "StepFailure"),
 }
 __all__ = sorted(_HOME)

@@ -78,8 +78,10 @@ class Session:
     journal_path: Path
     rehearsal: bool = False
     runbook_note: str = ""  # the runbook's file moved or changed since the journal began
+    new_week: bool = False  # a rehearsal asked to start a new week (`rehearse --new`): used by the next prepare()
     journal: Journal | None = None
     rehearsal_answers: dict[str, Any] = field(default_factory=dict)
+    rehearsal_notes: dict[str, str] = field(default_factory=dict)  # why each answer is offered
     _locks: ExitStack = field(default_factory=ExitStack)
     _engine: Any = None
     _engine_loop: asyncio.AbstractEventLoop | None = None
@@ -91,17 +93,17 @@ class Session:
     # --- opening ------------------------------------------------------------------------------
     @classmethod
     def open(cls, env_name: str, *, journal: Path | None = None, runbook: Path | str | Runbook | None = None,
-             rehearsal: bool = False) -> "Session":
+             rehearsal: bool = False, new_week: bool = False) -> "Session":
         """Resolve the environment, pick the journal (one per runbook) and load the runbook the
         journal belongs to. Nothing is written yet; a different runbook is refused (exit 2)."""
         env = resolve_environment(env_name)
         given = runbook.path if isinstance(runbook, Runbook) else runbook
         path = journal_path(journal, env, given)
-        # A rehearsal sets the old journal aside and begins a new one: it belongs to no runbook yet.
+        # A rehearsal reopens its own runbook's journal, or sets it aside for a new week.
         book, note = (load_runbook(given), "") if rehearsal else bind_runbook(path, given)
         if isinstance(runbook, Runbook):
             book = runbook
-        return cls(env, book, path, rehearsal=rehearsal, runbook_note=note)
+        return cls(env, book, path, rehearsal=rehearsal, runbook_note=note, new_week=new_week)
 
     def lock(self) -> "Session":
         """Take the journal's writer lock for the life of this session (released by close())."""
@@ -117,17 +119,24 @@ class Session:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def prepare(self, say: Callable[[str], None] = lambda text: None, *, prepare_env: bool = True) -> Journal:
-        """Sandboxes started (or, for a rehearsal, rebuilt), then the journal opened for appending."""
+    def prepare(self, say: Callable[[str], None] = lambda text: None, *, prepare_env: bool = True,
+                new_week: bool = False, archive_to: Path | None = None) -> Journal:
+        """Sandboxes started, then the journal opened for appending. A rehearsal reopens its week;
+        `new_week` keeps the journal aside (as `archive_to`) and rebuilds the clusters."""
         from wizard.rehearsal import preparation as rehearsal_prep
 
         notes: list[dict[str, Any]] = []
         if not self.rehearsal:  # a rehearsal sets the old journal aside; anything else is refused before a server starts
             check_journal(self.journal_path)
         if self.rehearsal:
-            book = Path(self.runbook.path)  # which rehearsal: its answers, and whether it starts afresh
-            notes, backup_time = rehearsal_prep.prepare_rehearsal(self.journal_path, say, book)
+            self.journal = None
+            book = Path(self.runbook.path)  # which rehearsal: its answers, and whether it continues another
+            notes, backup_time = rehearsal_prep.prepare_rehearsal(self.journal_path, say, book,
+                                                                  new_week=new_week or self.new_week,
+                                                                  archive_to=archive_to)
+            self.new_week = False
             self.rehearsal_answers = rehearsal_prep.rehearsal_answers(backup_time, book)
+            self.rehearsal_notes = rehearsal_prep.rehearsal_notes(backup_time, book)
         elif prepare_env:
             rehearsal_prep.prepare_environment(self.env, say)
         say("Opening the journal…")
@@ -139,6 +148,19 @@ class Session:
             journal.append("note", **note)
         self.journal = journal  # visible to the face only once it holds the preparation's notes
         return journal
+
+    # --- rehearsal weeks ----------------------------------------------------------------------
+    def archive_path(self) -> Path:
+        """Where a new week would keep this journal (named before asking, so the question can say it)."""
+        from wizard.rehearsal.preparation import archive_path
+
+        return archive_path(self.journal_path)
+
+    def archived_journals(self) -> list[Path]:
+        """Earlier rehearsal weeks kept beside this journal, newest first (none for real environments)."""
+        from wizard.rehearsal.preparation import archived_journals
+
+        return archived_journals(self.journal_path) if self.rehearsal else []
 
     def switch_to(self, env_name: str) -> None:
         """Another sandbox on the same journal (sandboxes share the rehearsal journal)."""

@@ -106,3 +106,17 @@ def sandbox_action(action: str, name: str, *, empty: bool = False) -> Any:
         sandbox.reset(name, empty=empty)
         return sandbox.url(name)
     return sandbox.status(name)
+
+
+def is_journal(path: Path) -> bool:
+    """Whether a file starts like a migration-wizard journal (a JSON event with its hash), so
+    `review` of, say, a Markdown file says what it is instead of reporting a broken chain."""
+    import json
+
+    try:
+        with Path(path).open("rb") as fh:
+            first = fh.readline(1_000_000)
+        event = json.loads(first)
+    except (OSError, ValueError):
+        return False
+    return isinstance(event, dict) and {"type", "seq", "hash"} <= event.keys()

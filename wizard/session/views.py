@@ -14,7 +14,7 @@ from wizard.journal.fold import (INTERRUPTED, NOT_STARTED, OPTIONAL_FAILED, PART
 
 __all__ = ["ATTESTED", "CANCELLED", "ERROR", "FAILED", "INTERRUPTED", "NOT_STARTED", "OPTIONAL_FAILED", "PARTLY_DONE",
            "PASSED", "RUNNING", "SKIPPED", "STOPPED", "DaySummary", "Fold", "day_summary", "latest_step", "other_role",
-           "standing", "step_result", "step_state", "task_seconds", "task_state"]
+           "standing", "step_result", "week_complete", "step_state", "task_seconds", "task_state"]
 from wizard.results import ATTESTED, CANCELLED, ERROR, FAILED, PASSED, SKIPPED, StepResult
 from wizard.runbook.model import Day, Runbook, Step, Task
 
@@ -85,6 +85,13 @@ def day_summary(state: Fold, env: str, role: str, day: Day, running: str | None 
     return DaySummary(day, decided.done, decided.total, decided.verdict, other_role(day, role))
 
 
+def week_complete(runbook: Runbook, state: Fold) -> bool:
+    """Every day passed on some environment of this journal (the week's days run on two roles)."""
+    envs = {p.env for p in state.passes}
+    return bool(envs) and all(any(state.day_state(day, env, None, False).verdict == PASSED for env in envs)
+                              for day in runbook.days)
+
+
 def standing(runbook: Runbook, state: Fold, env: str, role: str, running: tuple[Task, Step] | None = None,
              live: bool = False) -> str:
     """One sentence: where the run stands on this environment."""
@@ -98,6 +105,9 @@ def standing(runbook: Runbook, state: Fold, env: str, role: str, running: tuple[
     for summary in summaries:
         if summary.verdict.startswith(STOPPED) or summary.verdict in (INTERRUPTED, PARTLY_DONE):
             return f"{summary.label} {summary.verdict} on {env}: open it to see why, fix, then run it again to resume."
+    if week_complete(runbook, state):
+        return ("Week complete: every day has passed in this journal. x writes the documents; review them "
+                "(the final report, the Week 2 checklist, the team update) before sending them.")
     upcoming = next((s for s in summaries if s.verdict == NOT_STARTED and s.other_role is None), None)
     head = f"{', '.join(s.label for s in finished)} passed on {env}. " if finished else f"Nothing run on {env} yet. "
     if upcoming is None:

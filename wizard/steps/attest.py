@@ -26,6 +26,9 @@ class AttestParams(Params):
     attests: Annotated[Literal["backup"] | None, param(
         "what the answer stands for: \"backup\" makes a timestamp the latest backup the production gate counts",
         examples=["backup"])] = None
+    if_no: Annotated[str | None, param(
+        "confirm: what to do when the answer is no (the step stops there, before anything later runs)",
+        examples=["Write the report first, then run the task again."])] = None
 
 
 def _check(p: AttestParams) -> None:
@@ -43,6 +46,8 @@ def _check(p: AttestParams) -> None:
     if p.attests == "backup" and p.answer_type != "timestamp":
         raise ParamProblem("attests", "a backup is attested by its time: it needs answer_type = \"timestamp\"",
                            "Set answer_type = \"timestamp\", or remove attests.")
+    if p.if_no is not None and (p.answer_type != "confirm" or p.must_equal is not None):
+        raise ParamProblem("if_no", "only applies to a yes/no confirm (no must_equal)", "Remove it or change answer_type.")
     if p.must_equal is not None and p.answer_type != "confirm":
         raise ParamProblem("must_equal", "only applies to answer_type = \"confirm\"",
                            "Remove it or change answer_type.")
@@ -58,8 +63,15 @@ KIND = StepKind(
         ResultField("answer", "string or integer", "the answer as recorded (a timestamp in UTC, ISO 8601)"),
         ResultField("answer_source", "string", "who answered: the answers file, the operator, the rehearsal"),
         ResultField("confirmed", "boolean", "confirm without must_equal: whether the answer was yes"),
+        ResultField("not_applicable", "boolean", "an optional question answered \"not applicable\" (the step is skipped)"),
+        ResultField("answered_no", "boolean", "a yes/no with if_no answered no: the day stops here, optional or not"),
     ),
 )
+
+
+# The answer an optional question may get instead of one of its own (journaled as such; the step
+# is skipped, not failed).
+NOT_APPLICABLE = "not applicable"
 
 
 class AnswerInvalid(ValueError):
@@ -83,6 +95,10 @@ def validate(step: "Step", raw: Any, *, now: dt.datetime | None = None, env_name
     kind = p.answer_type
     now = now or dt.datetime.now(dt.timezone.utc)
     text = "" if raw is None else str(raw).strip()
+    if text.lower() in (NOT_APPLICABLE, "n/a"):
+        if not step.optional:
+            raise AnswerInvalid("This question is not optional: it needs an answer of its own.")
+        return NOT_APPLICABLE
     if kind == "timestamp":
         if not text:
             raise AnswerInvalid("An answer is needed: the date and time, e.g. 2026-11-24 21:30.")
@@ -117,7 +133,7 @@ def validate(step: "Step", raw: Any, *, now: dt.datetime | None = None, env_name
     if kind == "choice":
         choices = p.choices or []
         if text not in choices:
-            raise AnswerInvalid(f"Choose one of: {', '.join(choices)}.")
+            raise AnswerInvalid("Choose one of: " + " | ".join(choices) + ".")
         return text
     if not text:
         raise AnswerInvalid("An answer is needed.")
@@ -135,7 +151,14 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
     except AnswerInvalid as exc:
         raise StepFailure(f"answer refused: {exc}", {"answer_source": source}) from None
     data: dict[str, Any] = {"answer": value, "answer_source": source}
+    if value == NOT_APPLICABLE:
+        data["not_applicable"] = True
+        return data
     p = KIND.read(step)
     if p.answer_type == "confirm" and not p.must_equal:
         data["confirmed"] = value == "yes"
+        if value == "no" and p.if_no:
+            # A "no" to a safety question stops here, saying what to do, before any later step runs.
+            # An optional question stops the day too when answered no (only "not applicable" skips it).
+            raise StepFailure(f"answered no: {p.if_no}", {**data, "answered_no": True})
     return data
