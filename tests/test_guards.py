@@ -153,6 +153,49 @@ async def test_after_a_staging_pass_and_the_typed_name_it_runs(dbs, tmp_path):
     assert confirmed["sha256"] == staged["result"]["data"]["sha256"]
 
 
+def tables(conninfo: dict) -> list[str]:
+    with psycopg.connect(**conninfo) as conn:
+        return [r[0] for r in conn.execute(
+            "select tablename from pg_tables where schemaname = 'public' order by 1").fetchall()]
+
+
+async def test_a_file_saved_while_the_name_is_typed_is_not_applied(dbs, tmp_path):
+    """The gate hashes 011 and waits for the name; an editor saves the file with an extra DROP
+    TABLE meanwhile. What runs is what was checked: the staged bytes, not the saved ones."""
+    from wizard.rehearsal import clusters as sandbox
+
+    workspace = tmp_path / "workspace"
+    shutil.copytree(sandbox.workspace_dir(), workspace)
+    m011 = workspace / "database" / "migrations" / "011_fix_migration_conflicts.sql"
+    staged_text = m011.read_text()
+    staging, production = envs(dbs, workspace=workspace)
+    production = Environment("production", "production", "production", dbs["production"], workspace=str(workspace))
+    journal = Journal(tmp_path / "j.jsonl")
+    await stage(staging, journal)
+
+    async def type_while_the_file_changes(env, step):  # noqa: ANN001
+        m011.write_text(staged_text + "\nDROP TABLE cohort_relations CASCADE;\n")
+        return "production"
+
+    type_while_the_file_changes.source = "typed"
+    outcome = await engine(production, journal, type_while_the_file_changes,
+                           {"4.1.backup": NOW.isoformat()}).run_day("thursday", ["4.1", "4.4"])
+    assert outcome.ok, [r.error for r in outcome.results]
+    assert "cohort_relations" in tables(production.conninfo)
+    assert "workspace_id" in columns(production.conninfo)
+    staged = next(e for e in events(journal, "step_finished") if e["step"] == "2.2.apply_011")["result"]["data"]
+    applied = next(e for e in events(journal, "step_finished") if e["step"] == "4.4.apply_011")["result"]["data"]
+    confirmed = events(journal, "production_confirmed")[-1]
+    assert confirmed["sha256"] == applied["sha256"] == staged["sha256"]
+    ran = [e["text"] for e in events(journal, "sql") if e["step"] == "4.4.apply_011"]
+    assert ran == [staged_text] and "DROP TABLE cohort_relations" not in ran[0]
+    # The next run reads the saved file: a different file from the one staged, refused.
+    with pytest.raises(EnvironmentRefused) as err:
+        await engine(production, journal, Typed("production")).run_step(
+            *next((t, s) for t in load_runbook().day("thursday").tasks for s in t.steps if s.id == "4.4.apply_011"))
+    assert "passed on staging with a different file" in err.value.what
+
+
 async def test_backup_missing_or_stale_is_refused(dbs, tmp_path):
     staging, production = envs(dbs)
     journal = Journal(tmp_path / "j.jsonl")

@@ -74,6 +74,7 @@ class Engine:
         self.resources: dict[str, Any] = {}
         self._cleanups: list[Callable[[], Awaitable[None]]] = []
         self.secret: Callable[[str], str | None] = lambda name: None
+        self._files: dict[Path, bytes] = {}  # what the running step's guards and body read, read once
 
     # --- state -----------------------------------------------------------------
     def state(self) -> Fold:
@@ -203,9 +204,11 @@ class Engine:
             resources=self.resources,
             add_cleanup=self._cleanups.append,
             secret=self.secret,
+            files=self._files,
         )
 
     async def run_step(self, task: Task, step: Step) -> StepResult:
+        self._files = {}
         for guard in self.guards:
             await guard(step, self)
         self._cancel = asyncio.Event()

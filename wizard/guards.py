@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from wizard.environments import Environment
@@ -87,11 +85,6 @@ def rehearsal_confirmer() -> Confirm:
 
 
 # --- the production gate -------------------------------------------------------------------
-
-def file_sha256(path: Path) -> str:
-    """As the migration step hashes it (wizard.analysis: the text, UTF-8)."""
-    return hashlib.sha256(path.read_text().encode()).hexdigest()
-
 
 def _parse_time(value: Any) -> dt.datetime | None:
     from wizard.steps.attest import AnswerInvalid, parse_timestamp
@@ -163,13 +156,17 @@ class ProductionGate:
     # -- the checks ----------------------------------------------------------------------------
     def _check_hash(self, step: Step, engine: "Engine", state: Any, missing: list[str], todo: list[str],
                     evidence: dict[str, Any]) -> None:
+        from wizard.steps import migration
+        from wizard.steps.base import StepFailure
+
         try:
-            path = engine.context().path(step.params["file"])
-            sha = file_sha256(path)
-        except (KeyError, OSError, Exception) as exc:  # noqa: BLE001 - any unreadable file is a refusal
-            missing.append(f"the migration file cannot be read ({type(exc).__name__}), so its hash cannot be compared")
+            # Read once for the step: the bytes hashed here are the bytes the step applies.
+            loaded = migration.load(step, engine.context())
+        except StepFailure as exc:
+            missing.append(f"{exc}, so its hash cannot be compared")
             todo.append("Check the step's file and the workspace.")
             return
+        path, sha = loaded.path, loaded.sha256
         evidence.update(file=path.name, sha256=sha)
         staged = [m for m in state.migrations
                   if m.get("role") == "staging" and m.get("mode", "apply") == "apply" and m.get("status") == PASSED]

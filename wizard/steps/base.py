@@ -134,6 +134,9 @@ class StepContext:
     resources: dict[str, Any] = field(default_factory=dict)
     add_cleanup: Callable[[Callable[[], Awaitable[None]]], None] = lambda fn: None
     secret: Callable[[str], str | None] = lambda name: None  # e.g. secret("api_token"); never journaled
+    # The files this step has read, by path: the gate hashes a migration file and the step applies
+    # the same bytes, so a file saved while the operator types the name never runs unchecked.
+    files: dict[Path, bytes] = field(default_factory=dict)
 
     def expand(self, text: str) -> str:
         """Fill {placeholders}; unknown ones are an error, not silently left in a path."""
@@ -148,6 +151,12 @@ class StepContext:
 
     def path(self, text: str) -> Path:
         return Path(self.expand(text)).expanduser()
+
+    def read_once(self, path: Path) -> bytes:
+        """The file's bytes as first read during this step; later reads get the same bytes."""
+        if path not in self.files:
+            self.files[path] = path.read_bytes()
+        return self.files[path]
 
 
 def default_placeholders(env: Environment, workspace: Path | None) -> dict[str, str]:

@@ -6,6 +6,9 @@ of it and rolls back. Any error rolls everything back: a half-applied migration 
 """
 
 
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from wizard.steps.base import Duration, Params, ResultField, StepContext, StepFailure, StepKind, param
@@ -62,6 +65,33 @@ class _DryRunRollback(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class MigrationFile:
+    """A migration file as read once for a step: what the gate compares is what the step applies."""
+
+    path: Path
+    text: str
+    sha256: str  # of the text, UTF-8: as journals before this version recorded it
+
+
+def sql_text(data: bytes) -> str:
+    """The file's text as Path.read_text() gave it (universal newlines), so hashes stay comparable."""
+    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def load(step: "Step", ctx: StepContext) -> MigrationFile:
+    path = ctx.path(KIND.read(step).file)
+    try:
+        text = sql_text(ctx.read_once(path))
+    except FileNotFoundError:
+        raise StepFailure(f"Migration file not found: {path}") from None
+    except UnicodeDecodeError as exc:
+        raise StepFailure(f"{path.name} is not UTF-8 text (byte {exc.start}): save it as UTF-8.") from None
+    except OSError as exc:
+        raise StepFailure(f"Cannot read the migration file {path}: {exc.strerror or exc}") from None
+    return MigrationFile(path, text, hashlib.sha256(text.encode()).hexdigest())
+
+
 def preview(step: "Step", ctx: StepContext) -> dict[str, str]:
     path = ctx.path(KIND.read(step).file)
     try:
@@ -90,12 +120,8 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
     from wizard.steps.sqlrun import cancellable, sql_error
 
     p = KIND.read(step)
-    path = ctx.path(p.file)
-    mode = p.mode
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise StepFailure(f"Migration file not found: {path}") from None
+    loaded = load(step, ctx)
+    path, text, mode = loaded.path, loaded.text, p.mode
     plan = analyse_text(text, str(path))
     if plan.has_transaction_control:
         raise StepFailure(
