@@ -5,8 +5,9 @@ Connecting (and the server's fingerprint) is wizard.environments.connections."""
 from __future__ import annotations
 
 import hashlib
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, AsyncIterator
 
 import psycopg
 from psycopg import sql
@@ -62,6 +63,24 @@ async def run_query(conn: psycopg.AsyncConnection, text: str, *, max_rows: int =
     async with conn.cursor() as cur:
         await cur.execute(text)  # type: ignore[arg-type]
         return await fetch_table(cur, conn, max_rows)
+
+
+# For steps that only read; a runbook step may set its own.
+READ_STATEMENT_TIMEOUT = "30s"
+READ_LOCK_TIMEOUT = "5s"
+READ_ONLY_VIOLATION = "25006"  # read_only_sql_transaction: the SQL tried to write
+
+
+@asynccontextmanager
+async def read_only(conn: psycopg.AsyncConnection, *, statement_timeout: str = READ_STATEMENT_TIMEOUT,
+                    lock_timeout: str = READ_LOCK_TIMEOUT) -> AsyncIterator[psycopg.AsyncConnection]:
+    """A READ ONLY transaction with local timeouts, rolled back at the end: SQL run in it cannot
+    change data however it is written, and cannot wait on a lock or run longer than allowed."""
+    async with conn.transaction(force_rollback=True):
+        await conn.execute("set transaction read only")
+        await conn.execute(sql.SQL("set local statement_timeout = {}").format(sql.Literal(statement_timeout)))
+        await conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(lock_timeout)))
+        yield conn
 
 
 async def public_tables(conn: psycopg.AsyncConnection) -> list[str]:
