@@ -276,7 +276,7 @@ def test_env_test_uses_pg_variables_and_reports_the_pin(clusters, profile_file, 
     journal = tmp_path / "j.jsonl"
     assert main(["env", "test", "lab", "--journal", str(journal)]) == 0
     out = capsys.readouterr().out
-    assert "/pristine" in out and "pg_control_system" in out and "not pinned yet" in out and "PostgreSQL" in out
+    assert "/pristine" in out and "pg_control_system" in out and "pin: pinned now in" in out and "PostgreSQL" in out
 
 
 def test_pooler_profile_turns_prepared_statements_off(clusters, profile_file):
