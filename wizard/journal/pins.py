@@ -52,17 +52,26 @@ def pins_of_events(events: Iterable[dict[str, Any]], journal: Path) -> dict[str,
     return pins
 
 
-def _pin_events(path: Path) -> Iterable[dict[str, Any]]:
+def _pin_events(path: Path) -> list[dict[str, Any]]:
+    """The lines of `path` holding an environment event, found with bytes.find (no per-line loop)."""
     try:
-        with path.open("rb") as fh:
-            for line in fh:
-                if any(mark in line for mark in _MARKS):
-                    try:
-                        yield json.loads(line)
-                    except ValueError:  # a torn last line: the journal's own reader reports it
-                        continue
+        data = path.read_bytes()
     except OSError:
-        return
+        return []
+    starts: set[int] = set()
+    for mark in _MARKS:
+        at = data.find(mark)
+        while at >= 0:
+            starts.add(data.rfind(b"\n", 0, at) + 1)
+            at = data.find(mark, at + len(mark))
+    events = []
+    for start in sorted(starts):  # journal order: a pin, then its unpin
+        end = data.find(b"\n", start)
+        try:
+            events.append(json.loads(data[start:end if end >= 0 else len(data)]))
+        except ValueError:  # a torn last line: the journal's own reader reports it
+            continue
+    return events
 
 
 def known_pins(journal: Path, events: list[dict[str, Any]] | None = None) -> list[RecordedPin]:
