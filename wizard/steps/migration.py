@@ -28,6 +28,10 @@ class MigrationParams(Params):
                                             examples=["5s"])] = "5s"
     statement_timeout: Annotated[Duration, param("`set local statement_timeout` for the transaction",
                                                  examples=["5min"])] = "5min"
+    lock_wait: Annotated[Duration, param(
+        "how long, in total, the migration may wait to take ACCESS EXCLUSIVE on every table it drops or "
+        "alters, all together, before anything runs; it gives up (nothing changed) rather than keep "
+        "other sessions queued behind it for longer", examples=["2s"])] = "2s"
 
 
 KIND = StepKind(
@@ -46,7 +50,13 @@ KIND = StepKind(
         ResultField("lines", "integer", "lines in the file"),
         ResultField("statements", "integer", "SQL statements in the file"),
         ResultField("planned_drops", "list of strings", "tables the file drops (parsed, not guessed)"),
-        ResultField("lock_timeout", "string", "the lock timeout used"),
+        ResultField("lock_timeout", "string", "the lock timeout used once the locks were taken"),
+        ResultField("lock_wait", "string", "the most the migration waited for its locks up front"),
+        ResultField("locked_up_front", "list of strings", "the tables locked ACCESS EXCLUSIVE before the file ran"),
+        ResultField("touched_tables", "list of strings", "every table the file names (parsed)"),
+        ResultField("lock_holders", "list of tables", "other sessions holding locks on those tables when the step "
+                    "began: table_name, mode, pid, application_name, state, transaction_open_s, query"),
+        ResultField("lock_blockers", "list of tables", "when the locks could not be taken: who held them (same fields)"),
         ResultField("statement_timeout", "string", "the statement timeout used"),
         ResultField("before", "table", "a snapshot taken in the transaction before the file ran: tables, "
                     "table_count, core_counts (rows of each of facts.core_tables), schema_digest"),
@@ -63,6 +73,10 @@ KIND = StepKind(
 
 class _DryRunRollback(Exception):
     pass
+
+
+class _LocksNotFree(Exception):
+    """The up-front locks were not all free within lock_wait; the transaction is rolled back."""
 
 
 @dataclass(frozen=True)
@@ -112,10 +126,58 @@ async def _snapshot(conn: "psycopg.AsyncConnection", core: list[str]) -> dict[st
     }
 
 
+async def _lock_up_front(conn: "psycopg.AsyncConnection", ctx: StepContext, tables: list[str], wait: str,
+                         data: dict[str, Any]) -> None:
+    """ACCESS EXCLUSIVE on every table the file drops or alters (those that exist), in one LOCK
+    statement under one short timeout: the migration gets them all or gives up, and nobody queues
+    behind it for longer than `wait` in total (a lock_timeout alone is per lock, so the statement's
+    timeout bounds the whole)."""
+    import psycopg
+    from psycopg import sql
+
+    from wizard import db
+
+    present = await db.existing_tables(conn, tables)
+    data["locked_up_front"] = present
+    if not present:
+        return
+    await conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(wait)))
+    await conn.execute(sql.SQL("set local statement_timeout = {}").format(sql.Literal(wait)))
+    names = sql.SQL(", ").join(sql.Identifier(*t.split(".")) for t in present)
+    ctx.record_sql(sql.SQL("lock table {} in access exclusive mode").format(names).as_string(conn))
+    try:
+        await conn.execute(sql.SQL("lock table {} in access exclusive mode").format(names))
+    except (psycopg.errors.LockNotAvailable, psycopg.errors.QueryCanceled):
+        if ctx.cancelled.is_set():
+            raise  # the operator's cancel, not the wait running out
+        raise _LocksNotFree() from None
+
+
+def _gave_up(file: str, data: dict[str, Any]) -> str:
+    blockers = data.get("lock_blockers") or []
+    wait = data["lock_wait"]
+    if blockers:
+        held = "; ".join(
+            f"{b['table_name']} is held ({b['mode']}) by pid {b['pid']} "
+            f"(application_name {b['application_name'] or '(none)'!r}, {b['state'] or 'state unknown'}, "
+            f"transaction open {b['transaction_open_s'] if b['transaction_open_s'] is not None else '?'} s, "
+            f"query: {b['query'] or '(none)'})" for b in blockers[:3])
+        more = f" and {len(blockers) - 3} more" if len(blockers) > 3 else ""
+        pids = ", ".join(dict.fromkeys(str(b["pid"]) for b in blockers))
+        end = (f"Let that session finish, or end it (SELECT pg_terminate_backend({pids.split(', ')[0]})), "
+               "then run the same command again.")
+    else:
+        held, more, end = "another session held one of them and has let go since", "", "Run the same command again."
+    return (f"lock wait gave up: {file} needs ACCESS EXCLUSIVE on {', '.join(data['locked_up_front'])} and could "
+            f"not take them all within {wait}: {held}{more}. Nothing was changed: {file} was not applied, and no "
+            f"session waited on it for longer than {wait}. {end}")
+
+
 async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
     import psycopg
     from psycopg import sql
 
+    from wizard import db
     from wizard.analysis import analyse_text
     from wizard.steps.sqlrun import cancellable, sql_error
 
@@ -130,6 +192,7 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
         )
     lock_timeout = p.lock_timeout.strip()
     statement_timeout = p.statement_timeout.strip()
+    lock_wait = p.lock_wait.strip()
     core = list(ctx.facts.get("core_tables", []))
     data: dict[str, Any] = {
         "file": path.name,
@@ -141,8 +204,12 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
         "planned_drops": plan.dropped_tables,
         "lock_timeout": lock_timeout,
         "statement_timeout": statement_timeout,
+        "lock_wait": lock_wait,
+        "touched_tables": plan.touched_tables,
     }
     conn = await ctx.connection()
+    async with db.read_only(conn):
+        data["lock_holders"] = await db.lock_holders(conn, plan.touched_tables)
     notices: list[str] = []
 
     def on_notice(diag: psycopg.errors.Diagnostic) -> None:
@@ -152,12 +219,13 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
     try:
         async def apply() -> None:
             async with conn.transaction():
-                await conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(lock_timeout)))
-                await conn.execute(sql.SQL("set local statement_timeout = {}").format(sql.Literal(statement_timeout)))
                 if conn.info.server_version >= 140000:
                     # If the wizard is killed mid-migration, the server notices within a second
                     # and rolls back, instead of holding locks until the statement ends.
                     await conn.execute("set local client_connection_check_interval = '1s'")
+                await _lock_up_front(conn, ctx, plan.exclusive_tables, lock_wait, data)
+                await conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(lock_timeout)))
+                await conn.execute(sql.SQL("set local statement_timeout = {}").format(sql.Literal(statement_timeout)))
                 data["before"] = await _snapshot(conn, core)
                 ctx.record_sql(text)
                 await conn.execute(text)  # type: ignore[arg-type]
@@ -169,6 +237,11 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
             await cancellable(ctx, conn, apply())
         except _DryRunRollback:
             data["rolled_back"] = True
+        except _LocksNotFree:
+            data["rolled_back"] = True
+            async with db.read_only(conn):
+                data["lock_blockers"] = await db.lock_holders(conn, data["locked_up_front"])
+            raise StepFailure(_gave_up(path.name, data), data) from None
         except psycopg.Error as exc:
             data["rolled_back"] = True
             raise sql_error(exc, data) from None
