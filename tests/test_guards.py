@@ -289,6 +289,7 @@ def test_headless_thursday_on_production(dbs, profile_file, tmp_path, capsys):
     assert main([*run, "--env", "production", "--day", "thursday", "--task", "4.4"]) == 2  # no flag, no terminal
     assert "needs --confirm-production production" in capsys.readouterr().err
     assert main([*run, "--env", "production", "--day", "thursday", "--task", "4.4", "--confirm-production", "production"]) == 0
+    assert "011_fix_migration_conflicts.sql sha256 " in flat(capsys.readouterr().out)  # the evidence, shown
     assert "workspace_id" in columns(dbs["production"])
     lines = [json.loads(line) for line in Path(journal).read_text().splitlines()]
     assert [e["missing"][0][:40] for e in lines if e["type"] == "guard_refused"]

@@ -117,8 +117,9 @@ class ProductionGate:
     """A guard for Engine(guards=[...]): hashes, backup and the typed name before a production write."""
 
     def __init__(self, confirm: Confirm | None, *, source: str | None = None, headless: bool | None = None,
-                 now: Callable[[], dt.datetime] | None = None) -> None:
+                 now: Callable[[], dt.datetime] | None = None, say: Callable[[str], None] = lambda text: None) -> None:
         self.confirm = confirm
+        self.say = say  # the evidence, shown before the name is asked for
         self.source = source or getattr(confirm, "source", "confirm")
         self.headless = getattr(confirm, "headless", False) if headless is None else headless
         self.now = now or (lambda: dt.datetime.now(dt.timezone.utc))
@@ -136,6 +137,10 @@ class ProductionGate:
         self._check_backup(engine, state, missing, todo, evidence)
         if missing:
             self._refuse(engine, step, missing, todo)
+        if "sha256" in evidence:
+            passed = evidence["staging_pass"]
+            self.say(f"{evidence['file']} sha256 {evidence['sha256']}: the file that passed on {passed['env']} "
+                     f"(step {passed['step']}, {passed['ts']}); these bytes, read once, are what will run.")
         source = self.source
         typed = await self.confirm(env, step) if self.confirm is not None else None
         typed = (typed or "").strip()

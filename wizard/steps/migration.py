@@ -66,7 +66,8 @@ KIND = StepKind(
         ResultField("schema_changed", "boolean", "whether the schema digest changed"),
         ResultField("changed", "boolean", "whether tables, schema or core row counts changed"),
         ResultField("rolled_back", "boolean", "true for a dry run or an error: nothing was kept"),
-        ResultField("notices", "list of strings", "the server's notices"),
+        ResultField("notices", "list of strings", "the server's notices, after a line for each session that held "
+                    "a lock on the file's tables when the step began"),
     ),
 )
 
@@ -153,15 +154,19 @@ async def _lock_up_front(conn: "psycopg.AsyncConnection", ctx: StepContext, tabl
         raise _LocksNotFree() from None
 
 
+def _holder(h: dict[str, Any]) -> str:
+    """One session holding a lock, as the operator needs it to find and judge that session."""
+    opened = h["transaction_open_s"] if h["transaction_open_s"] is not None else "?"
+    return (f"{h['table_name']} is held ({h['mode']}) by pid {h['pid']} (application_name "
+            f"{h['application_name'] or '(none)'!r}, {h['state'] or 'state unknown'}, transaction open {opened} s, "
+            f"query: {h['query'] or '(none)'})")
+
+
 def _gave_up(file: str, data: dict[str, Any]) -> str:
     blockers = data.get("lock_blockers") or []
     wait = data["lock_wait"]
     if blockers:
-        held = "; ".join(
-            f"{b['table_name']} is held ({b['mode']}) by pid {b['pid']} "
-            f"(application_name {b['application_name'] or '(none)'!r}, {b['state'] or 'state unknown'}, "
-            f"transaction open {b['transaction_open_s'] if b['transaction_open_s'] is not None else '?'} s, "
-            f"query: {b['query'] or '(none)'})" for b in blockers[:3])
+        held = "; ".join(_holder(b) for b in blockers[:3])
         more = f" and {len(blockers) - 3} more" if len(blockers) > 3 else ""
         pids = ", ".join(dict.fromkeys(str(b["pid"]) for b in blockers))
         end = (f"Let that session finish, or end it (SELECT pg_terminate_backend({pids.split(', ')[0]})), "
@@ -210,7 +215,8 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
     conn = await ctx.connection()
     async with db.read_only(conn):
         data["lock_holders"] = await db.lock_holders(conn, plan.touched_tables)
-    notices: list[str] = []
+    # Named up front: a session holding a table now is the one the locks below may wait for.
+    notices: list[str] = [f"before the migration: {_holder(h)}" for h in data["lock_holders"]]
 
     def on_notice(diag: psycopg.errors.Diagnostic) -> None:
         notices.append(f"{diag.severity}: {diag.message_primary}")
