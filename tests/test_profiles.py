@@ -116,6 +116,7 @@ sslmode = "verify-full"
     ('[environments.staging]\nkind = "staging"\nport = "fifty"\n', 3, "port must be a whole number", "port = 5432"),
     ('[environments.staging]\nkind = "staging"\nsslmode = "required"\n', 3, "sslmode 'required'", "verify-full"),
     ('[environments.production]\nkind = "production"\ncolour = "green"\n', 3, "colour of sandbox environments", "Choose another"),
+    ('[environments.production]\nkind = "production"\nlock_wait = "soon"\n', 3, "lock_wait must be a PostgreSQL duration", 'lock_wait = "2s"'),
     ('[environments.sandbox-production]\nkind = "sandbox"\nrole = "production"\n', 1, "built in and cannot be redefined", "another name"),
 ])
 def test_malformed_profile_names_file_line_key_and_fix(profile_file, text, line, needle, fix):

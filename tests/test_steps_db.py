@@ -120,6 +120,28 @@ async def test_dry_run_rolls_back(fresh_env, tmp_path):
     assert _count_tables(fresh_env) == 52
 
 
+async def test_a_held_table_makes_a_migration_give_up_within_the_environments_lock_wait(fresh_env, tmp_path):
+    import dataclasses
+    import time
+
+    env = dataclasses.replace(fresh_env, lock_wait="300ms")
+    step = Step("2.2.m", "migration", "012", "staging", {"file": str(MIGRATIONS / "012_remove_unused_features.sql")})
+    with psycopg.connect(**env.conninfo, application_name="holder") as holder:
+        holder.execute("select count(*) from quick_wins").fetchone()  # ACCESS SHARE, transaction open
+        t0 = time.monotonic()
+        result = (await _engine(env, tmp_path, _runbook(step)).run_day("tuesday")).results[0]
+        took = time.monotonic() - t0
+        assert not result.ok and result.error.startswith("lock wait gave up: 012_remove_unused_features.sql needs")
+        assert f"quick_wins is held (AccessShareLock) by pid {holder.info.backend_pid}" in result.error
+        assert result.data["lock_wait"] == "300ms" and result.data["rolled_back"] and took < 2
+        assert [b["table_name"] for b in result.data["lock_blockers"]] == ["quick_wins"]
+    assert _count_tables(env) == 52
+    step = Step("2.2.m", "migration", "012", "staging", {**step.params, "lock_wait": "1s"})  # the step's own wins
+    result = (await _engine(env, tmp_path, _runbook(step)).run_day("tuesday")).results[0]
+    assert result.ok and result.data["lock_wait"] == "1s" and _count_tables(env) == 43
+    assert result.data["locked_up_front"][-1] == "cohort_relations"
+
+
 async def test_sql_error_halfway_leaves_database_as_before(fresh_env, tmp_path):
     broken = tmp_path / "broken.sql"
     broken.write_text((MIGRATIONS / "012_remove_unused_features.sql").read_text()

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from wizard.runbook.model import Step
 
 
+DEFAULT_LOCK_WAIT = "2s"
+
+
 class MigrationParams(Params):
     file: Annotated[str, param("the migration's SQL file",
                                examples=["{migrations}/012_remove_unused_features.sql"])]
@@ -28,10 +31,11 @@ class MigrationParams(Params):
                                             examples=["5s"])] = "5s"
     statement_timeout: Annotated[Duration, param("`set local statement_timeout` for the transaction",
                                                  examples=["5min"])] = "5min"
-    lock_wait: Annotated[Duration, param(
+    lock_wait: Annotated[Duration | None, param(
         "how long, in total, the migration may wait to take ACCESS EXCLUSIVE on every table it drops or "
         "alters, all together, before anything runs; it gives up (nothing changed) rather than keep "
-        "other sessions queued behind it for longer", examples=["2s"])] = "2s"
+        "other sessions queued behind it for longer. Unset: the environment's lock_wait, else "
+        f"{DEFAULT_LOCK_WAIT}", examples=["2s"])] = None
 
 
 KIND = StepKind(
@@ -197,7 +201,7 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
         )
     lock_timeout = p.lock_timeout.strip()
     statement_timeout = p.statement_timeout.strip()
-    lock_wait = p.lock_wait.strip()
+    lock_wait = (p.lock_wait or ctx.env.lock_wait or DEFAULT_LOCK_WAIT).strip()
     core = list(ctx.facts.get("core_tables", []))
     data: dict[str, Any] = {
         "file": path.name,
