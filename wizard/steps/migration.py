@@ -172,8 +172,7 @@ def _gave_up(file: str, data: dict[str, Any]) -> str:
     if blockers:
         held = "; ".join(_holder(b) for b in blockers[:3])
         more = f" and {len(blockers) - 3} more" if len(blockers) > 3 else ""
-        pids = ", ".join(dict.fromkeys(str(b["pid"]) for b in blockers))
-        end = (f"Let that session finish, or end it (SELECT pg_terminate_backend({pids.split(', ')[0]})), "
+        end = (f"Let that session finish, or end it (SELECT pg_terminate_backend({blockers[0]['pid']})), "
                "then run the same command again.")
     else:
         held, more, end = "another session held one of them and has let go since", "", "Run the same command again."
@@ -221,6 +220,7 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
         data["lock_holders"] = await db.lock_holders(conn, plan.touched_tables)
     # Named up front: a session holding a table now is the one the locks below may wait for.
     notices: list[str] = [f"before the migration: {_holder(h)}" for h in data["lock_holders"]]
+    data["notices"] = notices  # kept on failure too: the server's notices say how far the file got
 
     def on_notice(diag: psycopg.errors.Diagnostic) -> None:
         notices.append(f"{diag.severity}: {diag.message_primary}")
@@ -257,7 +257,6 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
             raise sql_error(exc, data) from None
     finally:
         conn.remove_notice_handler(on_notice)
-    data["notices"] = notices
     before, after = data["before"], data["after"]
     data["tables_removed"] = sorted(set(before["tables"]) - set(after["tables"]))
     data["tables_added"] = sorted(set(after["tables"]) - set(before["tables"]))
