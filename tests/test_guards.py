@@ -153,6 +153,49 @@ async def test_after_a_staging_pass_and_the_typed_name_it_runs(dbs, tmp_path):
     assert confirmed["sha256"] == staged["result"]["data"]["sha256"]
 
 
+def tables(conninfo: dict) -> list[str]:
+    with psycopg.connect(**conninfo) as conn:
+        return [r[0] for r in conn.execute(
+            "select tablename from pg_tables where schemaname = 'public' order by 1").fetchall()]
+
+
+async def test_a_file_saved_while_the_name_is_typed_is_not_applied(dbs, tmp_path):
+    """The gate hashes 011 and waits for the name; an editor saves the file with an extra DROP
+    TABLE meanwhile. What runs is what was checked: the staged bytes, not the saved ones."""
+    from wizard.rehearsal import clusters as sandbox
+
+    workspace = tmp_path / "workspace"
+    shutil.copytree(sandbox.workspace_dir(), workspace)
+    m011 = workspace / "database" / "migrations" / "011_fix_migration_conflicts.sql"
+    staged_text = m011.read_text()
+    staging, production = envs(dbs, workspace=workspace)
+    production = Environment("production", "production", "production", dbs["production"], workspace=str(workspace))
+    journal = Journal(tmp_path / "j.jsonl")
+    await stage(staging, journal)
+
+    async def type_while_the_file_changes(env, step):  # noqa: ANN001
+        m011.write_text(staged_text + "\nDROP TABLE cohort_relations CASCADE;\n")
+        return "production"
+
+    type_while_the_file_changes.source = "typed"
+    outcome = await engine(production, journal, type_while_the_file_changes,
+                           {"4.1.backup": NOW.isoformat()}).run_day("thursday", ["4.1", "4.4"])
+    assert outcome.ok, [r.error for r in outcome.results]
+    assert "cohort_relations" in tables(production.conninfo)
+    assert "workspace_id" in columns(production.conninfo)
+    staged = next(e for e in events(journal, "step_finished") if e["step"] == "2.2.apply_011")["result"]["data"]
+    applied = next(e for e in events(journal, "step_finished") if e["step"] == "4.4.apply_011")["result"]["data"]
+    confirmed = events(journal, "production_confirmed")[-1]
+    assert confirmed["sha256"] == applied["sha256"] == staged["sha256"]
+    ran = [e["text"] for e in events(journal, "sql") if e["step"] == "4.4.apply_011"]
+    assert ran[-1] == staged_text and "DROP TABLE cohort_relations" not in "".join(ran)  # after its up-front LOCK
+    # The next run reads the saved file: a different file from the one staged, refused.
+    with pytest.raises(EnvironmentRefused) as err:
+        await engine(production, journal, Typed("production")).run_step(
+            *next((t, s) for t in load_runbook().day("thursday").tasks for s in t.steps if s.id == "4.4.apply_011"))
+    assert "passed on staging with a different file" in err.value.what
+
+
 async def test_backup_missing_or_stale_is_refused(dbs, tmp_path):
     staging, production = envs(dbs)
     journal = Journal(tmp_path / "j.jsonl")
@@ -246,6 +289,7 @@ def test_headless_thursday_on_production(dbs, profile_file, tmp_path, capsys):
     assert main([*run, "--env", "production", "--day", "thursday", "--task", "4.4"]) == 2  # no flag, no terminal
     assert "needs --confirm-production production" in capsys.readouterr().err
     assert main([*run, "--env", "production", "--day", "thursday", "--task", "4.4", "--confirm-production", "production"]) == 0
+    assert "011_fix_migration_conflicts.sql sha256 " in flat(capsys.readouterr().out)  # the evidence, shown
     assert "workspace_id" in columns(dbs["production"])
     lines = [json.loads(line) for line in Path(journal).read_text().splitlines()]
     assert [e["missing"][0][:40] for e in lines if e["type"] == "guard_refused"]
@@ -319,11 +363,12 @@ def test_staging_pointing_at_sandbox_production_is_refused_before_any_sql(dbs, p
     assert main(["run", "--headless", "--journal", str(other), "--env", "staging", "--day", "tuesday", "--task", "2.2"]) == 2
     assert "It is the local sandbox-production cluster (database postgres)." in flat(capsys.readouterr().err)
 
-    # Unpinning is deliberate and journaled; the next connection pins the server it finds.
+    # Unpinning is deliberate and journaled; but the server it reaches is sandbox-production, pinned
+    # as production in the journal beside this one: no staging profile pins it.
     assert main(["env", "forget", "staging", "--pin", "--journal", str(other)]) == 0
     assert "unpinned" in flat(capsys.readouterr().out)
-    assert main(["env", "test", "staging", "--journal", str(other)]) == 0
-    assert "not pinned yet" in flat(capsys.readouterr().out)
+    assert main(["env", "test", "staging", "--journal", str(other)]) == 2
+    assert "reaches the server sandbox-production (sandbox, plays production) pinned" in flat(capsys.readouterr().err)
     from wizard.banner import banner_for
     from wizard.journal import read_events
     from wizard.environments.profiles import load_profile
@@ -331,3 +376,52 @@ def test_staging_pointing_at_sandbox_production_is_refused_before_any_sql(dbs, p
 
     state = replay(read_events(other).events)
     assert "staging" not in state.pins and not banner_for(load_profile("staging"), pins=state.pins).pinned
+
+
+def table_count(conninfo: dict) -> int:
+    with psycopg.connect(**conninfo) as conn:
+        return conn.execute("select count(*) from pg_tables where schemaname = 'public'").fetchone()[0]
+
+
+def test_a_staging_profile_on_a_server_production_pinned_is_refused(clusters, profile_file, tmp_path, capsys):
+    """`production` is pinned (by `env test`, in a journal of the journals folder) to the
+    sandbox-production cluster; `stg2`, a staging profile whose URL was copied from production's,
+    writes another journal and never saw that server. It is refused before any SQL."""
+    from wizard import paths
+    from wizard.rehearsal import clusters as sandbox
+
+    sandbox.ensure("sandbox-production")
+    info = sandbox.conninfo("sandbox-production")
+    url = f"host={info['host']} port={info.get('port', 5432)} dbname=postgres user=postgres"
+    assert main(["env", "add", "production", "--kind", "production", "--url", url]) == 0
+    assert main(["env", "add", "stg2", "--kind", "staging", "--url", url]) == 0
+    prod_journal = paths.journals_dir() / f"production-{uuid.uuid4().hex[:8]}.jsonl"
+    try:
+        capsys.readouterr()
+        assert main(["env", "test", "production", "--journal", str(prod_journal)]) == 0  # pins on first success
+        assert "pin: pinned now in" in flat(capsys.readouterr().out)
+        before = table_count(info)
+        journal = tmp_path / "elsewhere" / "stg2.jsonl"
+        assert main(["run", "--headless", "--env", "stg2", "--day", "tuesday", "--journal", str(journal)]) == 2
+        err = flat(capsys.readouterr().err)
+        assert "stg2 (staging, plays staging) reaches the server production (production, plays production) pinned" in err
+        assert "A staging environment never runs there. Nothing was run." in err and "Traceback" not in err
+        assert table_count(info) == before
+        lines = [json.loads(line) for line in journal.read_text().splitlines()]
+        assert not [e for e in lines if e["type"] in ("sql", "env_pinned")]
+        refused = [e for e in lines if e["type"] == "env_refused"]
+        assert refused and refused[-1]["production_pin"]["env"] == "production"
+        # `env test` refuses it the same way, and pins nothing.
+        assert main(["env", "test", "stg2", "--journal", str(journal)]) == 2
+        assert "reaches the server production (production, plays production) pinned" in flat(capsys.readouterr().err)
+        # Another production profile on that server: tested, pinned, and told who else pinned it.
+        assert main(["env", "add", "prod-copy", "--kind", "production", "--url", url]) == 0
+        capsys.readouterr()
+        assert main(["env", "test", "prod-copy", "--journal", str(journal)]) == 0
+        assert f"also pinned to this server: production (production, plays production) in {prod_journal}" in flat(
+            capsys.readouterr().out)
+    finally:
+        from wizard.journal import head_path
+
+        for path in (prod_journal, prod_journal.with_name(prod_journal.name + ".lock"), head_path(prod_journal)):
+            path.unlink(missing_ok=True)

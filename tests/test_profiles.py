@@ -116,6 +116,7 @@ sslmode = "verify-full"
     ('[environments.staging]\nkind = "staging"\nport = "fifty"\n', 3, "port must be a whole number", "port = 5432"),
     ('[environments.staging]\nkind = "staging"\nsslmode = "required"\n', 3, "sslmode 'required'", "verify-full"),
     ('[environments.production]\nkind = "production"\ncolour = "green"\n', 3, "colour of sandbox environments", "Choose another"),
+    ('[environments.production]\nkind = "production"\nlock_wait = "soon"\n', 3, "lock_wait must be a PostgreSQL duration", 'lock_wait = "2s"'),
     ('[environments.sandbox-production]\nkind = "sandbox"\nrole = "production"\n', 1, "built in and cannot be redefined", "another name"),
 ])
 def test_malformed_profile_names_file_line_key_and_fix(profile_file, text, line, needle, fix):
@@ -276,7 +277,7 @@ def test_env_test_uses_pg_variables_and_reports_the_pin(clusters, profile_file, 
     journal = tmp_path / "j.jsonl"
     assert main(["env", "test", "lab", "--journal", str(journal)]) == 0
     out = capsys.readouterr().out
-    assert "/pristine" in out and "pg_control_system" in out and "not pinned yet" in out and "PostgreSQL" in out
+    assert "/pristine" in out and "pg_control_system" in out and "pin: pinned now in" in out and "PostgreSQL" in out
 
 
 def test_pooler_profile_turns_prepared_statements_off(clusters, profile_file):

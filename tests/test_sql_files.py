@@ -232,6 +232,23 @@ def test_migration_files_agree_with_the_wizards_parser():
     assert {"agent_trust_scores", "competitors"} <= set(m011.altered_tables)
 
 
+def test_every_table_each_statement_touches_and_what_a_migration_locks():
+    analysis = pytest.importorskip("wizard.analysis")
+    plan = analysis.analyse_text(
+        "CREATE POLICY p ON public.a USING (true);\n"
+        "DROP POLICY q ON b;\n"
+        "CREATE INDEX i ON c (x);\n"
+        "ALTER TABLE d ADD CONSTRAINT f FOREIGN KEY (x) REFERENCES e (id);\n"
+        "WITH w AS (SELECT id FROM g) UPDATE h SET n = 1 FROM w WHERE h.id = w.id;\n"
+        "DROP TABLE IF EXISTS k CASCADE;\n"
+        "DO $$ BEGIN ALTER TABLE auth.m ENABLE ROW LEVEL SECURITY; END $$;\n"
+        "TRUNCATE n;\n")
+    assert plan.statement_tables == [["a"], ["b"], ["c"], ["d", "e"], ["h", "g"], ["k"], ["auth.m"], ["n"]]
+    assert plan.exclusive_tables == ["a", "b", "d", "k", "auth.m", "n"]  # index builds and reads are not locked up front
+    m012 = analysis.analyse_file(M012)
+    assert m012.exclusive_tables == REMOVED == m012.touched_tables
+
+
 def test_012_drops_exactly_the_nine_tables_one_statement_each_in_runbook_order():
     code = strip_sql_noise(M012.read_text())
     drops = re.findall(r"\bDROP\s+TABLE\s+IF\s+EXISTS\s+(\w+)\s+CASCADE\s*;", code, re.I)

@@ -58,6 +58,37 @@ async def test_verification_file_runs_every_query(fresh_env, tmp_path):
     assert result.data["query_count"] >= 5
 
 
+def _count(env, table: str) -> int:
+    with psycopg.connect(**env.conninfo) as conn:
+        return conn.execute(f"select count(*) from {table}").fetchone()[0]
+
+
+async def test_a_write_in_a_verification_file_fails_and_changes_nothing(fresh_env, tmp_path):
+    """FINAL_VERIFICATION.sql with a DELETE ... RETURNING added: the query step runs READ ONLY."""
+    final = tmp_path / "FINAL_VERIFICATION.sql"
+    final.write_text((sql_dir() / "FINAL_VERIFICATION.sql").read_text()
+                     + "\n-- @query tidy: an edit that slipped in\nDELETE FROM assets RETURNING id;\n")
+    before = _count(fresh_env, "assets")
+    step = Step("2.2.v", "query", "final", "staging", {"sql_file": str(final)})
+    result = (await _engine(fresh_env, tmp_path, _runbook(step)).run_day("tuesday")).results[0]
+    assert not result.ok
+    assert result.error.startswith("this step only reads; the query tried to write (query tidy): 25006: "
+                                   "cannot execute DELETE in a read-only transaction")
+    assert result.data["failed_query"] == "tidy" and result.data["queries"]  # the reads before it are kept
+    assert _count(fresh_env, "assets") == before > 0
+
+
+async def test_query_timeouts_are_the_steps_own(fresh_env, tmp_path):
+    slow = Step("2.2.q", "query", "slow", "staging", {"sql": "select pg_sleep(5)", "statement_timeout": "200ms"})
+    result = (await _engine(fresh_env, tmp_path, _runbook(slow)).run_day("tuesday")).results[0]
+    assert not result.ok and result.error.startswith("57014: canceling statement due to statement timeout")
+    with psycopg.connect(**fresh_env.conninfo) as holder:  # a writer holds moves; the reader waits at most 300 ms
+        holder.execute("lock table moves in access exclusive mode")
+        wait = Step("2.2.q", "query", "waits", "staging", {"sql": "select count(*) from moves", "lock_timeout": "300ms"})
+        result = (await _engine(fresh_env, tmp_path, _runbook(wait)).run_day("tuesday")).results[0]
+    assert not result.ok and result.error.startswith("55P03: canceling statement due to lock timeout")
+
+
 async def test_migrations_apply_measure_and_are_idempotent(fresh_env, tmp_path):
     steps = (
         Step("2.2.plan", "file_check", "plan", "local", {"path": str(MIGRATIONS / "012_remove_unused_features.sql")}, (), "m012_plan"),
@@ -87,6 +118,28 @@ async def test_dry_run_rolls_back(fresh_env, tmp_path):
     assert result.ok and result.data["rolled_back"]
     assert result.data["after"]["table_count"] == 43
     assert _count_tables(fresh_env) == 52
+
+
+async def test_a_held_table_makes_a_migration_give_up_within_the_environments_lock_wait(fresh_env, tmp_path):
+    import dataclasses
+    import time
+
+    env = dataclasses.replace(fresh_env, lock_wait="300ms")
+    step = Step("2.2.m", "migration", "012", "staging", {"file": str(MIGRATIONS / "012_remove_unused_features.sql")})
+    with psycopg.connect(**env.conninfo, application_name="holder") as holder:
+        holder.execute("select count(*) from quick_wins").fetchone()  # ACCESS SHARE, transaction open
+        t0 = time.monotonic()
+        result = (await _engine(env, tmp_path, _runbook(step)).run_day("tuesday")).results[0]
+        took = time.monotonic() - t0
+        assert not result.ok and result.error.startswith("lock wait gave up: 012_remove_unused_features.sql needs")
+        assert f"quick_wins is held (AccessShareLock) by pid {holder.info.backend_pid}" in result.error
+        assert result.data["lock_wait"] == "300ms" and result.data["rolled_back"] and took < 2
+        assert [b["table_name"] for b in result.data["lock_blockers"]] == ["quick_wins"]
+    assert _count_tables(env) == 52
+    step = Step("2.2.m", "migration", "012", "staging", {**step.params, "lock_wait": "1s"})  # the step's own wins
+    result = (await _engine(env, tmp_path, _runbook(step)).run_day("tuesday")).results[0]
+    assert result.ok and result.data["lock_wait"] == "1s" and _count_tables(env) == 43
+    assert result.data["locked_up_front"][-1] == "cohort_relations"
 
 
 async def test_sql_error_halfway_leaves_database_as_before(fresh_env, tmp_path):

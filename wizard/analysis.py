@@ -10,6 +10,7 @@ from typing import Any
 
 import pglast
 from pglast import ast, enums
+from pglast.visitors import Visitor
 
 from wizard.errors import WizardError
 
@@ -28,6 +29,12 @@ class SqlPlan:
     has_transaction_control: bool = False
     comment_lines: int = 0
     do_blocks: int = 0
+    # Every table each statement names (DO blocks read inside), in file order, and their union.
+    statement_tables: list[list[str]] = field(default_factory=list)
+    touched_tables: list[str] = field(default_factory=list)
+    # The tables the file drops, alters, renames, truncates or changes policies on: a migration
+    # takes ACCESS EXCLUSIVE on these (those that exist) up front, all together.
+    exclusive_tables: list[str] = field(default_factory=list)
 
     def to_data(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -80,18 +87,56 @@ def _do_block_statements(stmt: ast.DoStmt) -> list[Any]:
     return found
 
 
+class _NamedTables(Visitor):
+    """Every table a statement names (FROM, targets, REFERENCES, ON, GRANT ... ON), CTEs left out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[str] = []
+        self.ctes: set[str] = set()
+
+    def visit_RangeVar(self, ancestors: Any, node: ast.RangeVar) -> None:
+        self.tables.append(_relname(node))
+
+    def visit_CommonTableExpr(self, ancestors: Any, node: ast.CommonTableExpr) -> None:
+        self.ctes.add(node.ctename)
+
+
+def _tables_named(stmt: Any) -> list[str]:
+    visitor = _NamedTables()
+    visitor(stmt)
+    found = [t for t in visitor.tables if t not in visitor.ctes]
+    if isinstance(stmt, ast.DropStmt) and stmt.removeType == enums.ObjectType.OBJECT_TABLE:
+        found += [_name(obj) for obj in stmt.objects]
+    elif isinstance(stmt, ast.DropStmt) and stmt.removeType == enums.ObjectType.OBJECT_POLICY:
+        found += [_name(obj[:-1]) for obj in stmt.objects]  # (table..., policy name)
+    elif isinstance(stmt, ast.DoStmt):
+        for inner in _do_block_statements(stmt):
+            found += _tables_named(inner)
+    return _unique(found)
+
+
 def _classify(stmt: Any, plan: SqlPlan) -> None:
     if isinstance(stmt, ast.DropStmt) and stmt.removeType == enums.ObjectType.OBJECT_TABLE:
         names = [_name(obj) for obj in stmt.objects]
         plan.dropped_tables += names
+        plan.exclusive_tables += names
         if stmt.behavior == enums.DropBehavior.DROP_CASCADE:
             plan.cascade_drops += names
+    elif isinstance(stmt, ast.DropStmt) and stmt.removeType == enums.ObjectType.OBJECT_POLICY:
+        plan.exclusive_tables += [_name(obj[:-1]) for obj in stmt.objects]
+    elif isinstance(stmt, (ast.CreatePolicyStmt, ast.AlterPolicyStmt)):
+        plan.exclusive_tables.append(_relname(stmt.table))
+    elif isinstance(stmt, ast.TruncateStmt):
+        plan.exclusive_tables += [_relname(rel) for rel in stmt.relations]
     elif isinstance(stmt, ast.CreateStmt):
         plan.created_tables.append(_relname(stmt.relation))
     elif isinstance(stmt, ast.AlterTableStmt):
         plan.altered_tables.append(_relname(stmt.relation))
+        plan.exclusive_tables.append(_relname(stmt.relation))
     elif isinstance(stmt, ast.RenameStmt) and stmt.renameType == enums.ObjectType.OBJECT_TABLE:
         old = _relname(stmt.relation)
+        plan.exclusive_tables.append(old)
         if old in plan.created_tables:
             plan.created_tables.remove(old)  # built under a temporary name, then swapped in
         else:
@@ -122,6 +167,9 @@ def analyse_text(text: str, path: str = "<sql>") -> SqlPlan:
     )
     for raw in statements:
         _classify(raw.stmt, plan)
+        plan.statement_tables.append(_tables_named(raw.stmt))
+    plan.touched_tables = _unique([t for tables in plan.statement_tables for t in tables])
+    plan.exclusive_tables = _unique(plan.exclusive_tables)
     created = set(plan.created_tables)
     plan.rebuilt_tables = _unique([t for t in plan.dropped_tables if t in created])
     plan.dropped_tables = _unique([t for t in plan.dropped_tables if t not in created])

@@ -5,8 +5,9 @@ Connecting (and the server's fingerprint) is wizard.environments.connections."""
 from __future__ import annotations
 
 import hashlib
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, AsyncIterator
 
 import psycopg
 from psycopg import sql
@@ -62,6 +63,67 @@ async def run_query(conn: psycopg.AsyncConnection, text: str, *, max_rows: int =
     async with conn.cursor() as cur:
         await cur.execute(text)  # type: ignore[arg-type]
         return await fetch_table(cur, conn, max_rows)
+
+
+# For steps that only read; a runbook step may set its own.
+READ_STATEMENT_TIMEOUT = "30s"
+READ_LOCK_TIMEOUT = "5s"
+READ_ONLY_VIOLATION = "25006"  # read_only_sql_transaction: the SQL tried to write
+
+
+@asynccontextmanager
+async def read_only(conn: psycopg.AsyncConnection, *, statement_timeout: str = READ_STATEMENT_TIMEOUT,
+                    lock_timeout: str = READ_LOCK_TIMEOUT) -> AsyncIterator[psycopg.AsyncConnection]:
+    """A READ ONLY transaction with local timeouts, rolled back at the end: SQL run in it cannot
+    change data however it is written, and cannot wait on a lock or run longer than allowed."""
+    async with conn.transaction(force_rollback=True):
+        await conn.execute("set transaction read only")
+        await conn.execute(sql.SQL("set local statement_timeout = {}").format(sql.Literal(statement_timeout)))
+        await conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(lock_timeout)))
+        yield conn
+
+
+def qualified(conn: psycopg.AsyncConnection, name: str) -> str:
+    """A parsed table name ("t" or "schema.t") quoted for to_regclass, as the server would read it."""
+    return sql.Identifier(*name.split(".")).as_string(conn)
+
+
+async def existing_tables(conn: psycopg.AsyncConnection, names: list[str]) -> list[str]:
+    """Those of `names` that exist now, in the order given."""
+    if not names:
+        return []
+    cur = await conn.execute(
+        "select n from unnest(%s::text[], %s::text[]) with ordinality u(n, q, i) where to_regclass(q) is not null "
+        "order by i", (names, [qualified(conn, n) for n in names]))
+    return [r[0] for r in await cur.fetchall()]
+
+
+LOCK_HOLDERS_SQL = """
+select l.relation::regclass::text as table_name, l.mode, l.pid, coalesce(a.application_name, '') as application_name,
+       coalesce(a.state, '') as state,
+       round(extract(epoch from clock_timestamp() - a.xact_start)::numeric, 1)::float8 as transaction_open_s,
+       left(coalesce(a.query, ''), 300) as query
+  from pg_locks l left join pg_stat_activity a on a.pid = l.pid
+ where l.locktype = 'relation' and l.granted and l.pid <> pg_backend_pid()
+   and l.database = (select oid from pg_database where datname = current_database())
+   and l.relation in (select to_regclass(q) from unnest(%s::text[]) q)
+ order by a.xact_start nulls last, l.pid, 1
+"""
+
+
+async def lock_holders(conn: psycopg.AsyncConnection, tables: list[str]) -> list[dict[str, Any]]:
+    """Other sessions holding locks on `tables`: pid, application_name, state, how long their
+    transaction has been open, their query. Run it READ ONLY (see read_only)."""
+    from wizard.redact import redact
+
+    if not tables:
+        return []
+    cur = await conn.execute(LOCK_HOLDERS_SQL, ([qualified(conn, t) for t in tables],))
+    names = [d.name for d in cur.description or ()]
+    rows = [dict(zip(names, row)) for row in await cur.fetchall()]
+    for row in rows:
+        row["query"] = redact(" ".join(str(row["query"]).split()))
+    return rows
 
 
 async def public_tables(conn: psycopg.AsyncConnection) -> list[str]:

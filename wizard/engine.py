@@ -17,12 +17,14 @@ import psycopg
 from wizard import expect
 from wizard.environments import Environment, Fingerprint, compare_pin, connect, fingerprint
 from wizard.errors import EnvironmentRefused, WizardError
+from wizard.environments.pins import production_owner, production_server_refusal
 from wizard.journal import Fold, Journal
 from wizard.journal.fold import changed_file
+from wizard.journal.pins import known_pins
 from wizard.redact import register_secret
 from wizard.results import (ATTESTED, CANCELLED, ERROR, FAILED, PASSED, SKIPPED, Check, StepResult, now_iso)
 from wizard.runbook.model import Runbook, Step, Task
-from wizard.steps import module_for
+from wizard.steps import module_for, needs_database
 from wizard.steps.base import StepCancelled, StepContext, StepFailure, default_placeholders
 from wizard.steps.service import DEFAULT_NAME as DEFAULT_SERVICE
 from wizard.troubleshoot import advice_for
@@ -76,6 +78,7 @@ class Engine:
         self.resources: dict[str, Any] = {}
         self._cleanups: list[Callable[[], Awaitable[None]]] = []
         self.secret: Callable[[str], str | None] = lambda name: None
+        self._files: dict[Path, bytes] = {}  # what the running step's guards and body read, read once
 
     @property
     def runbook_dir(self) -> Path:
@@ -104,9 +107,7 @@ class Engine:
         seen = found.as_dict()
         pin = compare_pin(self.env.name, seen, self.state().pins)
         self.journal.append("env_connected", env=self.env.name, environment=self.env.describe(), fingerprint=seen)
-        if pin.status == "not pinned":
-            self.journal.append("env_pinned", env=self.env.name, fingerprint=seen)
-        elif pin.status == "different":
+        if pin.status == "different":
             self.journal.append("env_refused", env=self.env.name, pinned=pin.pinned, found=seen)
             raise EnvironmentRefused(
                 f"{self.env.name} now points at a different server than the one pinned on first use "
@@ -114,6 +115,13 @@ class Engine:
                 "Check the profile's connection settings. If the server really was replaced, re-pin it with "
                 f"`migration-wizard env forget {self.env.name} --pin`.",
             )
+        owner = production_owner(self.env, seen, known_pins(self.journal.path, self.journal.events))
+        if owner is not None:
+            self.journal.append("env_refused", env=self.env.name, found=seen, production_pin={
+                "env": owner.env, "kind": owner.kind, "role": owner.role, "journal": str(owner.journal)})
+            raise production_server_refusal(self.env, owner)
+        if pin.status == "not pinned":
+            self.journal.append("env_pinned", env=self.env.name, fingerprint=seen)
 
     async def close(self) -> None:
         while self._cleanups:
@@ -159,6 +167,14 @@ class Engine:
         task_ids = [task_id] if isinstance(task_id, str) else task_id
         selected = self._selected(day.id, task_ids)
         self.check_targets(selected)
+        if any(needs_database(s.kind) for _, s in selected):
+            # The server is identified and checked against every pin before the first step, so a
+            # profile on the wrong server is refused before anything runs, not at its first query.
+            try:
+                await self.connection()
+            except BaseException:
+                await self.close()
+                raise
         outcome = DayOutcome(day.id, self.env.name)
         await self._stop_leftover_services()
         state = self.state()
@@ -242,9 +258,11 @@ class Engine:
             resources=self.resources,
             add_cleanup=self._cleanups.append,
             secret=self.secret,
+            files=self._files,
         )
 
     async def run_step(self, task: Task, step: Step) -> StepResult:
+        self._files = {}
         for guard in self.guards:
             await guard(step, self)
         self._cancel = asyncio.Event()

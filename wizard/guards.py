@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from wizard.environments import Environment
@@ -87,11 +85,6 @@ def rehearsal_confirmer() -> Confirm:
 
 # --- the production gate -------------------------------------------------------------------
 
-def file_sha256(path: Path) -> str:
-    """As the migration step hashes it (wizard.analysis: the text, UTF-8)."""
-    return hashlib.sha256(path.read_text().encode()).hexdigest()
-
-
 def _parse_time(value: Any) -> dt.datetime | None:
     from wizard.steps.attest import AnswerInvalid, parse_timestamp
 
@@ -135,8 +128,9 @@ class ProductionGate:
     """A guard for Engine(guards=[...]): hashes, backup and the typed name before a production write."""
 
     def __init__(self, confirm: Confirm | None, *, source: str | None = None, headless: bool | None = None,
-                 now: Callable[[], dt.datetime] | None = None) -> None:
+                 now: Callable[[], dt.datetime] | None = None, say: Callable[[str], None] = lambda text: None) -> None:
         self.confirm = confirm
+        self.say = say  # the evidence, shown before the name is asked for
         self.source = source or getattr(confirm, "source", "confirm")
         self.headless = getattr(confirm, "headless", False) if headless is None else headless
         self.now = now or (lambda: dt.datetime.now(dt.timezone.utc))
@@ -154,6 +148,10 @@ class ProductionGate:
         self._check_backup(engine, state, missing, todo, evidence)
         if missing:
             self._refuse(engine, step, missing, todo)
+        if "sha256" in evidence:
+            passed = evidence["staging_pass"]
+            self.say(f"{evidence['file']} sha256 {evidence['sha256']}: the file that passed on {passed['env']} "
+                     f"(step {passed['step']}, {passed['ts']}); these bytes, read once, are what will run.")
         source = self.source
         typed = await self.confirm(env, step) if self.confirm is not None else None
         typed = (typed or "").strip()
@@ -174,13 +172,17 @@ class ProductionGate:
     # -- the checks ----------------------------------------------------------------------------
     def _check_hash(self, step: Step, engine: "Engine", state: Any, missing: list[str], todo: list[str],
                     evidence: dict[str, Any]) -> None:
+        from wizard.steps import migration
+        from wizard.steps.base import StepFailure
+
         try:
-            path = engine.context().path(step.params["file"])
-            sha = file_sha256(path)
-        except (KeyError, OSError, Exception) as exc:  # noqa: BLE001 - any unreadable file is a refusal
-            missing.append(f"the migration file cannot be read ({type(exc).__name__}), so its hash cannot be compared")
+            # Read once for the step: the bytes hashed here are the bytes the step applies.
+            loaded = migration.load(step, engine.context())
+        except StepFailure as exc:
+            missing.append(f"{exc}, so its hash cannot be compared")
             todo.append("Check the step's file and the workspace.")
             return
+        path, sha = loaded.path, loaded.sha256
         evidence.update(file=path.name, sha256=sha)
         staged = [m for m in state.migrations
                   if m.get("role") == "staging" and m.get("mode", "apply") == "apply" and m.get("status") == PASSED]

@@ -21,6 +21,7 @@ class Environment:
     workspace: str | None = None  # the application's repo root (holds backend/)
     description: str = ""
     colour: str | None = None
+    lock_wait: str | None = None  # how long its migrations may wait for their locks up front (a PostgreSQL duration)
 
     @property
     def display_colour(self) -> str:

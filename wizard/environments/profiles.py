@@ -7,6 +7,7 @@
     dbname = "postgres"
     user = "postgres"
     workspace = "~/src/app"               # the application's repo root
+    lock_wait = "2s"                      # optional: how long a migration may wait for its locks
 
 Only what a profile sets is passed to libpq, so PG* variables, a service file and ~/.pgpass keep
 working for everything it leaves out. Passwords never live here: they are in the OS keyring
@@ -36,7 +37,8 @@ POOLER_PORT = 6543
 # libpq keywords a profile may set; anything else it leaves to libpq (PG* variables, service file).
 CONN_KEYS = ("host", "hostaddr", "port", "dbname", "user", "sslmode", "sslrootcert", "sslcert", "sslkey",
              "service", "passfile", "options", "connect_timeout", "target_session_attrs", "application_name")
-OWN_KEYS = ("kind", "role", "workspace", "colour", "pooler", "description")
+OWN_KEYS = ("kind", "role", "workspace", "colour", "pooler", "description", "lock_wait")
+_DURATION = re.compile(r"^\s*[0-9]+\s*(ms|s|min|h)?\s*$")  # as the runbook's Duration
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 SECRET_KEYS = ("password", "api_token", "token", "jwt")
@@ -191,8 +193,13 @@ def _environment(name: str, raw: Any, path: Path, text: str) -> Environment:
     description = raw.get("description", "")
     if not isinstance(description, str):
         raise bad("description", "description must be a string.", 'Write e.g. description = "Supabase staging project".')
+    lock_wait = raw.get("lock_wait")
+    if lock_wait is not None and not (isinstance(lock_wait, str) and _DURATION.match(lock_wait)):
+        raise bad("lock_wait", f"lock_wait must be a PostgreSQL duration (found {lock_wait!r}).",
+                  'Write a whole number with a unit, e.g. lock_wait = "2s".')
     return Environment(name=name, kind=kind, role=role, conninfo=conninfo, workspace=workspace,
-                       description=description or f"{kind} profile from {path.name}", colour=colour)
+                       description=description or f"{kind} profile from {path.name}", colour=colour,
+                       lock_wait=lock_wait.strip() if lock_wait else None)
 
 
 def load_profile(name: str) -> Environment:

@@ -213,7 +213,7 @@ class Session:
         what = f"step {step[1].id}" if step else (f"task {', '.join(task_ids)}" if task_ids else day_id)
         outcome = RunOutcome(what, self.env.name)
         gate = guards.ProductionGate(dialogue.confirm_production, source=dialogue.confirm_source,
-                                     headless=dialogue.headless)
+                                     headless=dialogue.headless, say=dialogue.say)
         engine = Engine(self.runbook, self.env, self.journal, ask=dialogue.ask, on_start=on_start,
                         on_result=on_result, guards=[self._history, gate])
         with self._mutex:

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from wizard.environments import (KINDS, ROLES, SANDBOX_ROLES, Environment, compare_pin, connect, fingerprint,
                                  list_environments, profiles, resolve_environment, sandbox_environment, secrets)
+from wizard.environments.pins import production_owner, production_server_refusal, same_server
 from wizard.errors import EnvironmentRefused, WizardError
+from wizard.journal.pins import known_pins
 from wizard.redact import redact, register_secret
 from wizard.session.integrity import check_journal
 from wizard.session.journals import journal_path, open_journal, writer_lock
@@ -185,6 +187,7 @@ class Tested:
     fingerprint: dict[str, Any]
     journal: Path
     pin: str  # "not pinned" | "matches" | "pinned now"
+    shared: tuple[str, ...] = ()  # other environments pinned to the same server: "production (production) in PATH"
 
     def lines(self) -> list[tuple[str, str]]:
         fp = self.fingerprint
@@ -196,7 +199,7 @@ class Tested:
         return [("ok", f"connected to {self.env.name}: {_where(self.env)}"),
                 ("info", f"  PostgreSQL {self.server_version} · TLS {'in use' if self.tls else 'not in use'}"),
                 ("info", f"  fingerprint {fp['system_identifier']}/{fp['database']} (from {fp['source']})"),
-                ("info", f"  {pin}")]
+                ("info", f"  {pin}")] + [("warn", f"  also pinned to this server: {other}") for other in self.shared]
 
 
 async def probe(env: Environment, *, asker: secrets.Asker | None = None,
@@ -235,10 +238,17 @@ async def check_environment(env: Environment, path: Path, *, journal: "Journal |
     seen = fingerprint.as_dict()
     pins = replay(journal.events).pins if journal is not None else pins_in(path)
     status = check_pin(env, seen, path, pins)
+    recorded = known_pins(path, journal.events if journal is not None else None)
+    owner = production_owner(env, seen, recorded)
+    if owner is not None:
+        raise production_server_refusal(env, owner)
     if status == "not pinned" and pin:
-        _append_to(path, journal, lambda target: target.append("env_pinned", env=env.name, fingerprint=seen, by="env test"))
+        _append_to(path, journal, lambda target: target.append(
+            "env_pinned", env=env.name, kind=env.kind, role=env.role, fingerprint=seen, by="env test"))
         status = "pinned now"
-    return Tested(env, fingerprint.server_version, tls, seen, path, status)
+    shared = tuple(f"{p.env} ({p.kind or '?'}, plays {p.role or '?'}) in {p.journal}" for p in recorded
+                   if p.env != env.name and same_server(p.fingerprint, seen))
+    return Tested(env, fingerprint.server_version, tls, seen, path, status, shared)
 
 
 def _append_to(path: Path, journal: "Journal | None", write: Callable[["Journal"], Any]) -> Any:
@@ -307,14 +317,15 @@ def unpin(name: str, path: Path, journal: "Journal | None" = None) -> str:
 
 def test_environment(name: str, journal: Path | None = None, *, asker: secrets.Asker | None = None,
                      say: Callable[[str], None] | None = None) -> Tested:
-    """`env test NAME`: a built-in sandbox is started first; compared with the pin in its journal."""
+    """`env test NAME`: a built-in sandbox is started first; compared with the pin in its journal,
+    and pinned there on first success."""
     import asyncio
 
     from wizard.rehearsal.preparation import prepare_environment
 
     env = resolve_environment(name)
     prepare_environment(env)
-    return asyncio.run(check_environment(env, journal_path(journal, env), asker=asker, say=say))
+    return asyncio.run(check_environment(env, journal_path(journal, env), pin=True, asker=asker, say=say))
 
 
 def unpin_environment(name: str, journal: Path | None = None) -> str:

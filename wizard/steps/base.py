@@ -137,6 +137,9 @@ class StepContext:
     secret: Callable[[str], str | None] = lambda name: None  # e.g. secret("api_token"); never journaled
     # Relative file parameters are the runbook's: they resolve from its folder, not the cwd.
     base: Path | None = None
+    # The files this step has read, by path: the gate hashes a migration file and the step applies
+    # the same bytes, so a file saved while the operator types the name never runs unchecked.
+    files: dict[Path, bytes] = field(default_factory=dict)
 
     def expand(self, text: str) -> str:
         """Fill {placeholders}; unknown ones are an error, not silently left in a path."""
@@ -152,6 +155,12 @@ class StepContext:
     def path(self, text: str) -> Path:
         path = Path(self.expand(text)).expanduser()
         return self.base / path if self.base is not None and not path.is_absolute() else path
+
+    def read_once(self, path: Path) -> bytes:
+        """The file's bytes as first read during this step; later reads get the same bytes."""
+        if path not in self.files:
+            self.files[path] = path.read_bytes()
+        return self.files[path]
 
 
 def default_placeholders(env: Environment, workspace: Path | None, runbook_dir: Path | None = None) -> dict[str, str]:

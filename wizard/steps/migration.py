@@ -6,6 +6,9 @@ of it and rolls back. Any error rolls everything back: a half-applied migration 
 """
 
 
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from wizard.steps.base import Duration, Params, ResultField, StepContext, StepFailure, StepKind, param
@@ -14,6 +17,9 @@ if TYPE_CHECKING:
     import psycopg
 
     from wizard.runbook.model import Step
+
+
+DEFAULT_LOCK_WAIT = "2s"
 
 
 class MigrationParams(Params):
@@ -25,6 +31,11 @@ class MigrationParams(Params):
                                             examples=["5s"])] = "5s"
     statement_timeout: Annotated[Duration, param("`set local statement_timeout` for the transaction",
                                                  examples=["5min"])] = "5min"
+    lock_wait: Annotated[Duration | None, param(
+        "how long, in total, the migration may wait to take ACCESS EXCLUSIVE on every table it drops or "
+        "alters, all together, before anything runs; it gives up (nothing changed) rather than keep "
+        "other sessions queued behind it for longer. Unset: the environment's lock_wait, else "
+        f"{DEFAULT_LOCK_WAIT}", examples=["2s"])] = None
 
 
 KIND = StepKind(
@@ -44,7 +55,13 @@ KIND = StepKind(
         ResultField("lines", "integer", "lines in the file"),
         ResultField("statements", "integer", "SQL statements in the file"),
         ResultField("planned_drops", "list of strings", "tables the file drops (parsed, not guessed)"),
-        ResultField("lock_timeout", "string", "the lock timeout used"),
+        ResultField("lock_timeout", "string", "the lock timeout used once the locks were taken"),
+        ResultField("lock_wait", "string", "the most the migration waited for its locks up front"),
+        ResultField("locked_up_front", "list of strings", "the tables locked ACCESS EXCLUSIVE before the file ran"),
+        ResultField("touched_tables", "list of strings", "every table the file names (parsed)"),
+        ResultField("lock_holders", "list of tables", "other sessions holding locks on those tables when the step "
+                    "began: table_name, mode, pid, application_name, state, transaction_open_s, query"),
+        ResultField("lock_blockers", "list of tables", "when the locks could not be taken: who held them (same fields)"),
         ResultField("statement_timeout", "string", "the statement timeout used"),
         ResultField("before", "table", "a snapshot taken in the transaction before the file ran: tables and "
                     "table_count (the public schema's), all_tables (every non-system schema's, schema-qualified), "
@@ -56,7 +73,8 @@ KIND = StepKind(
         ResultField("schema_changed", "boolean", "whether the schema digest changed"),
         ResultField("changed", "boolean", "whether tables, schema or core row counts changed"),
         ResultField("rolled_back", "boolean", "true for a dry run or an error: nothing was kept"),
-        ResultField("notices", "list of strings", "the server's notices"),
+        ResultField("notices", "list of strings", "the server's notices, after a line for each session that held "
+                    "a lock on the file's tables when the step began"),
         ResultField("archive", "table", "what the file drops, saved just before it ran (wizard.archive): folder, "
                     "tables (file, size, sha256, rows), columns, incoming_foreign_keys; null when it drops nothing present"),
     ),
@@ -70,6 +88,37 @@ def _names(snapshot: dict[str, Any]) -> set[str]:
 
 class _DryRunRollback(Exception):
     pass
+
+
+class _LocksNotFree(Exception):
+    """The up-front locks were not all free within lock_wait; the transaction is rolled back."""
+
+
+@dataclass(frozen=True)
+class MigrationFile:
+    """A migration file as read once for a step: what the gate compares is what the step applies."""
+
+    path: Path
+    text: str
+    sha256: str  # of the text, UTF-8: as journals before this version recorded it
+
+
+def sql_text(data: bytes) -> str:
+    """The file's text as Path.read_text() gave it (universal newlines), so hashes stay comparable."""
+    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def load(step: "Step", ctx: StepContext) -> MigrationFile:
+    path = ctx.path(KIND.read(step).file)
+    try:
+        text = sql_text(ctx.read_once(path))
+    except FileNotFoundError:
+        raise StepFailure(f"Migration file not found: {path}") from None
+    except UnicodeDecodeError as exc:
+        raise StepFailure(f"{path.name} is not UTF-8 text (byte {exc.start}): save it as UTF-8.") from None
+    except OSError as exc:
+        raise StepFailure(f"Cannot read the migration file {path}: {exc.strerror or exc}") from None
+    return MigrationFile(path, text, hashlib.sha256(text.encode()).hexdigest())
 
 
 def preview(step: "Step", ctx: StepContext) -> dict[str, str]:
@@ -98,20 +147,67 @@ async def _snapshot(conn: "psycopg.AsyncConnection", core: list[str]) -> dict[st
     }
 
 
+async def _lock_up_front(conn: "psycopg.AsyncConnection", ctx: StepContext, tables: list[str], wait: str,
+                         data: dict[str, Any]) -> None:
+    """ACCESS EXCLUSIVE on every table the file drops or alters (those that exist), in one LOCK
+    statement under one short timeout: the migration gets them all or gives up, and nobody queues
+    behind it for longer than `wait` in total (a lock_timeout alone is per lock, so the statement's
+    timeout bounds the whole)."""
+    import psycopg
+    from psycopg import sql
+
+    from wizard import db
+
+    present = await db.existing_tables(conn, tables)
+    data["locked_up_front"] = present
+    if not present:
+        return
+    await conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(wait)))
+    await conn.execute(sql.SQL("set local statement_timeout = {}").format(sql.Literal(wait)))
+    names = sql.SQL(", ").join(sql.Identifier(*t.split(".")) for t in present)
+    ctx.record_sql(sql.SQL("lock table {} in access exclusive mode").format(names).as_string(conn))
+    try:
+        await conn.execute(sql.SQL("lock table {} in access exclusive mode").format(names))
+    except (psycopg.errors.LockNotAvailable, psycopg.errors.QueryCanceled):
+        if ctx.cancelled.is_set():
+            raise  # the operator's cancel, not the wait running out
+        raise _LocksNotFree() from None
+
+
+def _holder(h: dict[str, Any]) -> str:
+    """One session holding a lock, as the operator needs it to find and judge that session."""
+    opened = h["transaction_open_s"] if h["transaction_open_s"] is not None else "?"
+    return (f"{h['table_name']} is held ({h['mode']}) by pid {h['pid']} (application_name "
+            f"{h['application_name'] or '(none)'!r}, {h['state'] or 'state unknown'}, transaction open {opened} s, "
+            f"query: {h['query'] or '(none)'})")
+
+
+def _gave_up(file: str, data: dict[str, Any]) -> str:
+    blockers = data.get("lock_blockers") or []
+    wait = data["lock_wait"]
+    if blockers:
+        held = "; ".join(_holder(b) for b in blockers[:3])
+        more = f" and {len(blockers) - 3} more" if len(blockers) > 3 else ""
+        end = (f"Let that session finish, or end it (SELECT pg_terminate_backend({blockers[0]['pid']})), "
+               "then run the same command again.")
+    else:
+        held, more, end = "another session held one of them and has let go since", "", "Run the same command again."
+    return (f"lock wait gave up: {file} needs ACCESS EXCLUSIVE on {', '.join(data['locked_up_front'])} and could "
+            f"not take them all within {wait}: {held}{more}. Nothing was changed: {file} was not applied, and no "
+            f"session waited on it for longer than {wait}. {end}")
+
+
 async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
     import psycopg
     from psycopg import sql
 
+    from wizard import db
     from wizard.analysis import analyse_text
     from wizard.steps.sqlrun import cancellable, sql_error
 
     p = KIND.read(step)
-    path = ctx.path(p.file)
-    mode = p.mode
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise StepFailure(f"Migration file not found: {path}") from None
+    loaded = load(step, ctx)
+    path, text, mode = loaded.path, loaded.text, p.mode
     plan = analyse_text(text, str(path))
     if plan.has_transaction_control:
         raise StepFailure(
@@ -120,6 +216,7 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
         )
     lock_timeout = p.lock_timeout.strip()
     statement_timeout = p.statement_timeout.strip()
+    lock_wait = (p.lock_wait or ctx.env.lock_wait or DEFAULT_LOCK_WAIT).strip()
     core = list(ctx.facts.get("core_tables", []))
     data: dict[str, Any] = {
         "file": path.name,
@@ -131,13 +228,19 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
         "planned_drops": plan.dropped_tables,
         "lock_timeout": lock_timeout,
         "statement_timeout": statement_timeout,
+        "lock_wait": lock_wait,
+        "touched_tables": plan.touched_tables,
     }
     conn = await ctx.connection()
     if mode == "apply":  # on every environment: what it drops is saved before anything is dropped
         from wizard.archive import before_migration
 
         data["archive"] = await before_migration(conn, text, path, ctx.env.name, ctx.cancelled)
-    notices: list[str] = []
+    async with db.read_only(conn):
+        data["lock_holders"] = await db.lock_holders(conn, plan.touched_tables)
+    # Named up front: a session holding a table now is the one the locks below may wait for.
+    notices: list[str] = [f"before the migration: {_holder(h)}" for h in data["lock_holders"]]
+    data["notices"] = notices  # kept on failure too: the server's notices say how far the file got
 
     def on_notice(diag: psycopg.errors.Diagnostic) -> None:
         notices.append(f"{diag.severity}: {diag.message_primary}")
@@ -146,12 +249,13 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
     try:
         async def apply() -> None:
             async with conn.transaction():
-                await conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(lock_timeout)))
-                await conn.execute(sql.SQL("set local statement_timeout = {}").format(sql.Literal(statement_timeout)))
                 if conn.info.server_version >= 140000:
                     # If the wizard is killed mid-migration, the server notices within a second
                     # and rolls back, instead of holding locks until the statement ends.
                     await conn.execute("set local client_connection_check_interval = '1s'")
+                await _lock_up_front(conn, ctx, plan.exclusive_tables, lock_wait, data)
+                await conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(lock_timeout)))
+                await conn.execute(sql.SQL("set local statement_timeout = {}").format(sql.Literal(statement_timeout)))
                 data["before"] = await _snapshot(conn, core)
                 ctx.record_sql(text)
                 await conn.execute(text)  # type: ignore[arg-type]
@@ -163,12 +267,16 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
             await cancellable(ctx, conn, apply())
         except _DryRunRollback:
             data["rolled_back"] = True
+        except _LocksNotFree:
+            data["rolled_back"] = True
+            async with db.read_only(conn):
+                data["lock_blockers"] = await db.lock_holders(conn, data["locked_up_front"])
+            raise StepFailure(_gave_up(path.name, data), data) from None
         except psycopg.Error as exc:
             data["rolled_back"] = True
             raise sql_error(exc, data) from None
     finally:
         conn.remove_notice_handler(on_notice)
-    data["notices"] = notices
     before, after = data["before"], data["after"]
     # Every schema counts; names as wizard.analysis writes them (public's bare, others qualified).
     was, now = _names(before), _names(after)

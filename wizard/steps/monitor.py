@@ -77,7 +77,7 @@ KIND = StepKind(
                 "and deadlocks.",
     params=MonitorParams,
     check=_check,
-    runtime_imports=("psycopg", "wizard.rehearsal.clusters"),
+    runtime_imports=("psycopg", "wizard.db", "wizard.rehearsal.clusters"),
     results=(
         ResultField("source", "string", "what was followed"),
         ResultField("duration_s", "number", "how long the watch was to last"),
@@ -237,16 +237,19 @@ def preview(step: "Step", ctx: StepContext) -> dict[str, str]:
 
 
 async def _sample(ctx: StepContext) -> dict[str, Any]:
+    from wizard import db
+
     conn = await ctx.connection()
-    cur = await conn.execute(SAMPLE_SQL)
-    blocked, waiting, deadlocks, database = await cur.fetchone()
-    sample = {"blocked": int(blocked), "waiting_locks": int(waiting), "deadlocks": int(deadlocks or 0),
-              "database": database}
-    if blocked:
-        cur = await conn.execute(BLOCKED_SQL)
-        names = [d.name for d in cur.description]
-        sample["examples"] = [{k: (list(v) if isinstance(v, list) else v) for k, v in zip(names, row)}
-                              for row in await cur.fetchall()]
+    async with db.read_only(conn):
+        cur = await conn.execute(SAMPLE_SQL)
+        blocked, waiting, deadlocks, database = await cur.fetchone()
+        sample = {"blocked": int(blocked), "waiting_locks": int(waiting), "deadlocks": int(deadlocks or 0),
+                  "database": database}
+        if blocked:
+            cur = await conn.execute(BLOCKED_SQL)
+            names = [d.name for d in cur.description]
+            sample["examples"] = [{k: (list(v) if isinstance(v, list) else v) for k, v in zip(names, row)}
+                                  for row in await cur.fetchall()]
     return sample
 
 

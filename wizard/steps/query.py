@@ -3,13 +3,16 @@
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from wizard.steps.base import ParamProblem, Params, ResultField, StepContext, StepFailure, StepKind, param
+from wizard.steps.base import Duration, ParamProblem, Params, ResultField, StepContext, StepFailure, StepKind, param
 
 if TYPE_CHECKING:
     from wizard.runbook.model import Step
 
-# As wizard.db.DEFAULT_MAX_ROWS; written out so the declaration does not import psycopg.
+# As wizard.db's DEFAULT_MAX_ROWS, READ_STATEMENT_TIMEOUT and READ_LOCK_TIMEOUT; written out so
+# the declaration does not import psycopg.
 DEFAULT_MAX_ROWS = 1000
+DEFAULT_STATEMENT_TIMEOUT = "30s"
+DEFAULT_LOCK_TIMEOUT = "5s"
 
 
 class QueryParams(Params):
@@ -20,6 +23,11 @@ class QueryParams(Params):
     query: Annotated[str | None, param("run only this named section of sql_file")] = None
     max_rows: Annotated[int, param("rows kept per result (the count is always exact)", gt=0,
                                    examples=[100])] = DEFAULT_MAX_ROWS
+    statement_timeout: Annotated[Duration, param(
+        "`set local statement_timeout` for each query (it runs in a READ ONLY transaction)",
+        examples=["2min"])] = DEFAULT_STATEMENT_TIMEOUT
+    lock_timeout: Annotated[Duration, param(
+        "`set local lock_timeout` for each query: how long it may wait for a lock", examples=["1s"])] = DEFAULT_LOCK_TIMEOUT
 
 
 def _check(p: QueryParams) -> None:
@@ -48,7 +56,7 @@ _TABLE_RESULTS = (
 KIND = StepKind(
     name="query",
     rank=10,
-    description="Runs SQL and measures what it returns: rows, row count, a scalar.",
+    description="Runs SQL in a READ ONLY transaction with timeouts and measures what it returns: rows, row count, a scalar.",
     params=QueryParams,
     check=_check,
     needs_database=True,
@@ -103,12 +111,23 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
     parts = queries_of(step, ctx)
     conn = await ctx.connection()
     results: dict[str, Any] = {}
+    async def read(text: str) -> db.TableResult:
+        async with db.read_only(conn, statement_timeout=p.statement_timeout.strip(), lock_timeout=p.lock_timeout.strip()):
+            return await db.run_query(conn, text, max_rows=p.max_rows)
+
     for name, text in parts:
         ctx.record_sql(text)
         try:
-            table = await cancellable(ctx, conn, db.run_query(conn, text, max_rows=p.max_rows))
+            table = await cancellable(ctx, conn, read(text))
         except psycopg.Error as exc:
-            raise sql_error(exc, {"queries": results, "failed_query": name} if len(parts) > 1 else {}) from None
+            failure = sql_error(exc, {"queries": results, "failed_query": name} if len(parts) > 1 else {})
+            if exc.sqlstate == db.READ_ONLY_VIOLATION:
+                where = f" (query {name})" if len(parts) > 1 else ""
+                failure = StepFailure(
+                    f"this step only reads; the query tried to write{where}: {failure}. It ran in a READ ONLY "
+                    "transaction, so nothing was changed. Only migration steps change data: take the write "
+                    "out of the SQL.", failure.data)
+            raise failure from None
         results[name] = table.to_data()
     if len(parts) == 1 and p.sql is not None or p.query:
         return next(iter(results.values()))
