@@ -1,0 +1,108 @@
+"""Row counts and order-independent content fingerprints of tables, computed in the database.
+
+Each row's text (the whole row, or a row built from chosen columns) is hashed on the server with
+hashtextextended (64 bits); a table's fingerprint is the row count, the sum of the hashes (split
+in two 32-bit halves so a bigint sum cannot overflow) and their XOR. Row order and physical
+layout do not matter, nothing is sent to the client but four numbers, and one row deleted,
+added or changed changes it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import psycopg
+from psycopg import sql
+
+from wizard.catalog.objects import USER_SCHEMA
+
+
+@dataclass(frozen=True)
+class TablePrint:
+    rows: int
+    hash: str
+    columns: tuple[str, ...] | None = None  # None: the whole row
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"rows": self.rows, "hash": self.hash}
+        if self.columns is not None:
+            data["columns"] = list(self.columns)
+        return data
+
+
+async def user_tables(conn: psycopg.AsyncConnection) -> dict[str, list[str]]:
+    """Every ordinary or partitioned table outside the system schemas ("schema.table", quoted as
+    needed) → its column names in order. Partitions are left out: the parent covers their rows."""
+    cur = await conn.execute(f"""
+        select format('%I.%I', n.nspname, c.relname), array_agg(a.attname::text order by a.attnum)
+          from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+         where c.relkind in ('r', 'p') and not c.relispartition and {USER_SCHEMA}
+         group by 1 order by 1""")
+    return {name: list(cols) for name, cols in await cur.fetchall()}
+
+
+def _split(name: str) -> tuple[str, str]:
+    schema, _, table = name.partition(".")
+    return schema.strip('"'), table.strip('"')
+
+
+def _row(columns: Iterable[str] | None) -> sql.Composable:
+    if columns is None:
+        return sql.SQL("t::text")
+    return sql.SQL("row({})::text").format(sql.SQL(", ").join(sql.SQL("t.") + sql.Identifier(c) for c in columns))
+
+
+def _aggregates(alias: str) -> sql.Composable:
+    h = sql.Identifier(alias)
+    return sql.SQL("sum({h} >> 32), sum({h} & 4294967295), bit_xor({h})").format(h=h)
+
+
+def _digest(hi: Any, lo: Any, xor: Any) -> str:
+    mask = (1 << 64) - 1
+    total = ((int(hi or 0) << 32) + int(lo or 0)) & mask
+    return f"{total:016x}{int(xor or 0) & mask:016x}"
+
+
+async def table_prints(conn: psycopg.AsyncConnection, name: str,
+                       column_sets: list[tuple[str, ...] | None]) -> list[TablePrint]:
+    """Fingerprints of one table over several column sets (None: the whole row), in ONE scan."""
+    schema, table = _split(name)
+    hashes = sql.SQL(", ").join(
+        sql.SQL("hashtextextended({}, 0) as {}").format(_row(cols), sql.Identifier(f"h{i}"))
+        for i, cols in enumerate(column_sets))
+    aggs = sql.SQL(", ").join(_aggregates(f"h{i}") for i in range(len(column_sets)))
+    query = sql.SQL("select count(*), {aggs} from (select {hashes} from {table} t) s").format(
+        aggs=aggs, hashes=hashes, table=sql.Identifier(schema, table))
+    cur = await conn.execute(query)
+    row = await cur.fetchone()
+    assert row is not None
+    return [TablePrint(row[0], _digest(*row[1 + 3 * i:4 + 3 * i]), cols) for i, cols in enumerate(column_sets)]
+
+
+async def fingerprints(conn: psycopg.AsyncConnection, tables: Iterable[str] | None = None) -> dict[str, TablePrint]:
+    """Whole-row fingerprints of `tables` (schema.table or a bare name in public), default every
+    user table. Run it in a read-only transaction (wizard.catalog.read_only) or a migration's."""
+    present = await user_tables(conn)
+    if tables is None:
+        wanted = list(present)
+    else:
+        wanted = []
+        for t in tables:
+            name = t if "." in t else f"public.{t}"
+            if name not in present:
+                from wizard.errors import WizardError
+
+                raise WizardError(f"There is no table {name} in this database.",
+                                  "Name it as schema.table (`fingerprint` without --table lists every one).")
+            wanted.append(name)
+    return {name: (await table_prints(conn, name, [None]))[0] for name in wanted}
+
+
+async def fingerprint_report(conn: psycopg.AsyncConnection, tables: Iterable[str] | None = None) -> dict[str, Any]:
+    """`fingerprint --json`: {"tables": {name: {rows, hash}}, "elapsed_s"}."""
+    t0 = time.perf_counter()
+    prints = await fingerprints(conn, tables)
+    return {"tables": {k: v.to_data() for k, v in prints.items()}, "elapsed_s": round(time.perf_counter() - t0, 3)}
