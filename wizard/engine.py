@@ -203,6 +203,7 @@ class Engine:
             resources=self.resources,
             add_cleanup=self._cleanups.append,
             secret=self.secret,
+            last_fingerprints=state.last_fingerprints.get(self.env.name, {}),
         )
 
     async def run_step(self, task: Task, step: Step) -> StepResult:

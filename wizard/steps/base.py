@@ -134,6 +134,8 @@ class StepContext:
     resources: dict[str, Any] = field(default_factory=dict)
     add_cleanup: Callable[[Callable[[], Awaitable[None]]], None] = lambda fn: None
     secret: Callable[[str], str | None] = lambda name: None  # e.g. secret("api_token"); never journaled
+    # The after-fingerprints of the last migration applied on this environment (the journal's).
+    last_fingerprints: dict[str, Any] = field(default_factory=dict)
 
     def expand(self, text: str) -> str:
         """Fill {placeholders}; unknown ones are an error, not silently left in a path."""

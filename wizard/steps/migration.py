@@ -25,6 +25,9 @@ class MigrationParams(Params):
                                             examples=["5s"])] = "5s"
     statement_timeout: Annotated[Duration, param("`set local statement_timeout` for the transaction",
                                                  examples=["5min"])] = "5min"
+    between_migrations: Annotated[Literal["fail", "report"], param(
+        "rows that changed since the last migration applied on this environment (its after-fingerprints "
+        "in the journal): fail the step, or only report them (live traffic between two migrations)")] = "fail"
 
 
 KIND = StepKind(
@@ -54,6 +57,13 @@ KIND = StepKind(
         ResultField("changed", "boolean", "whether tables, schema or core row counts changed"),
         ResultField("rolled_back", "boolean", "true for a dry run or an error: nothing was kept"),
         ResultField("notices", "list of strings", "the server's notices"),
+        ResultField("statement_times", "list of tables", "each statement in file order: index, line, kind, seconds"),
+        ResultField("catalog_diff", "table", "objects added, removed and changed in every non-system schema, by type "
+                    "(table, column, constraint, policy, index, view, trigger, function, sequence), schema-qualified; summary"),
+        ResultField("fingerprints_before", "table", "every user table's rows and content fingerprint before the file ran"),
+        ResultField("fingerprints_after", "table", "the same after (the next migration's before is compared with it)"),
+        ResultField("data_loss", "table", "the zero-data-loss verdict: ok, tables_checked, proved_untouched, "
+                    "tables_changed, changes, not_compared, excluded_columns, changed_since_last_migration"),
     ),
 )
 
@@ -87,6 +97,8 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
     from psycopg import sql
 
     from wizard.analysis import analyse_text
+    from wizard.proof import MigrationProof, failure
+    from wizard.statements import split
     from wizard.steps.sqlrun import cancellable, sql_error
 
     p = KIND.read(step)
@@ -116,6 +128,7 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
         "lock_timeout": lock_timeout,
         "statement_timeout": statement_timeout,
     }
+    proof = MigrationProof(split(text), dict(ctx.last_fingerprints))
     conn = await ctx.connection()
     notices: list[str] = []
 
@@ -133,9 +146,15 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
                     # and rolls back, instead of holding locks until the statement ends.
                     await conn.execute("set local client_connection_check_interval = '1s'")
                 data["before"] = await _snapshot(conn, core)
+                await proof.before(conn)
                 ctx.record_sql(text)
-                await conn.execute(text)  # type: ignore[arg-type]
+                data["statement_times"] = await proof.run(conn)
                 data["after"] = await _snapshot(conn, core)
+                data.update(await proof.after(conn))
+                problem = failure(data["data_loss"], p.between_migrations)
+                if problem:
+                    data["rolled_back"] = True
+                    raise StepFailure(problem, data)
                 if mode == "dry_run":
                     raise _DryRunRollback()
 
