@@ -37,7 +37,7 @@ KIND = StepKind(
     params=MigrationParams,
     needs_database=True,
     writes=True,  # when mode = "apply"
-    runtime_imports=("psycopg", "wizard.db", "wizard.analysis"),
+    runtime_imports=("psycopg", "wizard.db", "wizard.analysis", "wizard.proof", "wizard.statements"),
     results=(
         ResultField("file", "string", "the file's name"),
         ResultField("path", "string", "the file's path"),
