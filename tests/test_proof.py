@@ -127,3 +127,35 @@ async def test_a_row_deleted_between_two_migrations_is_named(fresh_env, tmp_path
     assert second.status == "error" and "public.moves" in second.error
     assert "public.moves" in second.data["data_loss"]["changed_since_last_migration"]
     await engine.close()
+
+
+def test_cli_preview_json_and_fingerprint(clusters, capsys):
+    from wizard.cli import main
+    from wizard.rehearsal import clusters as sandbox
+
+    assert main(["preview", str(M012), "--env", "sandbox-staging", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) >= {"drops", "lint", "statements"} and len(data["drops"]) == 9
+    with psycopg.connect(**sandbox.conninfo("sandbox-staging")) as conn:
+        for drop in data["drops"]:  # other tests may have applied 012 here: absent tables say so
+            present = conn.execute("select to_regclass(%s) is not null", (drop["table"],)).fetchone()[0]
+            assert drop["exists"] == present
+            if present:
+                assert drop["rows"] == conn.execute(f"select count(*) from {drop['table']}").fetchone()[0]
+                assert {"type", "name", "table", "beyond"} <= set(drop["dependents"][0])
+    assert main(["fingerprint", "--env", "sandbox-staging", "--table", "moves", "--json"]) == 0
+    prints = json.loads(capsys.readouterr().out)
+    assert list(prints["tables"]) == ["public.moves"] and prints["elapsed_s"] >= 0
+
+
+def test_cli_bad_input_is_one_message_and_exit_2(clusters, capsys, tmp_path):
+    from wizard.cli import main
+
+    assert main(["preview", str(tmp_path / "nope.sql"), "--env", "sandbox-staging"]) == 2
+    bad = tmp_path / "bad.sql"
+    bad.write_text("DROP TABLE (;\n")
+    assert main(["preview", str(bad), "--env", "sandbox-staging"]) == 2
+    assert main(["fingerprint", "--env", "sandbox-staging", "--table", "no_such_table"]) == 2
+    assert main(["fingerprint", "--env", "no-such-env"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "no_such_table" in err
