@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 import psycopg
 
-from wizard.catalog.objects import word
+from wizard.catalog.objects import USER_SCHEMA, word
 
 # Above this many estimated rows the exact count(*) is skipped: it would read the whole table.
 EXACT_COUNT_LIMIT = 5_000_000
@@ -70,6 +70,10 @@ class Drop:
     rows_estimated: bool = False
     bytes: int | None = None
     dependents: list[Dependent] = field(default_factory=list)
+    # Functions whose bodies name the table: PostgreSQL does not track these, so they stay and
+    # fail when next called.
+    breaks: list[str] = field(default_factory=list)
+    rebuilt: bool = False  # the file creates a table of this name again
     note: str = ""
 
     def to_data(self) -> dict[str, Any]:
@@ -96,6 +100,15 @@ async def _size(conn: psycopg.AsyncConnection, oid: int, drop: Drop) -> None:
         return
     cur = await conn.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(schema, name)))
     drop.rows = (await cur.fetchone())[0]  # type: ignore[index]
+
+
+_BODIES = f"""
+select p.oid::regprocedure::text
+  from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+ where {USER_SCHEMA} and p.prokind in ('f', 'p') and p.prolang not in (select oid from pg_language where lanname in ('c', 'internal'))
+   and p.prosrc ~* ('\\m' || %s || '\\M')
+ order by 1
+"""
 
 
 async def blast_radius(conn: psycopg.AsyncConnection, drops: Iterable[tuple[str, bool]]) -> list[Drop]:
@@ -134,6 +147,8 @@ async def blast_radius(conn: psycopg.AsyncConnection, drops: Iterable[tuple[str,
                 table = await _rel_name(conn, on_rel) if on_rel is not None else None
                 beyond = on_rel is not None and on_rel not in dropped
             drop.dependents.append(Dependent(kind, identity, table, beyond, drop.table))
+        cur = await conn.execute(_BODIES, (drop.table.rsplit(".", 1)[-1].strip('"'),))
+        drop.breaks = [r[0] for r in await cur.fetchall()]
         if drop.dependents and not cascade:
             drop.note = ("without CASCADE the drop fails while these depend on it"
                          if any(d.beyond for d in drop.dependents) else drop.note)

@@ -42,6 +42,8 @@ def print_preview(console: Console, data: dict[str, Any], env: str) -> None:
         for dep in d["dependents"]:
             where = "[bold yellow]beyond the dropped tables[/]" if dep["beyond"] else "[dim]its own[/]"
             console.print(f"    {dep['type']}: {escape(dep['name'])} · {where}")
+        for fn in d["breaks"]:
+            console.print(f"    [bold yellow]breaks[/] function {escape(fn)}: its body names the table (kept; fails when called)")
         if d["note"]:
             console.print(f"    [yellow]{escape(d['note'])}[/]")
 

@@ -38,6 +38,13 @@ async def preview_sql(conn: psycopg.AsyncConnection, path: Path) -> dict[str, An
     findings = await asyncio.to_thread(lint, path, statements, pg_version=f"{major}.0")
     table_drops = [(name, cascade) for s in statements for what, name, cascade in s.drops if what == "table"]
     drops = await blast_radius(conn, table_drops)
+    from wizard.analysis import analyse_text
+
+    rebuilt = {t if "." in t else f"public.{t}" for t in analyse_text(text, str(path)).rebuilt_tables}
+    for d in drops:
+        if d.table in rebuilt:
+            d.rebuilt = True
+            d.note = (d.note + "; " if d.note else "") + "the file creates it again under this name (a rebuild): check that it carries the rows over"
     from wizard.proof import qualify
 
     for s in statements:  # as the server resolves them now (tables the file creates: public)
@@ -83,11 +90,20 @@ async def _with_read_only(env_name: str, work: Callable[[psycopg.AsyncConnection
         await conn.close()
 
 
+async def preview_async(path: Path, env_name: str, **options: Any) -> dict[str, Any]:
+    """The preview, for a face with an event loop (the TUI): asker/say/journal as for a run."""
+    return await _with_read_only(env_name, lambda conn: preview_sql(conn, Path(path)), **options)
+
+
+async def fingerprint_async(env_name: str, tables: list[str] | None = None, **options: Any) -> dict[str, Any]:
+    from wizard.fingerprint import fingerprint_report
+
+    return await _with_read_only(env_name, lambda conn: fingerprint_report(conn, tables), **options)
+
+
 def preview(path: Path, env_name: str, **options: Any) -> dict[str, Any]:
-    return asyncio.run(_with_read_only(env_name, lambda conn: preview_sql(conn, Path(path)), **options))
+    return asyncio.run(preview_async(path, env_name, **options))
 
 
 def fingerprint_tables(env_name: str, tables: list[str] | None = None, **options: Any) -> dict[str, Any]:
-    from wizard.fingerprint import fingerprint_report
-
-    return asyncio.run(_with_read_only(env_name, lambda conn: fingerprint_report(conn, tables), **options))
+    return asyncio.run(fingerprint_async(env_name, tables, **options))
