@@ -159,3 +159,26 @@ def test_cli_bad_input_is_one_message_and_exit_2(clusters, capsys, tmp_path):
     assert main(["fingerprint", "--env", "no-such-env"]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "no_such_table" in err
+
+
+async def test_blast_radius_reaches_views_policies_and_sequences(fresh_env, tmp_path):
+    with psycopg.connect(**fresh_env.conninfo, autocommit=True) as conn:
+        conn.execute("create view public.open_quests as select * from public.quests")
+        conn.execute("create policy moves_in_quests on public.moves using (quest_id in (select id from public.quests))")
+        conn.execute("create sequence public.quest_seq owned by public.quests.id")
+        conn.execute("create function public.quest_total() returns bigint language sql as 'select 1' ")
+        conn.execute("create function public.quest_count() returns bigint language plpgsql as "
+                     "$$ begin return (select count(*) from quests); end $$")
+    preview = await _look(fresh_env, lambda conn: preview_sql(conn, M012))
+    quests = next(d for d in preview["drops"] if d["table"] == "public.quests")
+    found = {(d["type"], d["name"], d["beyond"]) for d in quests["dependents"]}
+    assert ("view", "public.open_quests", True) in found
+    assert ("policy", "moves_in_quests on public.moves", True) in found
+    assert ("sequence", "public.quest_seq", False) in found
+    assert quests["breaks"] == ["quest_count()"]
+    predicted = {(d["type"], d["name"]) for drop in preview["drops"] for d in drop["dependents"]}
+    before = await _look(fresh_env, catalog.snapshot)
+    ran = await _engine(fresh_env, tmp_path, Step("2.4.a", "migration", "012", "staging", {"file": str(M012)})).run_day("tuesday")
+    assert ran.ok, ran.results[0].error
+    after = await _look(fresh_env, catalog.snapshot)
+    assert predicted == {(t, i) for (t, i) in set(before) - set(after) if t not in ("table", "column", "type")}

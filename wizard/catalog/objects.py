@@ -11,7 +11,8 @@ from typing import Any
 import psycopg
 
 # pg_identify_object's type → the word the wizard uses
-TYPE_WORDS = {"table column": "column", "table constraint": "constraint", "domain constraint": "constraint"}
+TYPE_WORDS = {"table column": "column", "view column": "column", "materialized view column": "column",
+              "foreign table column": "column", "table constraint": "constraint", "domain constraint": "constraint"}
 
 USER_SCHEMA = ("n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_(toast|temp_)'")
 
