@@ -34,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("MIGRATION_WIZARD_DATA", str(Path(tempfile.gettempdir()) / "mw-bench-data"))
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the TUI tests' fixtures (tiny runbooks)
 
 SIZE = (120, 40)
 
@@ -96,7 +97,7 @@ def bench_first_paint(rounds: int) -> dict[str, float]:
 # --- helpers for the in-process measurements -------------------------------------------------
 def sleep_app(seconds: int):  # noqa: ANN201
     from screens.app import WizardApp
-    from screens.testing import tiny_runbook
+    from tui_fixtures import tiny_runbook
     from wizard.environments import resolve_environment
     from wizard.runbook.model import Step
 
@@ -289,7 +290,7 @@ async def end_to_end_rows() -> dict[str, float]:
     from textual_fastdatatable import DataTable as FastTable
 
     from screens.app import WizardApp
-    from screens.testing import tiny_runbook
+    from tui_fixtures import tiny_runbook
     from screens.widgets.results_table import ResultsTable
     from wizard.environments import resolve_environment
     from wizard.runbook.model import Step

@@ -394,40 +394,6 @@ class WizardApp(App[int]):
         self.call_from_thread(show)
         return asyncio.wrap_future(future)
 
-    async def ask(self, step: Step) -> tuple[Any, str]:
-        """The engine's question for an attest step: the form, validated by wizard.steps.attest."""
-        from screens.dialogs import AttestScreen
-        from wizard.steps.base import StepCancelled
-
-        if self._cancel_requested:
-            raise StepCancelled("cancelled by the operator before the question was asked")
-        task_id = self.day_of_step(step.id)
-        suggestion = self.rehearsal_answers.get(step.id)
-        info = self.banner_info or banner_for(self.env)
-        answer = await self._ask_on_screen(lambda: AttestScreen(task_id, step, info, suggestion))
-        if answer is None:
-            raise StepCancelled("cancelled by the operator: the question was closed without an answer")
-        source = "operator"
-        if suggestion is not None and str(answer).strip() == str(suggestion):
-            source = "operator (accepted the rehearsal's suggestion)"
-        return answer, source
-
-    async def confirm_production(self, env: Environment, step: Step) -> str | None:
-        """The production gate's typed confirmation: the operator types the environment's name."""
-        from screens.dialogs import TypedConfirmScreen
-        from wizard.guards import prompt_for
-
-        info = self.banner_info or banner_for(env)
-        return await self._ask_on_screen(lambda: TypedConfirmScreen(prompt_for(env, step), env.name, info))
-
-    confirm_production.source = "typed in the wizard"  # type: ignore[attr-defined]
-
-    async def ask_password(self, prompt: str) -> str | None:
-        from screens.dialogs import PasswordScreen
-
-        info = self.banner_info or banner_for(self.env)
-        return await self._ask_on_screen(lambda: PasswordScreen(prompt, info))
-
     # -- back on the UI thread --
     def on_wizard_app_step_started(self, message: "WizardApp.StepStarted") -> None:
         self.running = (message.task, message.step)
@@ -467,14 +433,14 @@ class WizardApp(App[int]):
         elif outcome.ok:
             self.notify(f"{outcome.what.capitalize()} passed on {self.env.name}.", title="Passed")
         else:
-            self.notify(f"Stopped at {outcome.stopped_at} on {self.env.name}. Open the task to see why; "
-                        "running it again resumes there.", title="Stopped", severity="warning", timeout=10)
+            # The overview's own words for the day (the fold decides), then the step that stopped it.
+            from screens.model import day_summary
 
-    def day_of_step(self, step_id: str) -> str:
-        for task in self.runbook.tasks():
-            if any(s.id == step_id for s in task.steps):
-                return task.id
-        return "?"
+            verdict = day_summary(self.state, self.env.name, self.env.role, self.runbook.day(outcome.day.day)).verdict
+            result = next((r for r in outcome.results if r.step_id == outcome.stopped_at), None)
+            why = f" (step {outcome.stopped_at} {result.status})" if result else ""
+            self.notify(f"{outcome.day.day.capitalize()} {verdict} on {self.env.name}{why}. Open the task to see why; "
+                        "running it again resumes there.", title="Stopped", severity="warning", timeout=10)
 
     def action_cancel_step(self) -> None:
         if not self.run_active:
@@ -574,9 +540,10 @@ class WizardApp(App[int]):
             self.call_from_thread(self.notify, f"{exc.what}\n→ {exc.fix}", severity="error")
 
 
-def run_app(env_name: str = "sandbox-staging", journal: Path | None = None, rehearsal: bool = False) -> int:
+def run_app(env_name: str = "sandbox-staging", journal: Path | None = None, rehearsal: bool = False,
+            runbook: Path | None = None) -> int:
     """`migration-wizard` (and `rehearse`): the TUI, holding the journal's writer lock throughout."""
-    with Session.open(env_name, journal=journal, rehearsal=rehearsal) as session:
+    with Session.open(env_name, journal=journal, rehearsal=rehearsal, runbook=runbook) as session:
         app = WizardApp(session)
         app.run()
     return app.return_code or 0

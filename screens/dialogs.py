@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 from screens.base import WizardModal
 from wizard.banner import BannerInfo
 from wizard.runbook.model import Step
-from wizard.steps.attest import AnswerInvalid, validate
+from wizard.session import AnswerInvalid, validate_answer as validate
 
 
 class EnvChip(Static):

@@ -29,7 +29,8 @@ class ScreenDialogue:
         app = self.app
         if app._cancel_requested:
             raise StepCancelled("cancelled by the operator before the question was asked")
-        task_id = app.day_of_step(step.id)
+        task = app.runbook.task_of(step.id)
+        task_id = task.id if task else "?"
         suggestion = app.rehearsal_answers.get(step.id)
         info = app.banner_info or banner_for(app.env)
         answer = await app.ask_on_screen(lambda: AttestScreen(task_id, step, info, suggestion))

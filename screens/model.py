@@ -1,19 +1,16 @@
-"""View-model: what the screens show, read off the journal's Fold. No judging here.
-
-The fold decides every step's, task's and day's state (wizard/journal/fold.py); this module only
-adds presentation: marks, styles, the standing sentence.
-"""
+"""How the screens mark each state: a mark and a colour, the word always shown too (so colour is
+never alone). The states and the view data come from the session layer (wizard.session.views)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from wizard.session.views import (ATTESTED, CANCELLED, ERROR, FAILED, INTERRUPTED, NOT_STARTED, OPTIONAL_FAILED,
+                                  PARTLY_DONE, PASSED, RUNNING, SKIPPED, STOPPED, DaySummary, day_summary, latest_step,
+                                  standing, step_result, step_state, task_seconds, task_state)
 
-from wizard.journal.fold import (INTERRUPTED, NOT_STARTED, OPTIONAL_FAILED, PARTLY_DONE, RUNNING, STOPPED,
-                                 Fold)
-from wizard.results import ATTESTED, CANCELLED, ERROR, FAILED, PASSED, SKIPPED, StepResult
-from wizard.runbook.model import Day, Runbook, Step, Task
+__all__ = ["ATTESTED", "CANCELLED", "ERROR", "FAILED", "INTERRUPTED", "MARKS", "NOT_STARTED", "OPTIONAL_FAILED",
+           "PARTLY_DONE", "PASSED", "RUNNING", "SKIPPED", "STOPPED", "STYLES", "DaySummary", "css_state", "day_summary",
+           "latest_step", "standing", "step_result", "step_state", "task_seconds", "task_state"]
 
-# Marks and CSS classes per state: the word is always shown too, so colour is never alone.
 MARKS = {
     NOT_STARTED: "·",
     RUNNING: "▶",
@@ -28,103 +25,12 @@ MARKS = {
     OPTIONAL_FAILED: "✓",
 }
 
-
-def css_state(state: str) -> str:
-    return "state-" + state.replace(" ", "-")
-
-
-def step_state(state: Fold, env: str, step_id: str, running: str | None = None) -> str:
-    return state.step_state(step_id, env, running)
-
-
-def step_result(state: Fold, env: str, step_id: str) -> StepResult | None:
-    record = state.steps.get((env, step_id))
-    return record.result if record else None
-
-
-def latest_step(runbook: Runbook, state: Fold, env: str) -> tuple[Task, Step] | None:
-    """The step that finished last on this environment, per the journal."""
-    best: tuple[str, str] | None = None
-    for (env_name, step_id), record in state.steps.items():
-        if env_name == env and record.result is not None and (best is None or (record.started_at or "") > best[0]):
-            best = (record.started_at or "", step_id)
-    if best is None:
-        return None
-    for task in runbook.tasks():
-        for step in task.steps:
-            if step.id == best[1]:
-                return task, step
-    return None
-
-
-def task_state(state: Fold, env: str, task: Task, running: str | None = None) -> str:
-    return state.task_state(task, env, running)
-
-
-def task_seconds(state: Fold, task: Task, env: str | None = None) -> float | None:
-    """Actual time: with an environment, what the task's steps took there (latest attempt of each);
-    without, TaskTiming.seconds (every attempt, on every environment)."""
-    if env is None:
-        timing = state.tasks.get(task.id)
-        return timing.seconds if timing and timing.first_start else None
-    results = [r for r in (step_result(state, env, s.id) for s in task.steps) if r is not None]
-    return sum(r.duration_s for r in results) if results else None
-
-
-@dataclass
-class DaySummary:
-    day: Day
-    done: int
-    total: int
-    verdict: str  # the fold's day verdict: not started | passed | stopped at 2.4 | interrupted | partly done | running
-    other_role: str | None  # "production" when the day's database steps need the other role
-
-    @property
-    def label(self) -> str:
-        return f"{self.day.id.capitalize()}"
-
-
-def other_role(day: Day, role: str) -> str | None:
-    """The role a day's database steps need when this environment cannot run them."""
-    for task in day.tasks:
-        for step in task.steps:
-            if step.target in ("staging", "production") and step.target != role:
-                return step.target
-    return None
-
-
-def day_summary(state: Fold, env: str, role: str, day: Day, running: str | None = None,
-                live: bool = False) -> DaySummary:
-    """`live`: the engine is running on this environment now (an open pass is running, not interrupted)."""
-    decided = state.day_state(day, env, running, live)
-    return DaySummary(day, decided.done, decided.total, decided.verdict, other_role(day, role))
-
-
-def standing(runbook: Runbook, state: Fold, env: str, role: str, running: tuple[Task, Step] | None = None,
-             live: bool = False) -> str:
-    """One sentence: where the run stands on this environment."""
-    if running is not None:
-        task, step = running
-        return f"Running {step.id} ({step.title}) in task {task.id} on {env}."
-    if live:
-        return f"Running on {env}: waiting for the next step (or for an answer)."
-    summaries = [day_summary(state, env, role, d) for d in runbook.days]
-    finished = [s for s in summaries if s.verdict == PASSED]
-    for summary in summaries:
-        if summary.verdict.startswith(STOPPED) or summary.verdict in (INTERRUPTED, PARTLY_DONE):
-            return f"{summary.label} {summary.verdict} on {env}: open it to see why, fix, then run it again to resume."
-    upcoming = next((s for s in summaries if s.verdict == NOT_STARTED and s.other_role is None), None)
-    head = f"{', '.join(s.label for s in finished)} passed on {env}. " if finished else f"Nothing run on {env} yet. "
-    if upcoming is None:
-        rest = [s for s in summaries if s.verdict == NOT_STARTED]
-        if rest:
-            return head + f"Next: {rest[0].label}, on a {rest[0].other_role} environment."
-        return head + "Every day is done."
-    return head + f"Next: {upcoming.label} — {upcoming.day.title}."
-
-
 STYLES = {
     PASSED: "green", ATTESTED: "cyan", SKIPPED: "dim", FAILED: "bold red", ERROR: "bold red",
     CANCELLED: "yellow", RUNNING: "bold yellow", INTERRUPTED: "magenta", PARTLY_DONE: "yellow", NOT_STARTED: "dim",
     OPTIONAL_FAILED: "yellow",
 }
+
+
+def css_state(state: str) -> str:
+    return "state-" + state.replace(" ", "-")

@@ -26,16 +26,10 @@ from textual.widgets.option_list import Option
 from screens.base import MIN_HEIGHT, MIN_WIDTH, WizardScreen
 from screens.display import Display
 from screens.model import MARKS, NOT_STARTED, STYLES
-from screens.review_data import ReviewData
+from wizard.session.review import ReviewData, export_documents, fmt_ts, overall_verdict
 from screens.review_events import EventLog, event_detail
 from wizard.banner import BannerInfo, offline_banner
 
-
-
-def fmt_ts(value: str | None, **kw: bool) -> str:
-    from wizard.exports.context import fmt_ts as fmt
-
-    return fmt(value, **kw)
 
 
 def verdict_word(verdict: str) -> str:
@@ -114,12 +108,10 @@ class ReviewScreen(WizardScreen):
             self.query_one("#week").display = False
             self.query_one("#review-detail").display = False
         else:
-            from wizard.exports.final_report import overall
-
             self.query_one("#review-loading").display = False
             self.query_one("#week").display = True
             self.query_one("#review-detail").display = True
-            status, _ = overall(ctx)
+            status = overall_verdict(data)
             self.query_one("#run-title", Static).update(
                 f"{ctx.runbook.title}  ·  journal {shown}  ·  run {ctx.run_id}  ·  {count:,} events  ·  "
                 f"{ctx.state.sessions} session(s)  ·  last event {fmt_ts(ctx.last_event_at)}")
@@ -391,10 +383,8 @@ class ReviewApp(App[int]):
 
     @work(thread=True, exclusive=True, group="review-export")
     def _export(self) -> None:
-        from wizard.exports import export_all
-
         try:
-            written = export_all(self.path, self.export_dir, runbook_path=self.data.runbook_path, sql_dir=self.data.sql_dir)
+            written = export_documents(self.data, self.export_dir)
         except Exception as exc:  # noqa: BLE001
             self.call_from_thread(self.notify, f"Export failed: {exc}", severity="error", timeout=15)
             return

@@ -19,7 +19,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from wizard.journal import JournalIndex
+from wizard.session.review import JournalIndex
 
 SUMMARY_WIDTH = 160
 

@@ -16,8 +16,7 @@ from screens.base import WizardScreen
 from screens.model import MARKS, NOT_STARTED
 from screens.widgets.step_view import StepView
 from screens.widgets.task_layout import compose_task_layout
-from wizard.exports.context import NOT_RUN, Attempt, fmt_duration, fmt_ts
-from wizard.journal.fold import ATTESTED, FAILED, PASSED, SKIPPED, STOPPED
+from wizard.session.review import ATTESTED, FAILED, NOT_RUN, PASSED, SKIPPED, STOPPED, Attempt, fmt_duration, fmt_ts
 from wizard.runbook.model import Step, Task
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from screens import model
-from screens.review_data import ReviewData
+from wizard.session.review import ReviewData
 from wizard.session import AnswersDialogue
 from wizard.engine import Engine
 from wizard.environments import sandbox_environment

@@ -17,7 +17,7 @@ from textual.widgets import Checkbox, Input, Static
 from screens.app import WizardApp
 from screens.dialogs import ConfirmScreen, PasswordScreen
 from screens.environments import AddProfileScreen, EnvironmentsScreen, ForgetScreen
-from screens.testing import demo_environment, stable_display
+from tui_fixtures import demo_environment, stable_display
 from wizard.environments import secrets
 from wizard.environments import resolve_environment
 from wizard.journal import Journal

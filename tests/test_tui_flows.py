@@ -19,7 +19,7 @@ from screens.app import WizardApp
 from screens.dialogs import AttestScreen, ConfirmScreen
 from screens.overview import WeekOverview
 from screens.task import TaskScreen
-from screens.testing import tiny_runbook
+from tui_fixtures import tiny_runbook
 from screens.widgets.results_table import ResultsTable
 from wizard.runbook.model import Expectation, Step
 from wizard.journal import replay
@@ -279,7 +279,7 @@ async def test_production_gate_asks_for_the_typed_name_from_the_engine_thread(tm
     import threading
 
     from screens.dialogs import TypedConfirmScreen
-    from screens.testing import demo_environment
+    from tui_fixtures import demo_environment
 
     env = demo_environment("production")
     step = Step("4.5.apply_012", "migration", "Apply 012 to production", "production", {"file": "x.sql"})

@@ -14,7 +14,7 @@ import pytest
 
 from screens.app import WizardApp
 from screens.dialogs import AttestScreen
-from screens.testing import demo_environment, monday_results, passed, stable_display, table, write_journal
+from tui_fixtures import demo_environment, monday_results, passed, stable_display, table, write_journal
 from wizard.results import ERROR, StepResult
 from wizard.runbook import load_runbook
 from tui_support import make_app as app_on, settle

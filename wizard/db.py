@@ -72,27 +72,50 @@ async def public_tables(conn: psycopg.AsyncConnection) -> list[str]:
     return [r[0] for r in await cur.fetchall()]
 
 
+# Every schema a migration can change; the server's own are left out.
+USER_SCHEMA = ("{col} not in ('pg_catalog', 'information_schema') "
+               "and {col} not like 'pg\\_toast%' and {col} not like 'pg\\_temp%'")
+
+
+def display_name(schema: str, table: str) -> str:
+    """public's tables bare, others schema-qualified: as regclass prints them and wizard.analysis parses them."""
+    return table if schema == "public" else f"{schema}.{table}"
+
+
+async def user_tables(conn: psycopg.AsyncConnection) -> list[tuple[str, str]]:
+    """(schema, table) of every base table in every non-system schema."""
+    cur = await conn.execute(
+        "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE' and "
+        + USER_SCHEMA.format(col="table_schema") + " order by table_schema, table_name"
+    )
+    return [(r[0], r[1]) for r in await cur.fetchall()]
+
+
 async def schema_digest(conn: psycopg.AsyncConnection) -> str:
-    """A fingerprint of public's columns, constraints and policies: equal digests, same schema."""
+    """A fingerprint of every user schema's columns, constraints, policies and indexes: equal digests, same schema."""
     cur = await conn.execute(
         "select string_agg(x, E'\\n' order by x) from ("
-        " select format('col %s.%s %s %s %s', table_name, column_name, data_type, is_nullable, ordinal_position) x"
-        "   from information_schema.columns where table_schema = 'public'"
-        " union all select format('con %s %s', conrelid::regclass, pg_get_constraintdef(oid))"
-        "   from pg_constraint where connamespace = 'public'::regnamespace"
-        " union all select format('pol %s.%s %s', tablename, policyname, qual) from pg_policies where schemaname = 'public'"
-        " union all select format('idx %s', indexdef) from pg_indexes where schemaname = 'public') s"
+        " select format('col %s.%s.%s %s %s %s', table_schema, table_name, column_name, data_type, is_nullable,"
+        "   ordinal_position) x from information_schema.columns where " + USER_SCHEMA.format(col="table_schema") +
+        " union all select format('con %s.%s %s', n.nspname, conrelid::regclass, pg_get_constraintdef(c.oid))"
+        "   from pg_constraint c join pg_namespace n on n.oid = c.connamespace where " + USER_SCHEMA.format(col="n.nspname") +
+        " union all select format('pol %s.%s.%s %s', schemaname, tablename, policyname, qual) from pg_policies"
+        "   where " + USER_SCHEMA.format(col="schemaname") +
+        " union all select format('idx %s', indexdef) from pg_indexes where " + USER_SCHEMA.format(col="schemaname") + ") s"
     )
     text = (await cur.fetchone())[0] or ""  # type: ignore[index]
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 async def row_counts(conn: psycopg.AsyncConnection, tables: list[str]) -> dict[str, int]:
-    present = set(await public_tables(conn))
+    """Rows of each table that exists; a bare name is public's, `schema.table` another schema's."""
+    present = set(await user_tables(conn))
     counts: dict[str, int] = {}
     for table in tables:
-        if table in present:
-            cur = await conn.execute(sql.SQL("select count(*) from {}").format(sql.Identifier("public", table)))
+        schema, _, name = table.rpartition(".")
+        key = (schema or "public", name)
+        if key in present:
+            cur = await conn.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(*key)))
             counts[table] = (await cur.fetchone())[0]  # type: ignore[index]
     return counts
 

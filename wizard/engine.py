@@ -18,6 +18,7 @@ from wizard import expect
 from wizard.environments import Environment, Fingerprint, compare_pin, connect, fingerprint
 from wizard.errors import EnvironmentRefused, WizardError
 from wizard.journal import Fold, Journal
+from wizard.journal.fold import changed_file
 from wizard.redact import register_secret
 from wizard.results import (ATTESTED, CANCELLED, ERROR, FAILED, PASSED, SKIPPED, Check, StepResult, now_iso)
 from wizard.runbook.model import Runbook, Step, Task
@@ -74,6 +75,10 @@ class Engine:
         self.resources: dict[str, Any] = {}
         self._cleanups: list[Callable[[], Awaitable[None]]] = []
         self.secret: Callable[[str], str | None] = lambda name: None
+
+    @property
+    def runbook_dir(self) -> Path:
+        return Path(self.runbook.path).expanduser().resolve().parent
 
     # --- state -----------------------------------------------------------------
     def state(self) -> Fold:
@@ -156,7 +161,7 @@ class Engine:
         state = self.state()
         open_pass = None if restart or task_id else state.open_pass(self.env.name, day.id)
         if open_pass is not None:
-            done = set(open_pass.passed_steps)  # the fold's set grows as this pass runs
+            done = state.passed_since(open_pass)
             pass_id = open_pass.pass_id
             for env_name, step_id in state.interrupted_steps():
                 if env_name == self.env.name:
@@ -170,8 +175,13 @@ class Engine:
         try:
             for task, step in selected:
                 if step.id in done:
-                    outcome.skipped_as_done.append(step.id)
-                    continue
+                    passed = state.latest(step.id, self.env.name)
+                    changed = changed_file(passed.data) if passed is not None else None
+                    if changed is None:
+                        outcome.skipped_as_done.append(step.id)
+                        continue
+                    # A file that passed is not proof for a different file: check it again.
+                    self.journal.append("note", env=self.env.name, step=step.id, text=f"re-checked: {changed}")
                 result = await self.run_step(task, step)
                 outcome.results.append(result)
                 if not result.ok and step.optional:
@@ -195,7 +205,8 @@ class Engine:
             env=self.env,
             facts=dict(self.runbook.facts),
             saved=dict(state.facts),
-            placeholders=default_placeholders(self.env, self.workspace),
+            placeholders=default_placeholders(self.env, self.workspace, self.runbook_dir),
+            base=self.runbook_dir,
             connection=self.connection,
             ask=self.ask,
             record_sql=lambda text: None,

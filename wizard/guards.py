@@ -33,16 +33,15 @@ if TYPE_CHECKING:
 Confirm = Callable[[Environment, Step], Awaitable[str | None]]
 Guard = Callable[[Step, "Engine"], Awaitable[None]]
 
-WRITE_KINDS = ("service",)  # besides migrations applied for real
 BACKUP_FACTS = ("prod_backup", "backup")  # save_as of 4.1.backup and 1.4.backup in week1.toml
 DEFAULT_BACKUP_HOURS = 24
 CONFIRM_FLAG = "--confirm-production"
 
 
 def is_production_write(step: Step) -> bool:
-    if step.kind == "migration":
-        return step.params.get("mode", "apply") == "apply"
-    return step.kind in WRITE_KINDS
+    from wizard.steps import writes
+
+    return writes(step)
 
 
 def prompt_for(env: Environment, step: Step) -> str:

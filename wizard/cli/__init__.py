@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--env", help="environment to open the wizard on (default: sandbox-staging)")
     parser.add_argument("--headless", action="store_true", help="plain output, no TUI")
     parser.add_argument("--journal", type=Path, help="journal file (default: under the user data dir)")
+    parser.add_argument("--runbook", type=Path, help="runbook to open (default: the journal's own, else the shipped Week 1)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     run = sub.add_parser("run", help="run one day (or one task) of the runbook")
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--journal", type=Path)
     run.add_argument("--answers", type=Path, help="TOML file answering attest steps")
     run.add_argument("--restart", action="store_true", help="start the day afresh instead of resuming")
-    run.add_argument("--runbook", type=Path)
+    run.add_argument("--runbook", type=Path, help="runbook file (default: the journal's own, else the shipped Week 1)")
     run.add_argument("--confirm-production", metavar="NAME",
                      help="headless confirmation of production writes: the environment's name")
 
@@ -44,18 +45,22 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true")
     status.add_argument("--journal", type=Path)
     status.add_argument("--env", help="which default journal to read (sandbox or real)")
+    status.add_argument("--runbook", type=Path, help="which runbook's default journal to read")
 
     rehearse = sub.add_parser("rehearse", help="rehearse the week on the embedded sandbox clusters")
     rehearse.add_argument("--headless", action="store_true")
     rehearse.add_argument("--journal", type=Path)
     rehearse.add_argument("--days", default="monday,tuesday,wednesday,thursday,friday")
+    rehearse.add_argument("--runbook", help="week1 (default), week2 (continues from week 1's end state), or a runbook file")
 
     sandbox = sub.add_parser("sandbox", help="the embedded rehearsal clusters")
     sandbox.add_argument("action", choices=["start", "stop", "reset", "status", "url"])
     sandbox.add_argument("name", nargs="?")
+    sandbox.add_argument("--empty", action="store_true",
+                         help="with reset: a blank Supabase project (roles, auth, storage, extensions; no tables), on PostgreSQL 15")
 
-    runbook = sub.add_parser("runbook", help="check or show a runbook file")
-    runbook.add_argument("action", choices=["check", "show"])
+    runbook = sub.add_parser("runbook", help="check, show or start a runbook file")
+    runbook.add_argument("action", choices=["check", "show", "new"])
     runbook.add_argument("path", nargs="?", type=Path)
 
     journal = sub.add_parser("journal", help="journal tools")
@@ -65,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write the week's documents from the journal")
     export.add_argument("--out", type=Path, help="folder to write into (default: the current folder)")
     export.add_argument("--journal", type=Path)
+    export.add_argument("--runbook", type=Path, help="which runbook's default journal to export")
 
     review = sub.add_parser("review", help="review a saved journal offline (no database, nothing runs)")
     review.add_argument("path", type=Path)

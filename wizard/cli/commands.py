@@ -18,6 +18,7 @@ from wizard.session import EXIT_OK, EXIT_USAGE, AnswersDialogue, RunOutcome, Ses
 from wizard.session.rehearsal import REHEARSAL_PLAN, rehearsal_summary
 
 EXIT_FAILED = 1
+DEFAULT_DAYS = "monday,tuesday,wednesday,thursday,friday"
 
 
 def _confirm_flag(args: Any, session: Session) -> str | None:
@@ -55,45 +56,84 @@ def cmd_run(args: Any, console: Console) -> int:
     if args.task:
         session.runbook.task(args.task)
     dialogue = ConsoleDialogue(console, load_answers(args.answers), confirm_flag=_confirm_flag(args, session))
+    _say_runbook_note(session.runbook_note)
+    index = [d.id for d in session.runbook.days].index(day.id)
+    for finding in tools.lint_runbook(session.runbook, strict_files=False):
+        if finding.keypath.startswith(f"days[{index}]."):
+            print(f"warning: {finding}", file=sys.stderr)
     with session:
         session.prepare(dialogue.say)
         outcome = asyncio.run(_run(console, session, day.id, tasks, dialogue, args.restart))
     if outcome.problem is not None:
         raise outcome.problem
     console.print(f"[dim]journal: {session.journal_path}[/]")
-    what = f"Task {args.task}" if args.task else day.id.capitalize()
-    if outcome.ok:
-        console.print(f"[bold green]{what} passed on {session.env.name}.[/]")
+    if not outcome.ok:
+        task = session.runbook.task_of(outcome.stopped_at) if outcome.stopped_at else None
+        where = f"task {task.id} (step {outcome.stopped_at})" if task else str(outcome.stopped_at)
+        console.print(f"[bold red]Stopped at {where} on {session.env.name}.[/] Fix it, then run the same command to resume.")
+    elif args.task:
+        console.print(f"[bold green]Task {args.task} passed on {session.env.name}.[/]")
     else:
-        console.print(f"[bold red]Stopped at {outcome.stopped_at} on {session.env.name}.[/] Fix it, then run the same command to resume.")
+        _print_day_verdict(console, session, day)
     return outcome.exit_code()
 
 
+def _print_day_verdict(console: Console, session: Session, day: Any) -> None:
+    """A day passed when every task of it has, in this journal: the fold decides, not this run alone."""
+    from wizard.journal.fold import PASSED
+
+    state = session.state().day_state(day, session.env.name)
+    if state.verdict == PASSED:
+        console.print(f"[bold green]{day.id.capitalize()} passed on {session.env.name}.[/]")
+    else:
+        console.print(f"[bold yellow]{day.id.capitalize()} on {session.env.name}: {state.done} of {state.total} tasks "
+                      f"done ({state.verdict}).[/]")
+
+
+def _say_runbook_note(note: str) -> None:
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+
+
 def cmd_status(args: Any, console: Console) -> int:
-    path = tools.default_status_journal(args.journal, args.env)
-    data = tools.status_data(path)
+    path = tools.default_status_journal(args.journal, args.env, args.runbook)
+    data = tools.status_data(path, args.runbook)
     if args.json:
         print(json.dumps(data, indent=2, default=str))
         return EXIT_OK
     console.print(f"journal: {data['journal']}" + ("" if data["exists"] else " [yellow](not started yet)[/]"))
+    if data["runbook"].get("title"):
+        console.print(f"runbook: {data['runbook']['title']} · {data['runbook']['path']}")
+    _say_runbook_note(data["runbook"].get("note", ""))
     console.print(f"run {data['run_id']} · {data['events']} events · {data['sessions']} sessions · integrity: {data['integrity']}")
     for p in data["passes"]:
         state = "passed" if p["ok"] else ("stopped" if p["finished"] else "in progress")
-        console.print(f"  {p['day']:<10} on {p['env']:<20} pass {p['pass']}: {state}")
+        scope = f" (tasks {', '.join(p['tasks'])} only)" if p["tasks"] else ""
+        console.print(f"  {p['day']:<10} on {p['env']:<20} pass {p['pass']}{scope}: {state}")
+    for d in data["days"]:
+        console.print(f"  {d['day']:<10} on {d['env']:<20} {d['done']} of {d['total']} tasks done: {d['state']}")
     from rich.table import Table
 
     table = Table("step", "env", "status", "started", "seconds")
     for s in data["steps"]:
-        table.add_row(s["step"], s["env"], s["status"], (s["started_at"] or "")[:19], f"{s['duration_s']:.2f}" if s["duration_s"] is not None else "")
+        status = s["status"] + (" (file changed: re-checked on resume)" if s.get("file_changed") else "")
+        table.add_row(s["step"], s["env"], status, (s["started_at"] or "")[:19], f"{s['duration_s']:.2f}" if s["duration_s"] is not None else "")
     console.print(table)
     return EXIT_OK
 
 
 def cmd_rehearse(args: Any, console: Console) -> int:
+    from wizard.session.rehearsal import rehearsal_runbook
+
+    book = rehearsal_runbook(args.runbook)  # week1 (default), week2, or a runbook file
     if not args.headless and sys.stdout.isatty() and tui_available():
-        return open_tui(env_name="sandbox-staging", journal=args.journal, rehearsal=True)
+        return open_tui(env_name="sandbox-staging", journal=args.journal, rehearsal=True, runbook=book.path)
     days = [d.strip().lower() for d in args.days.split(",") if d.strip()]
-    session = Session.open("sandbox-staging", journal=args.journal, rehearsal=True)
+    # Each rehearsed runbook keeps a journal of its own (week 1's stays rehearsal.jsonl).
+    session = Session.open("sandbox-staging", journal=args.journal, rehearsal=True, runbook=book.path)
+    own_days = {d.id for d in session.runbook.days}
+    if args.days == DEFAULT_DAYS:  # a runbook of fewer days rehearses the days it has
+        days = [d for d in days if d in own_days]
     for day in days:
         session.runbook.day(day)
     plan = [(day, env, tasks) for day, env, tasks in REHEARSAL_PLAN if day in days]
@@ -120,6 +160,9 @@ def cmd_rehearse(args: Any, console: Console) -> int:
     console.print(f"[dim]journal: {session.journal_path}[/]")
     if outcomes and outcomes[-1].problem is not None:
         raise outcomes[-1].problem
+    if book.name != "week1" and outcomes and outcomes[-1].ok:  # a later week writes its documents at its end
+        for written in session.export(session.default_export_dir()):
+            console.print(f"[green]wrote[/] {written}")
     return outcomes[-1].exit_code() if outcomes else EXIT_OK
 
 
@@ -130,24 +173,43 @@ def cmd_sandbox(args: Any, console: Console) -> int:
             raise WizardError("`sandbox url` needs a cluster name.", f"Use one of: {', '.join(tools.SANDBOX_NAMES)}.")
         print(tools.sandbox_url(args.name))
         return EXIT_OK
+    if args.empty and args.action != "reset":
+        raise WizardError("--empty only goes with `sandbox reset`.", "Use: migration-wizard sandbox reset NAME --empty")
     for name in names:
-        done = tools.sandbox_action(args.action, name)
+        done = tools.sandbox_action(args.action, name, empty=args.empty)
         if args.action == "start":
             console.print(f"[green]{name}[/] running · {done}")
         elif args.action == "stop":
             console.print(f"{name}: {'stopped' if done else 'was not running'}")
         elif args.action == "reset":
-            console.print(f"[green]{name}[/] rebuilt from the pre-clean-up schema · {done}")
+            what = "as a blank Supabase project (PostgreSQL 15)" if args.empty else "from the pre-clean-up schema"
+            console.print(f"[green]{name}[/] rebuilt {what} · {done}")
         else:
             state = "running" if done.running else ("stopped" if done.initialised else "not created yet")
             extra = f" · system id {done.system_identifier} · {done.tables} tables in public" if done.running else ""
+            extra += f" · {done.contents} on {done.build}" if done.initialised else ""
             console.print(f"{name}: {state}{extra}\n  {done.path}\n  {done.url}")
     return EXIT_OK
 
 
 def cmd_runbook(args: Any, console: Console) -> int:
+    if args.action == "new":
+        if args.path is None:
+            raise WizardError("`runbook new` needs the path of the file to write.", "e.g. migration-wizard runbook new billing.toml")
+        written = tools.new_runbook(args.path)
+        console.print(f"[green]wrote[/] {written}; check it with `migration-wizard runbook check {written}`")
+        return EXIT_OK
     runbook = tools.runbook(args.path)
     if args.action == "check":
+        findings = tools.lint_runbook(runbook)
+        for finding in findings:
+            label = "[red]error[/]" if finding.error else "[yellow]warning[/]"
+            console.print(f"{label} ", end="")
+            console.print(str(finding), markup=False, highlight=False)
+        errors = sum(f.error for f in findings)
+        if errors:
+            console.print(f"[red]✗[/] {runbook.path}: {errors} problem{'s' if errors > 1 else ''} to fix before it runs")
+            return EXIT_USAGE
         console.print(f"[green]✓[/] {runbook.path}: {len(runbook.days)} days, {len(runbook.tasks())} tasks, "
                       f"{len(runbook.steps())} steps, {len(runbook.troubleshooting)} troubleshooting entries")
         return EXIT_OK
@@ -174,7 +236,7 @@ def cmd_journal(args: Any, console: Console) -> int:
 
 
 def cmd_export(args: Any, console: Console) -> int:
-    path = tools.export_journal_path(args.journal)
+    path = tools.export_journal_path(args.journal, args.runbook)
     out = (args.out or Path.cwd()).expanduser()
     for written in tools.export(path, out):
         console.print(f"[green]wrote[/] {written}")
@@ -193,7 +255,7 @@ def cmd_default(args: Any, console: Console) -> int:
     if args.headless or not tui_available():
         console.print("The TUI is not available here; use `migration-wizard run --headless …` or `rehearse --headless`.")
         return EXIT_USAGE
-    return open_tui(env_name=args.env or "sandbox-staging", journal=args.journal)
+    return open_tui(env_name=args.env or "sandbox-staging", journal=args.journal, runbook=args.runbook)
 
 
 def cmd_preview(args: Any, console: Console) -> int:

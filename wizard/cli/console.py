@@ -68,10 +68,19 @@ def print_result(console: Console, task: Task, step: Step, result: StepResult) -
         console.print(f"    core rows before {b['core_counts']}  after {a['core_counts']}")
         print_proof(console, data)
     elif step.kind == "code_search" and "match_count" in data:
-        console.print(f"    {data.get('match_count')} references to {len(data.get('tables', []))} tables "
-                      f"parsed from {data.get('tables_source', '').split('/')[-1]} in {data.get('files_scanned')} files")
-        for m in data.get("matches", [])[:10]:
-            console.print(f"    [red]{m['file']}:{m['line']}[/] {m['text']}")
+        console.print(f"    {data.get('match_count')} references to {len(data.get('tables', []))} tables"
+                      f"{' and ' + str(len(data['columns'])) + ' columns' if data.get('columns') else ''} "
+                      f"parsed from {data.get('tables_source', '').split('/')[-1]} in {data.get('files_scanned')} files"
+                      f"{' (' + ' '.join(data['languages']) + ')' if data.get('languages') else ''}")
+        found = {**(data.get("by_table") or {}), **(data.get("by_column") or {})}
+        if any(found.values()):
+            console.print("    " + ", ".join(f"{name}: {n}" for name, n in found.items() if n), markup=False, highlight=False)
+        shown = data.get("matches", [])[:10]
+        for m in shown:
+            console.print(f"    [red]{m['file']}:{m['line']}[/] ", end="")
+            console.print(m["text"], markup=False, highlight=False)
+        if data.get("match_count", 0) > len(shown):
+            console.print(f"    [dim]+{data['match_count'] - len(shown)} more[/]")
     elif step.kind == "command" and "exit_code" in data:
         if "summary" in data:
             console.print(f"    pytest: {data['summary']}  new failures: {len(data.get('new_failures', []))}")

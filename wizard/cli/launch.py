@@ -16,10 +16,10 @@ def tui_available() -> bool:
     return True
 
 
-def open_tui(env_name: str, journal: Path | None = None, rehearsal: bool = False) -> int:
+def open_tui(env_name: str, journal: Path | None = None, rehearsal: bool = False, runbook: Path | None = None) -> int:
     from screens.app import run_app
 
-    return run_app(env_name=env_name, journal=journal, rehearsal=rehearsal)
+    return run_app(env_name=env_name, journal=journal, rehearsal=rehearsal, runbook=runbook)
 
 
 def open_review(path: Path) -> int:

@@ -18,7 +18,7 @@ from wizard.journal import Verification, verify
 from wizard.journal.fold import (ATTESTED, NOT_STARTED, OPTIONAL_FAILED, PARTLY_DONE, PASSED, SKIPPED, STOPPED, Attempt,
                                  DayState, Fold, replay)
 from wizard.journal.status import recorded_runbook
-from wizard.runbook.model import Day, Task
+from wizard.runbook.model import Day, Runbook, Task
 
 NOT_RUN = "not run yet"
 # The documents' words for the fold's states (the fold decides; the documents only word it).
@@ -89,6 +89,16 @@ class ExportContext:
     @property
     def run_id(self) -> str:
         return self.state.run_id or "(empty journal)"
+
+    def next_week_runbook(self) -> tuple[Runbook | None, str]:
+        """The next week's runbook and a problem text (empty when it loaded)."""
+        from wizard.errors import WizardError
+        from wizard.runbook import load_runbook
+
+        try:
+            return load_runbook(self.week2_path), ""
+        except WizardError as exc:
+            return None, str(exc)
 
     def fact(self, name: str) -> dict[str, Any] | None:
         value = self.state.facts.get(name)

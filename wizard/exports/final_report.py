@@ -427,10 +427,9 @@ def signoff(ctx: ExportContext) -> list[str]:
 
 
 def next_steps(ctx: ExportContext) -> list[str]:
-    from wizard.exports.week2_checklist import week2
 
     out = ["## Next Steps", ""]
-    plan, _ = week2(ctx)
+    plan, _ = ctx.next_week_runbook()
     if plan is None:
         nw = ctx.runbook.next_week
         out.append(f"- {nw.get('title', 'Week 2')}: {', '.join(nw.get('migrations') or []) or NOT_RUN}")

@@ -124,9 +124,9 @@ def task_block(ctx: ExportContext, task) -> list[str]:  # noqa: ANN001 - a runbo
     return out
 
 
-def render(ctx: ExportContext) -> str:
-    out = header(ctx, "Migration Log - Week 1")
-    out += [""] + environments(ctx) + [""] + baseline(ctx)
+def render(ctx: ExportContext, week: int = 1) -> str:
+    out = header(ctx, f"Migration Log - Week {week}")
+    out += [""] + environments(ctx) + ([""] + baseline(ctx) if week == 1 else [])  # the baseline is Week 1's facts
     for day in ctx.runbook.days:
         passes = [p for p in ctx.state.passes if p.day == day.id]
         out += ["", f"## {day.id.capitalize()} — {day.title}", ""]

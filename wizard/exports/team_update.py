@@ -10,8 +10,6 @@ FILENAME = "TEAM_UPDATE.txt"
 
 
 def render(ctx: ExportContext) -> str:
-    from wizard.exports.week2_checklist import week2
-
     status, _ = overall(ctx)
     complete = status.startswith("✅")
     stopped = status.startswith("❌")
@@ -52,7 +50,7 @@ def render(ctx: ExportContext) -> str:
         out.append(f"{'✅' if ok else '❌'} Tests: {suite.get('passed')}/{suite.get('total')} passing, {len(suite.get('new_failures') or [])} new failures")
     else:
         out.append(f"⏳ Full test suite: {NOT_RUN}")
-    plan2, _ = week2(ctx)
+    plan2, _ = ctx.next_week_runbook()
     out += ["", "NEXT: Week 2 - Codex Schema Creation"]
     if plan2 is not None:
         migrations = plan2.facts.get("migrations") or []

@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import hashlib
 
-from wizard.errors import WizardError
 from wizard.exports.context import NOT_RUN, ExportContext, fmt_minutes, fmt_ts
-from wizard.runbook import load_runbook
-from wizard.runbook.model import Runbook
 
 FILENAME = "WEEK_2_DAILY_CHECKLIST.md"
-
-
-def week2(ctx: ExportContext) -> tuple[Runbook | None, str]:
-    """The week-2 runbook and a problem text (empty when it loaded)."""
-    try:
-        return load_runbook(ctx.week2_path), ""
-    except WizardError as exc:
-        return None, str(exc)
 
 
 def render(ctx: ExportContext) -> str:
     from wizard.exports.final_report import end_table_count
 
-    plan, problem = week2(ctx)
+    plan, problem = ctx.next_week_runbook()
     out = ["# WEEK 2: CODEX SCHEMA CREATION", ""]
     if plan is None:
         return "\n".join(out + [f"The week-2 runbook could not be read: {problem}"]) + "\n"

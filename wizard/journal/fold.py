@@ -7,6 +7,7 @@ or a day, so no two views can disagree about the same journal.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
@@ -28,7 +29,6 @@ OK_TASK_STATES = (PASSED, ATTESTED, SKIPPED, OPTIONAL_FAILED)
 BAD_TASK_STATES = (FAILED, ERROR, CANCELLED, INTERRUPTED)
 _BAD_STEP_STATES = BAD_TASK_STATES
 
-DB_KINDS = ("query", "migration")
 INCIDENT_TYPES = ("journal_repaired", "journal_problem_found", "step_interrupted", "env_refused")
 
 
@@ -147,6 +147,11 @@ class DayPass:
     ok: bool | None = None
     finished_at: str | None = None
     passed_steps: set[str] = field(default_factory=set)
+    tasks: list[str] | None = None  # a pass of some tasks only: its "ok" says nothing about the whole day
+
+    @property
+    def whole_day(self) -> bool:
+        return not self.tasks
 
 
 @dataclass
@@ -213,7 +218,7 @@ class Fold:
         self.sessions += 1
 
     def _day_started(self, event: dict[str, Any], env: str) -> None:
-        self.passes.append(DayPass(env, event["day"], event["pass_id"], event["ts"]))
+        self.passes.append(DayPass(env, event["day"], event["pass_id"], event["ts"], tasks=event.get("tasks") or None))
 
     def _day_finished(self, event: dict[str, Any], env: str) -> None:
         day_pass = self._pass(env, event)
@@ -319,7 +324,9 @@ class Fold:
         attempt.finished_at = event.get("ts")
         attempt.role = event.get("role")
         attempt.save_as = event.get("save_as")
-        if attempt.kind in DB_KINDS:
+        from wizard.steps import needs_database  # the kinds' own declarations (loaded on first use)
+
+        if needs_database(attempt.kind):
             attempt.fingerprint = self._connected.get(env)
 
     def _env_pinned(self, event: dict[str, Any], env: str) -> None:
@@ -352,10 +359,23 @@ class Fold:
         return max(records, key=lambda r: r.started_seq, default=None)
 
     def open_pass(self, env: str, day: str) -> DayPass | None:
+        """The whole-day pass a day run resumes: passes of some tasks only are not resumed."""
         for day_pass in reversed(self.passes):
-            if day_pass.env == env and day_pass.day == day:
+            if day_pass.env == env and day_pass.day == day and day_pass.whole_day:
                 return None if day_pass.finished and day_pass.ok else day_pass
         return None
+
+    def passed_since(self, day_pass: DayPass) -> set[str]:
+        """Steps passed on the pass's environment and day by it or by any later pass (e.g. `--task`)."""
+        later = self.passes[next(i for i, p in enumerate(self.passes) if p is day_pass):]
+        return set().union(*(p.passed_steps for p in later if p.env == day_pass.env and p.day == day_pass.day))
+
+    def file_changed(self, step_id: str, env: str | None = None) -> str | None:
+        """Why a passed step's file (a migration, a checked file) is not the one it passed with, or None."""
+        result = self.latest(step_id, env)
+        if result is None or result.status not in OK_STATUSES:
+            return None
+        return changed_file(result.data)
 
     def interrupted_steps(self) -> list[tuple[str, str]]:
         return [key for key, record in self.steps.items() if record.running]
@@ -443,6 +463,21 @@ _HANDLERS = {
     "journal_problem_found": Fold._incident,
     "env_refused": Fold._incident,
 }
+
+
+def changed_file(data: Mapping[str, Any]) -> str | None:
+    """A result that hashed a file (sha256 and path): why the file there now differs, or None."""
+    sha, path = data.get("sha256"), data.get("path")
+    if not sha or not path:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            now = hashlib.file_digest(fh, "sha256").hexdigest()
+    except FileNotFoundError:
+        return f"{path} is gone since it passed"
+    except OSError as exc:
+        return f"{path} cannot be read ({exc.strerror or exc})"
+    return None if now == sha else f"{path} changed since it passed (sha256 {now[:12]} now, {sha[:12]} then)"
 
 
 def replay(events: Iterable[dict[str, Any]]) -> Fold:

@@ -16,7 +16,10 @@ def recorded_runbook(fold: Fold, explicit: Path | None = None) -> tuple[Runbook,
     """The runbook the run used (its file, when it is still here), and a note when it is not that one."""
     recorded = fold.runbook
     if explicit is not None:
-        return load_runbook(explicit), ""
+        was = Path(recorded.get("runbook_path") or "")
+        # Older journals recorded the path as given (relative to a working directory now unknown).
+        moved = was.is_absolute() and Path(explicit).resolve() != was
+        return load_runbook(explicit), (f"the runbook moved: the journal names {recorded['runbook_path']}" if moved else "")
     path = Path(recorded.get("runbook_path") or "")
     if recorded.get("runbook_path") and path.is_file():
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -28,15 +31,27 @@ def recorded_runbook(fold: Fold, explicit: Path | None = None) -> tuple[Runbook,
     return load_runbook(), note
 
 
-def status_data(path: Path) -> dict[str, Any]:
+def _same_runbook(fold: Fold, given: Path | None) -> Path | None:
+    """A --runbook given to `status` is used only when it is the journal's (by path or content)."""
+    if given is None or not fold.runbook.get("runbook_path"):
+        return given
+    given = Path(given).expanduser().resolve()
+    if str(given) == fold.runbook["runbook_path"] or (
+            given.is_file() and hashlib.sha256(given.read_bytes()).hexdigest() == fold.runbook.get("runbook_sha256")):
+        return given
+    return None
+
+
+def status_data(path: Path, runbook_path: Path | None = None) -> dict[str, Any]:
     read = read_events(path)
     fold = replay(read.events)
-    runbook, _note = recorded_runbook(fold)
+    runbook, note = recorded_runbook(fold, _same_runbook(fold, runbook_path))
     steps = []
     for (env, step_id), record in sorted(fold.steps.items(), key=lambda kv: kv[1].started_seq):
         result = record.result
         steps.append({"env": env, "step": step_id, "status": fold.step_state(step_id, env),
-                      "started_at": record.started_at, "duration_s": result.duration_s if result else None})
+                      "started_at": record.started_at, "duration_s": result.duration_s if result else None,
+                      "file_changed": fold.file_changed(step_id, env)})
     envs = sorted({env for env, _step in fold.steps})
     return {
         "journal": str(path),
@@ -47,7 +62,12 @@ def status_data(path: Path) -> dict[str, Any]:
         "integrity": "intact" if read.intact else [p.what for p in read.problems],
         "torn_tail_bytes": len(read.torn_tail),
         "pins": fold.pins,
-        "passes": [{"env": p.env, "day": p.day, "pass": p.pass_id, "finished": p.finished, "ok": p.ok} for p in fold.passes],
+        "runbook": {"title": runbook.title, "path": str(Path(runbook.path).resolve()), "note": note,
+                    "recorded_path": fold.runbook.get("runbook_path"), "recorded_sha256": fold.runbook.get("runbook_sha256")},
+        "passes": [{"env": p.env, "day": p.day, "pass": p.pass_id, "finished": p.finished, "ok": p.ok, "tasks": p.tasks}
+                   for p in fold.passes],
+        "days": [{"env": env, "day": day.id, "state": (st := fold.day_state(day, env)).verdict, "done": st.done, "total": st.total}
+                 for env in envs for day in runbook.days],
         "steps": steps,
         "tasks": [{"env": env, "task": task.id, "state": fold.task_state(task, env)} for env in envs for task in runbook.tasks()],
         # what the documents report: each step's latest run on any environment

@@ -3,12 +3,18 @@
 We drive initdb/pg_ctl ourselves rather than through pgserver's PostgresServer class so that
 state stays in our data dir (no runtime-dir lock files) and a cluster outlives the process that
 started it: `sandbox start` in one command, `run` in the next.
+
+A blank Supabase project (`sandbox reset NAME --empty`) runs on Debian's PostgreSQL 15 instead:
+pgserver's build has no pgcrypto or uuid-ossp, which nearly every Supabase migration uses, and
+Supabase itself runs 15. The build a cluster was made with is recorded in its data dir, so
+start, stop and pg_dump always use the same binaries.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 import pwd
 import shutil
@@ -28,17 +34,28 @@ from wizard.paths import data_dir, sql_dir
 NAMES = ("sandbox-staging", "sandbox-production")
 SERVICE_USER = "pgserver"  # the account pgserver itself uses when run as root
 _LOADED_MARK = "migration_wizard_loaded"
+_BUILD_FILE = "migration_wizard_build.json"  # in the data dir: {"build": ..., "contents": ...}
+
+PGSERVER, DEBIAN_15 = "pgserver", "debian-15"
+DEBIAN_15_BIN = Path("/usr/lib/postgresql/15/bin")
+PRE_CLEANUP, SUPABASE_EMPTY = "pre-clean-up", "supabase-empty"
 
 
-def bin_dir() -> Path:
+def bin_dir(build: str = PGSERVER) -> Path:
+    if build == DEBIAN_15:
+        if not (DEBIAN_15_BIN / "postgres").exists():
+            raise WizardError(f"An empty Supabase sandbox needs Debian's PostgreSQL 15 server ({DEBIAN_15_BIN} is missing).",
+                              "install postgresql-15: apt-get install postgresql-15")
+        return DEBIAN_15_BIN
     spec = importlib.util.find_spec("pgserver")
     if spec is None or not spec.submodule_search_locations:
         raise WizardError("The pgserver package is not installed.", "Install migration-wizard again: pip install .")
     return Path(list(spec.submodule_search_locations)[0]) / "pginstall" / "bin"
 
 
-def tool(name: str) -> str:
-    return str(bin_dir() / name)
+def tool(name: str, cluster: str | None = None) -> str:
+    """A PostgreSQL program: of the build `cluster` was made with, else pgserver's."""
+    return str(bin_dir(build_of(cluster) if cluster else PGSERVER) / name)
 
 
 def clusters_dir() -> Path:
@@ -51,6 +68,21 @@ def cluster_dir(name: str) -> Path:
     if name not in NAMES:
         raise WizardError(f"{name!r} is not a sandbox cluster.", f"Use one of: {', '.join(NAMES)}.")
     return clusters_dir() / name
+
+
+def _recorded(name: str) -> dict[str, str]:
+    try:
+        return json.loads((cluster_dir(name) / _BUILD_FILE).read_text())
+    except (OSError, ValueError):
+        return {}  # clusters made before builds were recorded are pgserver's, pre-clean-up
+
+
+def build_of(name: str) -> str:
+    return _recorded(name).get("build", PGSERVER)
+
+
+def contents_of(name: str) -> str:
+    return _recorded(name).get("contents", PRE_CLEANUP)
 
 
 def _as_root() -> bool:
@@ -131,7 +163,8 @@ def is_running(name: str) -> bool:
     return sock.exists()
 
 
-def _initdb(name: str) -> None:
+def _initdb(name: str, build: str = PGSERVER, contents: str = PRE_CLEANUP) -> None:
+    initdb = str(bin_dir(build) / "initdb")
     pgdata = cluster_dir(name)
     pgdata.mkdir(parents=True, exist_ok=True)
     user = _service_user()
@@ -139,8 +172,9 @@ def _initdb(name: str) -> None:
         _allow_traverse(pgdata.parent)
         shutil.chown(pgdata, user, user)
     pgdata.chmod(0o700)
-    _run([tool("initdb"), "-D", str(pgdata), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
+    _run([initdb, "-D", str(pgdata), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
           "--locale=C", "--no-sync"], timeout=120)
+    (pgdata / _BUILD_FILE).write_text(json.dumps({"build": build, "contents": contents}) + "\n")
 
 
 def start(name: str) -> None:
@@ -151,8 +185,10 @@ def start(name: str) -> None:
     pgdata = cluster_dir(name)
     sockdir = socket_dir(name)
     log = pgdata / "server.log"
-    _run([tool("pg_ctl"), "-D", str(pgdata), "-w", "-t", "30", "-l", str(log),
-          "-o", f"-h '' -k {sockdir} -c fsync=off -c full_page_writes=off", "start"], timeout=60)
+    options = f"-h '' -k {sockdir} -c fsync=off -c full_page_writes=off"
+    if contents_of(name) == SUPABASE_EMPTY:
+        options += " -c shared_preload_libraries=pg_stat_statements"  # as Supabase: its view needs it preloaded
+    _run([tool("pg_ctl", name), "-D", str(pgdata), "-w", "-t", "30", "-l", str(log), "-o", options, "start"], timeout=60)
     _wait_ready(name)
 
 
@@ -173,7 +209,7 @@ def _wait_ready(name: str, timeout: float = 15) -> None:
 def stop(name: str) -> bool:
     if not is_running(name):
         return False
-    _run([tool("pg_ctl"), "-D", str(cluster_dir(name)), "-w", "-t", "30", "-m", "fast", "stop"])
+    _run([tool("pg_ctl", name), "-D", str(cluster_dir(name)), "-w", "-t", "30", "-m", "fast", "stop"])
     return True
 
 
@@ -184,12 +220,19 @@ def is_loaded(name: str) -> bool:
     return bool(row and row[0])
 
 
+# What each kind of cluster is loaded with, in order.
+_LOAD = {
+    PRE_CLEANUP: ("sandbox/schema.sql", "sandbox/seed.sql"),  # the 52-table pre-clean-up database
+    SUPABASE_EMPTY: ("supabase/roles.sql", "supabase/extensions.sql", "supabase/auth.sql", "supabase/storage.sql",
+                     "supabase/grants.sql"),  # a blank Supabase project: no application tables
+}
+
+
 def load(name: str) -> None:
-    """Load the pre-clean-up schema and seed data (52 tables), once."""
-    sql = sql_dir() / "sandbox"
+    """Load what the cluster is for (the pre-clean-up database, or a blank Supabase project), once."""
     with psycopg.connect(**conninfo(name), autocommit=True) as conn:  # type: ignore[arg-type]
-        for part in ("schema.sql", "seed.sql"):
-            conn.execute((sql / part).read_text())  # type: ignore[arg-type]
+        for part in _LOAD[contents_of(name)]:
+            conn.execute((sql_dir() / part).read_text())  # type: ignore[arg-type]
         conn.execute(f"create database {_LOADED_MARK}")
 
 
@@ -200,9 +243,13 @@ def ensure(name: str) -> None:
         load(name)
 
 
-def reset(name: str) -> None:
+def reset(name: str, *, empty: bool = False) -> None:
+    """Rebuild a cluster: the pre-clean-up database, or (empty) a blank Supabase project on PostgreSQL 15."""
+    build, contents = (DEBIAN_15, SUPABASE_EMPTY) if empty else (PGSERVER, PRE_CLEANUP)
+    bin_dir(build)  # a missing server build is refused before anything is removed
     stop(name)
     shutil.rmtree(cluster_dir(name), ignore_errors=True)
+    _initdb(name, build, contents)
     ensure(name)
 
 
@@ -213,12 +260,15 @@ class ClusterStatus:
     initialised: bool
     running: bool
     url: str
+    build: str = PGSERVER
+    contents: str = PRE_CLEANUP
     system_identifier: int | None = None
     tables: int | None = None
 
 
 def status(name: str) -> ClusterStatus:
-    st = ClusterStatus(name, cluster_dir(name), is_initialised(name), is_running(name), url(name))
+    st = ClusterStatus(name, cluster_dir(name), is_initialised(name), is_running(name), url(name),
+                       build_of(name), contents_of(name))
     if st.running:
         with psycopg.connect(**conninfo(name), connect_timeout=5) as conn:  # type: ignore[arg-type]
             st.system_identifier = conn.execute("select system_identifier from pg_control_system()").fetchone()[0]  # type: ignore[index]

@@ -103,3 +103,7 @@ class Runbook(msgspec.Struct, frozen=True):
             if step.id == step_id:
                 return step
         raise KeyError(step_id)
+
+    def task_of(self, step_id: str) -> Task | None:
+        """The task a step belongs to (None for an id this runbook does not have)."""
+        return next((t for t in self.tasks() if any(s.id == step_id for s in t.steps)), None)

@@ -22,7 +22,7 @@ from wizard.results import StepResult
 from wizard.runbook import load_runbook
 from wizard.runbook.model import Runbook, Step, Task
 from wizard.session.dialogue import Dialogue
-from wizard.session.journals import journal_path, open_journal, writer_lock
+from wizard.session.journals import bind_runbook, journal_path, open_journal, writer_lock
 
 StepHook = Callable[[Task, Step], None]
 ResultHook = Callable[[Task, Step, StepResult], None]
@@ -76,6 +76,7 @@ class Session:
     runbook: Runbook
     journal_path: Path
     rehearsal: bool = False
+    runbook_note: str = ""  # the runbook's file moved or changed since the journal began
     journal: Journal | None = None
     rehearsal_answers: dict[str, Any] = field(default_factory=dict)
     _locks: ExitStack = field(default_factory=ExitStack)
@@ -89,10 +90,16 @@ class Session:
     @classmethod
     def open(cls, env_name: str, *, journal: Path | None = None, runbook: Path | str | Runbook | None = None,
              rehearsal: bool = False) -> "Session":
-        """Resolve the environment and the runbook, pick the journal. Nothing is written yet."""
-        book = runbook if isinstance(runbook, Runbook) else load_runbook(runbook)
+        """Resolve the environment, pick the journal (one per runbook) and load the runbook the
+        journal belongs to. Nothing is written yet; a different runbook is refused (exit 2)."""
         env = resolve_environment(env_name)
-        return cls(env, book, journal_path(journal, env), rehearsal=rehearsal)
+        given = runbook.path if isinstance(runbook, Runbook) else runbook
+        path = journal_path(journal, env, given)
+        # A rehearsal sets the old journal aside and begins a new one: it belongs to no runbook yet.
+        book, note = (load_runbook(given), "") if rehearsal else bind_runbook(path, given)
+        if isinstance(runbook, Runbook):
+            book = runbook
+        return cls(env, book, path, rehearsal=rehearsal, runbook_note=note)
 
     def lock(self) -> "Session":
         """Take the journal's writer lock for the life of this session (released by close())."""
@@ -114,12 +121,15 @@ class Session:
 
         notes: list[dict[str, Any]] = []
         if self.rehearsal:
-            notes, backup_time = rehearsal_prep.prepare_rehearsal(self.journal_path, say)
-            self.rehearsal_answers = rehearsal_prep.rehearsal_answers(backup_time)
+            book = Path(self.runbook.path)  # which rehearsal: its answers, and whether it starts afresh
+            notes, backup_time = rehearsal_prep.prepare_rehearsal(self.journal_path, say, book)
+            self.rehearsal_answers = rehearsal_prep.rehearsal_answers(backup_time, book)
         elif prepare_env:
             rehearsal_prep.prepare_environment(self.env, say)
         say("Opening the journal…")
         self.journal = open_journal(self.journal_path, self.runbook.path, self.runbook.title)
+        if self.runbook_note:
+            notes.append({"text": self.runbook_note, "runbook_path": str(Path(self.runbook.path).resolve())})
         for note in notes:
             self.journal.append("note", **note)
         return self.journal
@@ -151,6 +161,13 @@ class Session:
         return any(needs_database(s.kind) for s in self.steps_of(day_id, task_ids, step))
 
     @property
+    def built_in(self) -> bool:
+        """One of the wizard's own sandbox clusters (no password; a sandbox-kind profile has one)."""
+        from wizard.environments import SANDBOX_ROLES
+
+        return self.env.name in SANDBOX_ROLES
+
+    @property
     def running(self) -> bool:
         return self._engine is not None
 
@@ -178,12 +195,12 @@ class Session:
             if self._cancel_requested:
                 engine.cancel()
         try:
-            if self.env.kind != "sandbox" and self.needs_database(day_id, task_ids, step):
+            if not self.built_in and self.needs_database(day_id, task_ids, step):
                 engine.password = await secrets.verified_password(self.env, asker=dialogue.password, say=dialogue.say)
                 from wizard.redact import register_secret
 
                 register_secret(engine.password)
-            engine.secret = secrets.provider(self.env.name, prefetch=self.env.kind != "sandbox")
+            engine.secret = secrets.provider(self.env.name, prefetch=not self.built_in)
             if step is not None:
                 engine.check_targets([step])
                 outcome.step_result = await engine.run_step(*step)

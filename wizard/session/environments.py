@@ -330,10 +330,8 @@ def keyring_status() -> str:
 
 
 async def ask_password(prompt: str) -> str | None:
-    """The terminal's masked prompt, off the event loop (None when nobody is at a terminal)."""
-    import asyncio
-
-    return await asyncio.to_thread(secrets.ask_secret, prompt)
+    """The CLI's way to ask: the terminal's masked prompt (None when nobody is at a terminal)."""
+    return await secrets.ask(prompt)
 
 
 def keyring_available() -> bool:

@@ -4,25 +4,94 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from wizard import paths
 from wizard.environments import Environment
 from wizard.errors import WizardError
 from wizard.journal import Journal
+from wizard.runbook import default_runbook_path, load_runbook
+from wizard.runbook.model import Runbook
 
 
-def journal_path(explicit: Path | None, env: Environment | None = None) -> Path:
-    """An explicit path, else the rehearsal journal for sandboxes and the week's journal for real ones."""
+def journal_path(explicit: Path | None, env: Environment | None = None, runbook: str | Path | None = None) -> Path:
+    """An explicit path, else one journal per runbook: `<stem>-rehearsal.jsonl` for sandboxes and
+    `<stem>.jsonl` for real environments. The shipped Week 1 keeps its original names
+    (`rehearsal.jsonl`, `week1.jsonl`) so existing journals stay where their users left them."""
     if explicit:
         return Path(explicit).expanduser()
-    if env is None or env.kind == "sandbox":
-        return paths.journals_dir() / "rehearsal.jsonl"
-    return paths.default_journal()
+    return default_journal_for(runbook, sandbox=env is None or env.kind == "sandbox")
+
+
+def default_journal_for(runbook: str | Path | None, *, sandbox: bool) -> Path:
+    if runbook is None or Path(runbook).resolve() == default_runbook_path():
+        return paths.journals_dir() / "rehearsal.jsonl" if sandbox else paths.default_journal()
+    stem = Path(runbook).stem
+    return paths.journals_dir() / (f"{stem}-rehearsal.jsonl" if sandbox else f"{stem}.jsonl")
+
+
+def recorded_runbook_of(path: Path) -> dict[str, Any]:
+    """The runbook a journal's first event names ({} for a new or headless journal). Reads one line."""
+    try:
+        with Path(path).open("rb") as fh:
+            first = json.loads(fh.readline() or b"{}")
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(first, dict) or first.get("type") != "run_started":
+        return {}
+    return {k: first.get(k) for k in ("runbook_path", "runbook_sha256", "runbook_title")}
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def bind_runbook(journal: Path, requested: str | Path | None) -> tuple[Runbook, str]:
+    """The runbook a session on this journal runs, and a note when its file moved or changed.
+
+    A journal belongs to the runbook its first event names: without --runbook that one is loaded
+    (not the shipped Week 1); a different runbook is refused, since its steps would be judged
+    against another runbook's results."""
+    recorded = recorded_runbook_of(journal)
+    if not recorded.get("runbook_path"):
+        return load_runbook(requested), ""
+    was = Path(recorded["runbook_path"])
+    sha = recorded.get("runbook_sha256") or ""
+    if requested is None and not was.is_file() and was.name == default_runbook_path().name:
+        # The shipped runbook of an earlier install (another venv): this version's copy stands in.
+        chosen = default_runbook_path()
+    elif requested is None:
+        if not was.is_file():
+            raise WizardError(f"The journal {journal} belongs to the runbook {was} ({recorded.get('runbook_title')}), "
+                              "which is no longer there.",
+                              "If the file moved, name it with --runbook PATH; the journal accepts it when its "
+                              "content (SHA-256) is the same.")
+        chosen = was
+    else:
+        chosen = Path(requested).expanduser().resolve()
+        if not chosen.is_file():
+            return load_runbook(chosen), ""  # the loader's "not found" message
+        moved = not was.is_file() and chosen.name == was.name  # moved, maybe edited too: the note says so
+        if chosen != was and _sha256(chosen) != sha and not moved:
+            raise WizardError(f"The journal {journal} belongs to the runbook {was} ({recorded.get('runbook_title')}), "
+                              f"not {chosen}. Nothing was run.",
+                              f"Run {chosen.name} with a journal of its own (omit --journal, or --journal NEW.jsonl), "
+                              f"or run it with --runbook {was}.")
+    book = load_runbook(chosen)
+    now = _sha256(chosen)
+    notes = []
+    if chosen != was:
+        notes.append(f"the runbook moved: the journal names {was}, this is {chosen} (same content)"
+                     if now == sha else f"the runbook moved to {chosen}")
+    if now != sha:
+        notes.append(f"the runbook {chosen.name} changed since this journal began (sha256 {now[:12]} now, "
+                     f"{sha[:12]} then)")
+    return book, "; ".join(notes)
 
 
 @contextmanager
@@ -57,8 +126,8 @@ def open_journal(path: Path, runbook_path: str, title: str) -> Journal:
     except PermissionError:
         raise WizardError(f"Cannot write the journal {path} (permission denied).",
                           "Choose a journal in a folder you can write to (--journal PATH).") from None
-    if not journal.events:
-        journal.append("run_started", runbook_path=str(Path(runbook_path).resolve()), runbook_title=title,
+    if not journal.events:  # the absolute, resolved path: any working directory finds it again
+        journal.append("run_started", runbook_path=str(Path(runbook_path).expanduser().resolve()), runbook_title=title,
                        runbook_sha256=hashlib.sha256(Path(runbook_path).read_bytes()).hexdigest())
     repaired = getattr(journal, "torn_repaired", None)
     if repaired:

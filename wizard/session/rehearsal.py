@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from wizard.rehearsal.preparation import REHEARSAL_PLAN
+from wizard.rehearsal.preparation import REHEARSAL_PLAN, rehearsal_runbook
 
 if TYPE_CHECKING:
     from wizard.session.core import RunOutcome, Session
 
-__all__ = ["REHEARSAL_PLAN", "rehearsal_summary"]
+__all__ = ["REHEARSAL_PLAN", "rehearsal_runbook", "rehearsal_summary"]
 
 
 def rehearsal_summary(session: "Session", outcomes: list["RunOutcome"]) -> list[str]:

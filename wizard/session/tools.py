@@ -8,35 +8,35 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from wizard import paths
 from wizard.rehearsal import clusters as sandbox
 from wizard.errors import WizardError
 from wizard.journal import verify
 from wizard.runbook import load_runbook
 from wizard.runbook.model import Runbook
-from wizard.session.journals import journal_path
+from wizard.session.journals import default_journal_for, journal_path
 
 SANDBOX_NAMES = sandbox.NAMES
 
 
-def status_data(path: Path) -> dict[str, Any]:
+def status_data(path: Path, runbook: Path | None = None) -> dict[str, Any]:
     """What the journal says has happened, as plain data (`status --json`): the fold decides every state."""
     from wizard.journal.status import status_data as journal_status
 
-    return journal_status(path)
+    return journal_status(path, runbook)
 
 
-def default_status_journal(explicit: Path | None, env_name: str | None) -> Path:
+def default_status_journal(explicit: Path | None, env_name: str | None, runbook: Path | None = None) -> Path:
     from wizard.environments import resolve_environment
 
-    return journal_path(explicit, resolve_environment(env_name) if env_name else None)
+    return journal_path(explicit, resolve_environment(env_name) if env_name else None, runbook)
 
 
-def export_journal_path(explicit: Path | None) -> Path:
-    """The journal `export` reads: the one named, else the week's journal, else the rehearsal's."""
+def export_journal_path(explicit: Path | None, runbook: Path | None = None) -> Path:
+    """The journal `export` reads: the one named, else the runbook's real journal, else its rehearsal's."""
     if explicit:
         return Path(explicit).expanduser()
-    return next((p for p in (paths.default_journal(), journal_path(None)) if p.exists()), journal_path(None))
+    real, rehearsal = (default_journal_for(runbook, sandbox=sandbox) for sandbox in (False, True))
+    return real if real.exists() or not rehearsal.exists() else rehearsal
 
 
 def export(journal: Path, out: Path) -> list[Path]:
@@ -57,13 +57,26 @@ def runbook(path: Path | None = None) -> Runbook:
     return load_runbook(path)
 
 
+def lint_runbook(book: Runbook, *, strict_files: bool = True) -> list[Any]:
+    from wizard.runbook.lint import lint
+
+    return lint(book, strict_files=strict_files)
+
+
+def new_runbook(path: Path) -> Path:
+    from wizard.runbook.skeleton import write_skeleton
+
+    return write_skeleton(path)
+
+
 def sandbox_url(name: str) -> str:
     sandbox.cluster_dir(name)  # validates the name
     return sandbox.url(name)
 
 
-def sandbox_action(action: str, name: str) -> Any:
-    """start | stop | reset | status of one sandbox cluster; returns what the CLI prints."""
+def sandbox_action(action: str, name: str, *, empty: bool = False) -> Any:
+    """start | stop | reset | status of one sandbox cluster; returns what the CLI prints.
+    `empty` resets it to a blank Supabase project instead of the pre-clean-up database."""
     sandbox.cluster_dir(name)  # validates the name
     if action == "start":
         sandbox.ensure(name)
@@ -71,6 +84,6 @@ def sandbox_action(action: str, name: str) -> Any:
     if action == "stop":
         return sandbox.stop(name)
     if action == "reset":
-        sandbox.reset(name)
+        sandbox.reset(name, empty=empty)
         return sandbox.url(name)
     return sandbox.status(name)

@@ -45,8 +45,18 @@ def module_for(kind: str) -> StepModule | None:
 
 
 def needs_database(kind: str) -> bool:
-    """Whether a step of this kind opens a connection to the environment's database."""
-    return KINDS[kind].needs_database
+    """Whether a step of this kind opens a connection to the environment's database (a kind this
+    version does not know, in an older journal, does not)."""
+    declared = KINDS.get(kind)
+    return bool(declared and declared.needs_database)
+
+
+def writes(step: Step) -> bool:
+    """Whether this step changes something outside the wizard: the production gate guards it."""
+    declared = KINDS.get(step.kind)
+    if declared is None or not declared.writes:
+        return False
+    return declared.writes_if is None or declared.writes_if(declared.read(step))
 
 
 def warm_up() -> None:

@@ -89,6 +89,7 @@ class StepKind(msgspec.Struct, Generic[P], frozen=True, kw_only=True):
     results: tuple[ResultField, ...]
     needs_database: bool = False  # the day's connection must be opened (and a password asked) for it
     writes: bool = False  # it changes something outside the wizard (a migration applied, a service started)
+    writes_if: Callable[[P], bool] | None = None  # when only some of its steps write (a dry run does not)
     check: Callable[[P], None] | None = None  # rules across parameters; raises ParamProblem
     # Parameters naming the save_as of an earlier step, and that step's kind: {"baseline": "command"}.
     references: dict[str, str] = {}
@@ -134,6 +135,8 @@ class StepContext:
     resources: dict[str, Any] = field(default_factory=dict)
     add_cleanup: Callable[[Callable[[], Awaitable[None]]], None] = lambda fn: None
     secret: Callable[[str], str | None] = lambda name: None  # e.g. secret("api_token"); never journaled
+    # Relative file parameters are the runbook's: they resolve from its folder, not the cwd.
+    base: Path | None = None
     # The after-fingerprints of the last migration applied on this environment (the journal's).
     last_fingerprints: dict[str, Any] = field(default_factory=dict)
 
@@ -149,14 +152,16 @@ class StepContext:
         return re.sub(r"\{([a-z_][a-z_.]*)\}", sub, text)
 
     def path(self, text: str) -> Path:
-        return Path(self.expand(text)).expanduser()
+        path = Path(self.expand(text)).expanduser()
+        return self.base / path if self.base is not None and not path.is_absolute() else path
 
 
-def default_placeholders(env: Environment, workspace: Path | None) -> dict[str, str]:
+def default_placeholders(env: Environment, workspace: Path | None, runbook_dir: Path | None = None) -> dict[str, str]:
     from wizard.paths import sql_dir
 
     shipped = sql_dir()
     placeholders = {
+        "runbook_dir": str(runbook_dir) if runbook_dir else "",
         "python": sys.executable,
         "env.name": env.name,
         "env.kind": env.kind,

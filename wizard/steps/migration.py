@@ -36,7 +36,8 @@ KIND = StepKind(
     description="Applies a SQL file in one transaction and measures what it changed (tables, core row counts, schema).",
     params=MigrationParams,
     needs_database=True,
-    writes=True,  # when mode = "apply"
+    writes=True,
+    writes_if=lambda p: p.mode == "apply",  # a dry run is rolled back
     runtime_imports=("psycopg", "wizard.db", "wizard.analysis", "wizard.proof", "wizard.statements"),
     results=(
         ResultField("file", "string", "the file's name"),
@@ -48,11 +49,13 @@ KIND = StepKind(
         ResultField("planned_drops", "list of strings", "tables the file drops (parsed, not guessed)"),
         ResultField("lock_timeout", "string", "the lock timeout used"),
         ResultField("statement_timeout", "string", "the statement timeout used"),
-        ResultField("before", "table", "a snapshot taken in the transaction before the file ran: tables, "
-                    "table_count, core_counts (rows of each of facts.core_tables), schema_digest"),
+        ResultField("before", "table", "a snapshot taken in the transaction before the file ran: tables and "
+                    "table_count (the public schema's), all_tables (every non-system schema's, schema-qualified), "
+                    "schema_counts (tables per schema), core_counts (rows of each of facts.core_tables), schema_digest"),
         ResultField("after", "table", "the same snapshot after the file ran"),
-        ResultField("tables_removed", "list of strings", "tables present before and gone after"),
-        ResultField("tables_added", "list of strings", "tables new after"),
+        ResultField("tables_removed", "list of strings", "tables present before and gone after, in any schema "
+                    "(public's bare, others schema-qualified)"),
+        ResultField("tables_added", "list of strings", "tables new after, in any schema"),
         ResultField("schema_changed", "boolean", "whether the schema digest changed"),
         ResultField("changed", "boolean", "whether tables, schema or core row counts changed"),
         ResultField("rolled_back", "boolean", "true for a dry run or an error: nothing was kept"),
@@ -66,6 +69,11 @@ KIND = StepKind(
                     "tables_changed, changes, not_compared, excluded_columns, changed_since_last_migration"),
     ),
 )
+
+
+def _names(snapshot: dict[str, Any]) -> set[str]:
+    """Every schema's tables, public's bare and others qualified, as wizard.analysis names them."""
+    return {q.partition(".")[2] if q.startswith("public.") else q for q in snapshot["all_tables"]}
 
 
 class _DryRunRollback(Exception):
@@ -83,10 +91,16 @@ def preview(step: "Step", ctx: StepContext) -> dict[str, str]:
 async def _snapshot(conn: "psycopg.AsyncConnection", core: list[str]) -> dict[str, Any]:
     from wizard import db
 
-    tables = await db.public_tables(conn)
+    every = await db.user_tables(conn)
+    tables = [t for schema, t in every if schema == "public"]
+    schema_counts: dict[str, int] = {}
+    for schema, _table in every:
+        schema_counts[schema] = schema_counts.get(schema, 0) + 1
     return {
-        "tables": tables,
+        "tables": tables,  # public's, bare, as runbooks' expectations compare them with parsed names
         "table_count": len(tables),
+        "all_tables": [f"{schema}.{t}" for schema, t in every],
+        "schema_counts": schema_counts,
         "core_counts": await db.row_counts(conn, core),
         "schema_digest": await db.schema_digest(conn),
     }
@@ -169,8 +183,10 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
         conn.remove_notice_handler(on_notice)
     data["notices"] = notices
     before, after = data["before"], data["after"]
-    data["tables_removed"] = sorted(set(before["tables"]) - set(after["tables"]))
-    data["tables_added"] = sorted(set(after["tables"]) - set(before["tables"]))
+    # Every schema counts; names as wizard.analysis writes them (public's bare, others qualified).
+    was, now = _names(before), _names(after)
+    data["tables_removed"] = sorted(was - now)
+    data["tables_added"] = sorted(now - was)
     data["schema_changed"] = before["schema_digest"] != after["schema_digest"]
     data["changed"] = bool(
         data["tables_removed"] or data["tables_added"] or data["schema_changed"]

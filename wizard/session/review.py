@@ -14,13 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from wizard.journal.fold import ATTESTED, FAILED, PASSED, SKIPPED, STOPPED, Attempt
 from wizard.journal.index import JournalIndex
 
 if TYPE_CHECKING:  # the replay's modules load in the worker thread, not before the first frame
-    from wizard.exports.context import Attempt, ExportContext
+    from wizard.exports.context import ExportContext
     from wizard.journal import ReadOutcome, Verification
     from wizard.results import StepResult
     from wizard.runbook.model import Step, Task
+
+__all__ = ["ATTESTED", "FAILED", "NOT_RUN", "PASSED", "SKIPPED", "STOPPED", "Attempt", "JournalIndex", "ReviewData",
+           "export_documents", "fmt_duration", "fmt_ts", "overall_verdict"]
 
 NOT_RUN = "not run yet"
 
@@ -110,7 +114,9 @@ class ReviewData:
         if attempt is None:
             return {"language": "text", "text": f"{NOT_RUN}: this step has no run in the journal."}
         data = attempt.data
-        if attempt.kind in ("query", "migration"):
+        from wizard.steps import needs_database
+
+        if needs_database(attempt.kind):
             sql = self.sql_of(attempt)
             if sql:
                 return {"language": "sql", "text": "\n\n".join(s.strip() for s in sql)}
@@ -144,3 +150,32 @@ class ReviewData:
             return ""
         timing = self.context.task_time(task)
         return fmt_duration(timing.active_s) if timing.attempts else NOT_RUN
+
+
+# --- what the review screens use besides ReviewData (read lazily: the first paint needs none of it)
+
+def fmt_ts(value: str | None, **kw: bool) -> str:
+    from wizard.exports.context import fmt_ts as fmt
+
+    return fmt(value, **kw)
+
+
+def fmt_duration(seconds: float | None) -> str:
+    from wizard.exports.context import fmt_duration as fmt
+
+    return fmt(seconds)
+
+
+def export_documents(data: ReviewData, out_dir: Path) -> list[Path]:
+    """The week's documents from the reviewed journal, as `migration-wizard export` writes them."""
+    from wizard.exports import export_all
+
+    return export_all(data.path, out_dir, runbook_path=data.runbook_path, sql_dir=data.sql_dir)
+
+
+def overall_verdict(data: ReviewData) -> str:
+    """The run's one-line verdict, as the final report states it."""
+    from wizard.exports.final_report import overall
+
+    status, _ = overall(data.context)  # type: ignore[arg-type]
+    return status

@@ -1,4 +1,4 @@
-"""Support for the TUI's tests and benchmark: fixed environments (no tmp paths in the banner),
+"""Fixtures for the TUI's tests and benchmark: fixed environments (no tmp paths in the banner),
 journals written with known results, and a Display that masks whatever varies between runs."""
 
 from __future__ import annotations
