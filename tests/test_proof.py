@@ -182,3 +182,15 @@ async def test_blast_radius_reaches_views_policies_and_sequences(fresh_env, tmp_
     assert ran.ok, ran.results[0].error
     after = await _look(fresh_env, catalog.snapshot)
     assert predicted == {(t, i) for (t, i) in set(before) - set(after) if t not in ("table", "column", "type")}
+
+
+async def test_fingerprints_do_not_depend_on_session_settings(fresh_env):
+    async def with_settings(conn):
+        await conn.execute("set local timezone = 'Asia/Kolkata'")
+        await conn.execute("set local datestyle = 'SQL, DMY'")
+        prints = await fingerprints(conn)
+        cur = await conn.execute("select current_setting('TimeZone')")
+        assert (await cur.fetchone())[0] == "Asia/Kolkata"  # the session's own settings are back
+        return prints
+
+    assert await _look(fresh_env, with_settings) == await _look(fresh_env, fingerprints)

@@ -12,8 +12,9 @@ inlined and computed once per use.
 from __future__ import annotations
 
 import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, AsyncIterator, Iterable
 
 import psycopg
 from psycopg import sql
@@ -44,6 +45,28 @@ async def user_tables(conn: psycopg.AsyncConnection) -> dict[str, list[str]]:
          where c.relkind in ('r', 'p') and not c.relispartition and {USER_SCHEMA}
          group by 1 order by 1""")
     return {name: list(cols) for name, cols in await cur.fetchall()}
+
+
+# A row's text depends on these settings (a timestamptz on TimeZone, a date on DateStyle, …): two
+# sessions configured differently would fingerprint the same rows differently.
+_CANONICAL = {"TimeZone": "UTC", "DateStyle": "ISO, YMD", "IntervalStyle": "postgres",
+              "extra_float_digits": "3", "bytea_output": "hex"}
+_SET = "select " + ", ".join(f"set_config('{k}', %s, true)" for k in _CANONICAL)
+_READ = "select " + ", ".join(f"current_setting('{k}')" for k in _CANONICAL)
+
+
+@asynccontextmanager
+async def canonical_output(conn: psycopg.AsyncConnection) -> AsyncIterator[None]:
+    """Inside a transaction: row text in one fixed form while fingerprinting, then the session's
+    own settings back (a migration's statements run with what the operator configured)."""
+    cur = await conn.execute(_READ)
+    previous = await cur.fetchone()
+    await conn.execute(_SET, list(_CANONICAL.values()))
+    try:
+        yield
+    finally:
+        if not conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+            await conn.execute(_SET, list(previous or ()))
 
 
 def _split(name: str) -> tuple[str, str]:
@@ -89,7 +112,8 @@ async def fingerprints(conn: psycopg.AsyncConnection, tables: Iterable[str] | No
                 raise WizardError(f"There is no table {name} in this database.",
                                   "Name it as schema.table (`fingerprint` without --table lists every one).")
             wanted.append(name)
-    return {name: (await table_prints(conn, name, [None]))[0] for name in wanted}
+    async with canonical_output(conn):
+        return {name: (await table_prints(conn, name, [None]))[0] for name in wanted}
 
 
 async def fingerprint_report(conn: psycopg.AsyncConnection, tables: Iterable[str] | None = None) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any, Sequence
 import psycopg
 
 from wizard import catalog
-from wizard.fingerprint import TablePrint, table_prints, user_tables
+from wizard.fingerprint import TablePrint, canonical_output, table_prints, user_tables
 from wizard.statements import Statement
 
 _STATE = """
@@ -104,12 +104,13 @@ class MigrationProof:
         self.plan = await expected(conn, self.statements)
         self.catalog_before = await catalog.snapshot(conn)
         tables = await user_tables(conn)
-        for name, cols in tables.items():
-            self.columns[name] = tuple(cols)
-            keep = tuple(c for c in cols if c not in self.plan.columns.get(name, set()))
-            sets: list[tuple[str, ...] | None] = [None] if len(keep) == len(cols) else [None, keep]
-            prints = await table_prints(conn, name, sets)
-            self.whole[name], self.compare[name] = prints[0], prints[-1]
+        async with canonical_output(conn):
+            for name, cols in tables.items():
+                self.columns[name] = tuple(cols)
+                keep = tuple(c for c in cols if c not in self.plan.columns.get(name, set()))
+                sets: list[tuple[str, ...] | None] = [None] if len(keep) == len(cols) else [None, keep]
+                prints = await table_prints(conn, name, sets)
+                self.whole[name], self.compare[name] = prints[0], prints[-1]
         cur = await conn.execute(_STATE, (list(tables),))
         self.storage = {name: node for name, node, _ in await cur.fetchall()}
         for name in tables:
@@ -125,6 +126,10 @@ class MigrationProof:
 
     async def after(self, conn: psycopg.AsyncConnection) -> dict[str, Any]:
         """catalog_diff, fingerprints_before/after and the data_loss verdict."""
+        async with canonical_output(conn):
+            return await self._after(conn)
+
+    async def _after(self, conn: psycopg.AsyncConnection) -> dict[str, Any]:
         diff = catalog.diff(self.catalog_before, await catalog.snapshot(conn))
         now = await user_tables(conn)
         checked = [n for n in self.whole if n not in self.not_compared]
