@@ -63,7 +63,7 @@ def main() -> int:
     from wizard.catalog import read_only
     from wizard.engine import Engine
     from wizard.environments import Environment
-    from wizard.fingerprint import table_prints
+    from wizard.fingerprint import hasher, table_prints
     from wizard.journal import Journal
     from wizard.rehearsal import clusters
     from wizard.runbook.model import Day, Runbook, Step, Task
@@ -94,7 +94,7 @@ def main() -> int:
     async def fingerprint_once() -> None:
         conn = await psycopg.AsyncConnection.connect(autocommit=True, **binfo)
         async with read_only(conn):
-            await table_prints(conn, "public.bench", [None])
+            await table_prints(conn, "public.bench", [None], await hasher(conn, ["public.bench"]))
         await conn.close()
 
     def scan_text() -> None:
@@ -167,7 +167,7 @@ def main() -> int:
     undo()
     last = step_apply.last.data  # type: ignore[attr-defined]
 
-    print(f"fingerprint (sum of hashtextextended)     {t_fp * 1000:9.1f} ms")
+    print(f"fingerprint (sum of hash_record_extended){t_fp * 1000:9.1f} ms")
     print(f"sum(length(t::text))                      {t_len * 1000:9.1f} ms")
     print(f"COPY t TO STDOUT into the client          {t_copy * 1000:9.1f} ms")
     print(f"migration step apply (013_bench_note.sql) {t_step * 1000:9.1f} ms  "

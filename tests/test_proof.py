@@ -194,3 +194,14 @@ async def test_fingerprints_do_not_depend_on_session_settings(fresh_env):
         return prints
 
     assert await _look(fresh_env, with_settings) == await _look(fresh_env, fingerprints)
+
+
+async def test_types_without_a_hash_fall_back_to_the_rows_text(fresh_env):
+    with psycopg.connect(**fresh_env.conninfo, autocommit=True) as conn:
+        conn.execute("create table public.raw_events (id int, body json, at point)")
+        conn.execute("""insert into public.raw_events values (1, '{"a": 1}', '(1,2)'), (2, '[]', '(0,0)')""")
+    first = (await _look(fresh_env, lambda c: fingerprints(c, ["public.raw_events"])))["public.raw_events"]
+    with psycopg.connect(**fresh_env.conninfo, autocommit=True) as conn:
+        conn.execute("""update public.raw_events set body = '{"a": 2}' where id = 1""")
+    second = (await _look(fresh_env, lambda c: fingerprints(c, ["public.raw_events"])))["public.raw_events"]
+    assert first.rows == second.rows == 2 and first.hash != second.hash

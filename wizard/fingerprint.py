@@ -1,12 +1,13 @@
 """Row counts and order-independent content fingerprints of tables, computed in the database.
 
-Each row's text (the whole row, or a row built from chosen columns) is hashed on the server with
-hashtextextended (64 bits); a table's fingerprint is the row count and the sum of the hashes
-(sum(bigint) is exact: numeric, accumulated in 128 bits). Row order and physical layout do not
-matter, nothing is sent to the client but two numbers per column set, one row deleted, added or
-changed changes it, and the aggregate runs in parallel workers where the server allows.
-Each hash appears once per aggregate call: a subquery column used by several aggregates would be
-inlined and computed once per use.
+Each row (the whole row, or a row built from chosen columns) is hashed on the server to 64 bits:
+with hash_record_extended (each column's own type hash: no text is made, so it is fast and
+independent of display settings) when every column's type has an extended hash function, else
+with hashtextextended over the row's text (in one canonical output form). A table's fingerprint
+is the row count and the exact sum of the row hashes (sum(bigint) is numeric, accumulated in
+128 bits). Row order and physical layout do not matter, nothing reaches the client but two
+numbers per column set, one row deleted, added or changed changes it, and the aggregate runs in
+parallel workers where the server allows. Equal values hash equal: 1.0 becoming 1.00 is no change.
 """
 
 from __future__ import annotations
@@ -74,21 +75,56 @@ def _split(name: str) -> tuple[str, str]:
     return schema.strip('"'), table.strip('"')
 
 
-def _row(columns: Iterable[str] | None) -> sql.Composable:
-    if columns is None:
-        return sql.SQL("t::text")
-    return sql.SQL("row({})::text").format(sql.SQL(", ").join(sql.SQL("t.") + sql.Identifier(c) for c in columns))
+@dataclass
+class Hasher:
+    """How each table's rows are hashed: by type hashes when every column allows it."""
+
+    columns: dict[str, list[tuple[str, str]]]  # table → [(column, type)] in order
+    hashable: set[str]  # types with an extended hash function
+
+    def expr(self, name: str, cols: Iterable[str] | None) -> sql.Composable:
+        types = dict(self.columns.get(name, []))
+        chosen = [c for c, _ in self.columns.get(name, [])] if cols is None else list(cols)
+        row = sql.SQL("row({})").format(sql.SQL(", ").join(sql.SQL("t.") + sql.Identifier(c) for c in chosen))
+        if chosen and all(types.get(c) in self.hashable for c in chosen):
+            return sql.SQL("hash_record_extended({}, 0)").format(row)
+        return sql.SQL("hashtextextended({}::text, 0)").format(sql.SQL("t") if cols is None else row)
+
+
+async def hasher(conn: psycopg.AsyncConnection, tables: Iterable[str] | None = None) -> Hasher:
+    """Column types of the user tables, and which types hash_record_extended can hash (probed
+    once per type, in a savepoint: json, xml and point cannot; servers before 14 have none)."""
+    cur = await conn.execute(f"""
+        select format('%I.%I', n.nspname, c.relname), a.attname::text, format_type(a.atttypid, a.atttypmod)
+          from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+         where c.relkind in ('r', 'p') and not c.relispartition and {USER_SCHEMA}
+         order by 1, a.attnum""")
+    wanted = set(tables) if tables is not None else None
+    columns: dict[str, list[tuple[str, str]]] = {}
+    for name, col, typ in await cur.fetchall():
+        if wanted is None or name in wanted:
+            columns.setdefault(name, []).append((col, typ))
+    hashable = set()
+    for typ in sorted({t for cols in columns.values() for _, t in cols}):
+        try:
+            async with conn.transaction():  # a savepoint: a type without a hash must not end the transaction
+                await conn.execute(sql.SQL("select hash_record_extended(row(NULL::{}), 0)").format(sql.SQL(typ)))
+            hashable.add(typ)
+        except psycopg.Error:
+            pass
+    return Hasher(columns, hashable)
 
 
 def _digest(total: Any) -> str:
     return f"{int(total or 0) & ((1 << 64) - 1):016x}"
 
 
-async def table_prints(conn: psycopg.AsyncConnection, name: str,
-                       column_sets: list[tuple[str, ...] | None]) -> list[TablePrint]:
+async def table_prints(conn: psycopg.AsyncConnection, name: str, column_sets: list[tuple[str, ...] | None],
+                       how: Hasher) -> list[TablePrint]:
     """Fingerprints of one table over several column sets (None: the whole row), in ONE scan."""
     schema, table = _split(name)
-    sums = sql.SQL(", ").join(sql.SQL("sum(hashtextextended({}, 0))").format(_row(cols)) for cols in column_sets)
+    sums = sql.SQL(", ").join(sql.SQL("sum({})").format(how.expr(name, cols)) for cols in column_sets)
     query = sql.SQL("select count(*), {sums} from {table} t").format(sums=sums, table=sql.Identifier(schema, table))
     cur = await conn.execute(query)
     row = await cur.fetchone()
@@ -112,8 +148,9 @@ async def fingerprints(conn: psycopg.AsyncConnection, tables: Iterable[str] | No
                 raise WizardError(f"There is no table {name} in this database.",
                                   "Name it as schema.table (`fingerprint` without --table lists every one).")
             wanted.append(name)
+    how = await hasher(conn, wanted)
     async with canonical_output(conn):
-        return {name: (await table_prints(conn, name, [None]))[0] for name in wanted}
+        return {name: (await table_prints(conn, name, [None], how))[0] for name in wanted}
 
 
 async def fingerprint_report(conn: psycopg.AsyncConnection, tables: Iterable[str] | None = None) -> dict[str, Any]:

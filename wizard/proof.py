@@ -22,7 +22,7 @@ from typing import Any, Sequence
 import psycopg
 
 from wizard import catalog
-from wizard.fingerprint import TablePrint, canonical_output, table_prints, user_tables
+from wizard.fingerprint import TablePrint, canonical_output, hasher, table_prints, user_tables
 from wizard.statements import Statement
 
 _STATE = """
@@ -104,12 +104,13 @@ class MigrationProof:
         self.plan = await expected(conn, self.statements)
         self.catalog_before = await catalog.snapshot(conn)
         tables = await user_tables(conn)
+        how = await hasher(conn)
         async with canonical_output(conn):
             for name, cols in tables.items():
                 self.columns[name] = tuple(cols)
                 keep = tuple(c for c in cols if c not in self.plan.columns.get(name, set()))
                 sets: list[tuple[str, ...] | None] = [None] if len(keep) == len(cols) else [None, keep]
-                prints = await table_prints(conn, name, sets)
+                prints = await table_prints(conn, name, sets, how)
                 self.whole[name], self.compare[name] = prints[0], prints[-1]
         cur = await conn.execute(_STATE, (list(tables),))
         self.storage = {name: node for name, node, _ in await cur.fetchall()}
@@ -132,6 +133,7 @@ class MigrationProof:
     async def _after(self, conn: psycopg.AsyncConnection) -> dict[str, Any]:
         diff = catalog.diff(self.catalog_before, await catalog.snapshot(conn))
         now = await user_tables(conn)
+        how = await hasher(conn)
         checked = [n for n in self.whole if n not in self.not_compared]
         cur = await conn.execute(_STATE, (checked,))
         state = {name: (node, writes) for name, node, writes in await cur.fetchall()}
@@ -158,13 +160,13 @@ class MigrationProof:
             # the row text of the columns compared before: a column added since is left out
             same = before.columns is None and tuple(now[name]) == compared
             sets: list[tuple[str, ...] | None] = [None] if same else [None, compared]
-            prints = await table_prints(conn, name, sets)
+            prints = await table_prints(conn, name, sets, how)
             after_whole[name] = prints[0]
             if (prints[-1].rows, prints[-1].hash) != (before.rows, before.hash):
                 changed += _changes({name: before.to_data()}, {name: prints[-1].to_data()})
         for name in now:  # tables the file created or rebuilt: their after-prints start the chain
             if name not in after_whole:
-                after_whole[name] = (await table_prints(conn, name, [None]))[0]
+                after_whole[name] = (await table_prints(conn, name, [None], how))[0]
         between = self.since_last()
         verdict = {
             "ok": not changed,
