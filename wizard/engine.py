@@ -259,6 +259,7 @@ class Engine:
             add_cleanup=self._cleanups.append,
             secret=self.secret,
             files=self._files,
+            last_fingerprints=state.last_fingerprints.get(self.env.name, {}),
         )
 
     async def run_step(self, task: Task, step: Step) -> StepResult:

@@ -78,6 +78,18 @@ def build_parser() -> argparse.ArgumentParser:
     review = sub.add_parser("review", help="review a saved journal offline (no database, nothing runs)")
     review.add_argument("path", type=Path)
 
+    preview = sub.add_parser("preview", help="what a migration file will do, read from the live catalogue (read only)")
+    preview.add_argument("file", type=Path)
+    preview.add_argument("--env", required=True)
+    preview.add_argument("--json", action="store_true")
+    preview.add_argument("--journal", type=Path, help="journal holding the environment's pin")
+
+    fingerprint = sub.add_parser("fingerprint", help="row counts and content fingerprints of every table (read only)")
+    fingerprint.add_argument("--env", required=True)
+    fingerprint.add_argument("--table", action="append", help="schema.table (repeatable; default: every table)")
+    fingerprint.add_argument("--json", action="store_true")
+    fingerprint.add_argument("--journal", type=Path, help="journal holding the environment's pin")
+
     from wizard.cli import env
 
     env.add_parser(sub, _Parser)

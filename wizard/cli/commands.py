@@ -272,3 +272,34 @@ def cmd_default(args: Any, console: Console) -> int:
         console.print("The TUI is not available here; use `migration-wizard run --headless …` or `rehearse --headless`.")
         return EXIT_USAGE
     return open_tui(env_name=args.env or "sandbox-staging", journal=args.journal, runbook=args.runbook)
+
+
+def cmd_preview(args: Any, console: Console) -> int:
+    from wizard.cli.inspect import print_preview
+    from wizard.session.inspect import preview
+
+    data = preview(args.file, args.env, asker=_asker(), say=lambda text: console.print(f"[dim]{text}[/]"),
+                   journal=args.journal)
+    if args.json:
+        print(json.dumps(data, indent=2, default=str))
+    else:
+        print_preview(console, data, args.env)
+    return EXIT_OK
+
+
+def cmd_fingerprint(args: Any, console: Console) -> int:
+    from wizard.cli.inspect import print_fingerprints
+    from wizard.session.inspect import fingerprint_tables
+
+    data = fingerprint_tables(args.env, args.table or None, asker=_asker(), journal=args.journal)
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        print_fingerprints(console, data, args.env)
+    return EXIT_OK
+
+
+def _asker() -> Any:
+    from wizard.session.environments import ask_password
+
+    return ask_password

@@ -66,6 +66,7 @@ def print_result(console: Console, task: Task, step: Step, result: StepResult) -
                       f"{' (dry run, rolled back)' if data.get('mode') == 'dry_run' else ''}")
         console.print(f"    tables {b['table_count']} → {a['table_count']}; removed: {', '.join(data['tables_removed']) or 'none'}")
         console.print(f"    core rows before {b['core_counts']}  after {a['core_counts']}")
+        print_proof(console, data)
     elif step.kind == "code_search" and "match_count" in data:
         console.print(f"    {data.get('match_count')} references to {len(data.get('tables', []))} tables"
                       f"{' and ' + str(len(data['columns'])) + ' columns' if data.get('columns') else ''} "
@@ -121,3 +122,28 @@ def print_result(console: Console, task: Task, step: Step, result: StepResult) -
         console.print(f"    [red]{result.error}[/]")
     for item in result.advice:
         console.print(f"    [yellow]Runbook troubleshooting[/] — {item['problem']}\n      → {item['advice']}")
+
+
+def print_proof(console: Console, data: dict[str, Any]) -> None:
+    """The catalogue difference, the slowest statements and the data-loss verdict of a migration."""
+    from rich.markup import escape
+
+    if "catalog_diff" in data:
+        diff = data["catalog_diff"]
+        console.print(f"    catalogue: {diff['summary']}")
+        for change in ("removed", "added", "changed"):
+            for kind, names in diff[change].items():
+                shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+                console.print(f"      {change} {kind}: {escape(shown)}")
+    times = sorted(data.get("statement_times", []), key=lambda t: -t["seconds"])[:3]
+    if times:
+        console.print("    slowest: " + "; ".join(f"#{t['index']} line {t['line']} {t['kind']} {t['seconds']:.3f}s" for t in times))
+    verdict = data.get("data_loss")
+    if verdict:
+        if verdict["ok"] and not verdict["changed_since_last_migration"]:
+            console.print(f"    [green]no data lost[/]: {verdict['tables_checked']} tables kept their rows and content "
+                          f"({verdict['proved_untouched']} untouched by the transaction)")
+        for c in verdict["changes"]:
+            console.print(f"    [red]changed[/] {escape(c['table'])}: {c['what']} ({c['rows_before']} → {c['rows_after']})")
+        if verdict["changed_since_last_migration"]:
+            console.print("    [red]changed since the last migration[/]: " + escape(", ".join(verdict["changed_since_last_migration"])))

@@ -182,6 +182,7 @@ class Fold:
     pins: dict[str, dict[str, Any]] = field(default_factory=dict)
     answers: dict[str, Any] = field(default_factory=dict)
     migrations: list[dict[str, Any]] = field(default_factory=list)  # every migration outcome, in order
+    last_fingerprints: dict[str, dict[str, Any]] = field(default_factory=dict)  # env → last applied migration's after
     notes: list[dict[str, Any]] = field(default_factory=list)
     sessions: int = 0
     event_count: int = 0
@@ -308,6 +309,8 @@ class Fold:
             self.migrations.append({"env": env, "role": event.get("role"), "step": result.step_id, "sha256": result.data.get("sha256"),
                                     "file": result.data.get("file"), "mode": result.data.get("mode"), "status": result.status,
                                     "ts": event["ts"]})
+            if ok and not result.data.get("rolled_back") and result.data.get("fingerprints_after"):
+                self.last_fingerprints[env] = result.data["fingerprints_after"]
         for day_pass in reversed(self.passes):
             if day_pass.env == env and not day_pass.finished:
                 if ok:

@@ -140,6 +140,8 @@ class StepContext:
     # The files this step has read, by path: the gate hashes a migration file and the step applies
     # the same bytes, so a file saved while the operator types the name never runs unchecked.
     files: dict[Path, bytes] = field(default_factory=dict)
+    # The after-fingerprints of the last migration applied on this environment (the journal's).
+    last_fingerprints: dict[str, Any] = field(default_factory=dict)
 
     def expand(self, text: str) -> str:
         """Fill {placeholders}; unknown ones are an error, not silently left in a path."""

@@ -36,6 +36,9 @@ class MigrationParams(Params):
         "alters, all together, before anything runs; it gives up (nothing changed) rather than keep "
         "other sessions queued behind it for longer. Unset: the environment's lock_wait, else "
         f"{DEFAULT_LOCK_WAIT}", examples=["2s"])] = None
+    between_migrations: Annotated[Literal["fail", "report"], param(
+        "rows that changed since the last migration applied on this environment (its after-fingerprints "
+        "in the journal): fail the step, or only report them (live traffic between two migrations)")] = "fail"
 
 
 KIND = StepKind(
@@ -46,7 +49,7 @@ KIND = StepKind(
     needs_database=True,
     writes=True,
     writes_if=lambda p: p.mode == "apply",  # a dry run is rolled back
-    runtime_imports=("psycopg", "wizard.db", "wizard.analysis"),
+    runtime_imports=("psycopg", "wizard.db", "wizard.analysis", "wizard.proof", "wizard.statements"),
     results=(
         ResultField("file", "string", "the file's name"),
         ResultField("path", "string", "the file's path"),
@@ -77,6 +80,13 @@ KIND = StepKind(
                     "a lock on the file's tables when the step began"),
         ResultField("archive", "table", "what the file drops, saved just before it ran (wizard.archive): folder, "
                     "tables (file, size, sha256, rows), columns, incoming_foreign_keys; null when it drops nothing present"),
+        ResultField("statement_times", "list of tables", "each statement in file order: index, line, kind, seconds"),
+        ResultField("catalog_diff", "table", "objects added, removed and changed in every non-system schema, by type "
+                    "(table, column, constraint, policy, index, view, trigger, function, sequence), schema-qualified; summary"),
+        ResultField("fingerprints_before", "table", "every user table's rows and content fingerprint before the file ran"),
+        ResultField("fingerprints_after", "table", "the same after (the next migration's before is compared with it)"),
+        ResultField("data_loss", "table", "the zero-data-loss verdict: ok, tables_checked, proved_untouched, "
+                    "tables_changed, changes, not_compared, excluded_columns, changed_since_last_migration"),
     ),
 )
 
@@ -203,6 +213,8 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
 
     from wizard import db
     from wizard.analysis import analyse_text
+    from wizard.proof import MigrationProof, failure
+    from wizard.statements import split
     from wizard.steps.sqlrun import cancellable, sql_error
 
     p = KIND.read(step)
@@ -231,6 +243,7 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
         "lock_wait": lock_wait,
         "touched_tables": plan.touched_tables,
     }
+    proof = MigrationProof(split(text), dict(ctx.last_fingerprints))
     conn = await ctx.connection()
     if mode == "apply":  # on every environment: what it drops is saved before anything is dropped
         from wizard.archive import before_migration
@@ -257,9 +270,15 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
                 await conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(lock_timeout)))
                 await conn.execute(sql.SQL("set local statement_timeout = {}").format(sql.Literal(statement_timeout)))
                 data["before"] = await _snapshot(conn, core)
+                await proof.before(conn)
                 ctx.record_sql(text)
-                await conn.execute(text)  # type: ignore[arg-type]
+                data["statement_times"] = await proof.run(conn)
                 data["after"] = await _snapshot(conn, core)
+                data.update(await proof.after(conn))
+                problem = failure(data["data_loss"], p.between_migrations)
+                if problem:
+                    data["rolled_back"] = True
+                    raise StepFailure(problem, data)
                 if mode == "dry_run":
                     raise _DryRunRollback()
 
