@@ -102,4 +102,4 @@ def test_review_of_a_markdown_file_says_it_is_not_a_journal(tmp_path, capsys):
     assert main(["review", str(notes)]) == 2
     out = capsys.readouterr()
     said = " ".join((out.out + out.err).split())  # the console wraps long lines
-    assert "is not a migration-wizard journal" in said and "HASH CHAIN" not in said
+    assert "is not a journal" in said and "HASH CHAIN" not in said
