@@ -12,10 +12,32 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _reachable(path: Path) -> Path:
+    """As root the clusters run as another account, which must reach them; pytest makes its temp
+    folders 0700. These are the test run's own folders (never a user's), so they may be opened to
+    passing through (the wizard itself would otherwise place the clusters under /var/lib)."""
+    if os.geteuid() == 0:
+        for folder in (path, *[p for p in path.parents if p.name.startswith(("pytest-", "pt-"))]):
+            folder.chmod(0o711)
+    return path
+
+
+@pytest.fixture
+def tmp_path(tmp_path: Path) -> Path:
+    return _reachable(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def tmp_path_factory(tmp_path_factory: pytest.TempPathFactory) -> pytest.TempPathFactory:
+    make = tmp_path_factory.mktemp
+    tmp_path_factory.mktemp = lambda basename, numbered=True: _reachable(make(basename, numbered))  # type: ignore[method-assign]
+    return tmp_path_factory
+
+
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One isolated user data dir for the session; clusters live here and are stopped at the end."""
-    path = tmp_path_factory.mktemp("mwdata")
+    path = _reachable(tmp_path_factory.mktemp("mwdata"))
     previous = os.environ.get("MIGRATION_WIZARD_DATA")
     os.environ["MIGRATION_WIZARD_DATA"] = str(path)
     os.environ.setdefault("MIGRATION_WIZARD_CONFIG", str(tmp_path_factory.mktemp("mwconfig")))

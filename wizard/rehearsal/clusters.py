@@ -19,7 +19,6 @@ import os
 import pwd
 import shutil
 import socket
-import stat
 import subprocess
 import tempfile
 import time
@@ -30,6 +29,7 @@ import psycopg
 
 from wizard.errors import WizardError
 from wizard.paths import data_dir, sql_dir
+from wizard.rehearsal import reach
 
 NAMES = ("sandbox-staging", "sandbox-production")
 SERVICE_USER = "pgserver"  # the account pgserver itself uses when run as root
@@ -50,7 +50,11 @@ def bin_dir(build: str = PGSERVER) -> Path:
     spec = importlib.util.find_spec("pgserver")
     if spec is None or not spec.submodule_search_locations:
         raise WizardError("The pgserver package is not installed.", "Install migration-wizard again: pip install .")
-    return Path(list(spec.submodule_search_locations)[0]) / "pginstall" / "bin"
+    install = Path(list(spec.submodule_search_locations)[0]) / "pginstall"
+    user = _service_user()
+    if user:  # a venv under root's private home is out of the server account's reach: use a copy
+        install = reach.server_copy(install, reach.reachable_base(data_dir(), user), user)
+    return install / "bin"
 
 
 def tool(name: str, cluster: str | None = None) -> str:
@@ -59,8 +63,15 @@ def tool(name: str, cluster: str | None = None) -> str:
 
 
 def clusters_dir() -> Path:
-    path = data_dir() / "clusters"
-    path.mkdir(parents=True, exist_ok=True)
+    """data_dir/clusters; as root, when the server's account cannot reach the data dir (root's
+    private home), a folder of the wizard's own it can reach instead (see wizard.rehearsal.reach)."""
+    base = data_dir()
+    user = _service_user()
+    if user and not reach.can_traverse(base, *reach.account(user)):
+        base = reach.reachable_base(base, user)
+    path = base / "clusters"
+    if not path.exists():
+        reach.make_dirs(path, 0o711)  # the wizard's own folder: the server's account passes through it
     return path
 
 
@@ -101,23 +112,16 @@ def _service_user() -> str | None:
     return SERVICE_USER
 
 
-def _allow_traverse(path: Path) -> None:
-    # The service account must reach the cluster folder: add search (x) permission, never read.
-    for parent in [path, *path.parents]:
-        mode = parent.stat().st_mode
-        if not mode & stat.S_IXOTH:
-            parent.chmod(mode | stat.S_IXOTH)
-
-
 def socket_dir(name: str) -> Path:
     """The data dir itself, unless its path is too long for a unix socket (about 107 bytes)."""
     pgdata = cluster_dir(name)
     if len(str(pgdata / ".s.PGSQL.5432")) < 100:
         return pgdata
+    # A folder only the server's account may enter: with trust authentication, whoever reaches the
+    # socket is the superuser.
     short = Path(tempfile.gettempdir()) / ("mw-" + hashlib.sha256(str(pgdata).encode()).hexdigest()[:10])
-    short.mkdir(mode=0o777, exist_ok=True)
-    short.chmod(0o777)
-    return short
+    user = _service_user()
+    return reach.private_dir(short, reach.account(user)[0] if user else os.getuid())
 
 
 def conninfo(name: str) -> dict[str, str | int]:
@@ -169,7 +173,6 @@ def _initdb(name: str, build: str = PGSERVER, contents: str = PRE_CLEANUP) -> No
     pgdata.mkdir(parents=True, exist_ok=True)
     user = _service_user()
     if user:
-        _allow_traverse(pgdata.parent)
         shutil.chown(pgdata, user, user)
     pgdata.chmod(0o700)
     _run([initdb, "-D", str(pgdata), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
