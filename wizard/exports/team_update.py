@@ -24,6 +24,8 @@ def _measured_lines(ctx: ExportContext) -> list[str]:
         else:
             out.append(f"⏳ Table clean-up: {NOT_RUN}" + (f" ({len(plan.get('dropped_tables') or [])} tables to remove, "
                                                           f"parsed from {removal.migration})" if plan else ""))
+    elif report.start or report.end:
+        out.append(f"✅ {base.get('scalar')} → {end} tables ({where})" if base and end is not None else f"⏳ Table count: {NOT_RUN}")
     if report.checks:
         verdicts = [item_verdict(ctx, item.steps)[0] for item in report.checks.items]
         names = ", ".join(item.name for item in report.checks.items)

@@ -404,10 +404,12 @@ class _Validator:
             message = str(exc)
             match = _AT_PATH.search(message)
             keypath = "report" + (match.group(1) if match else "")
-            if found := _UNKNOWN_FIELD.match(message) or _MISSING_FIELD.match(message):
-                keypath += f".{found.group(1)}"
-            raise self.fail(keypath, message.split(" - at ")[0],
-                            "See the [report] table in docs/RUNBOOKS.md for its keys and their types.") from None
+            what = message.split(" - at ")[0]
+            if found := _UNKNOWN_FIELD.match(what):
+                keypath, what = f"{keypath}.{found.group(1)}", f"unknown key {found.group(1)!r}"
+            elif found := _MISSING_FIELD.match(what):
+                keypath, what = f"{keypath}.{found.group(1)}", f"{found.group(1)!r} is missing"
+            raise self.fail(keypath, what, "See \"The report\" in docs/RUNBOOKS.md for its keys and their types.") from None
         for keypath, step_id in report.steps():
             if step_id not in self.step_ids:
                 raise self.fail(keypath, f"no step {step_id!r} in this runbook", "Name a step by its id, e.g. \"1.6.table_count\".")
