@@ -84,6 +84,16 @@ def test_week1_then_week2_on_the_same_sandboxes(tmp_path):
         assert not [e for e in events if e["type"] == "guard_refused"]
         log = journals / "week2-rehearsal-documents" / "MIGRATION_LOG_WEEK2.md"
         assert log.read_text().startswith("# Migration Log - Week 2")
+        # Week 2's documents, named by its [report], speak of Week 2 alone (no next week named: no checklist).
+        documents = sorted(p.name for p in log.parent.iterdir())
+        assert documents == ["MIGRATION_LOG_WEEK2.md", "MIGRATION_WEEK2_FINAL_REPORT.md", "TEAM_UPDATE_WEEK2.txt",
+                             "VERIFICATION_RESULTS_WEEK2_FINAL.txt"], documents
+        report = (log.parent / "MIGRATION_WEEK2_FINAL_REPORT.md").read_text()
+        for path in log.parent.iterdir():
+            for week1 in ("011_", "012_", "quests", "3 total", "RaptorBus", "Schema Conflicts", "- Application:"):
+                assert week1 not in path.read_text(), (path.name, week1)
+        assert "- Codex tables on production: the same tables as staging, RLS and a policy on each ✅" in report
+        assert "✅ 68 tables" not in report and "- End: 68 tables (5.1 on production)" in report
     finally:
         for name in ("sandbox-staging", "sandbox-production"):
             cli(env, "sandbox", "stop", name)

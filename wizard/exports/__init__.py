@@ -1,6 +1,7 @@
 """The week's documents, written from the journal alone (`migration-wizard export`, and the TUI).
 
-One module per document; each has FILENAME and render(ctx) -> str. The same journal always gives
+One module per document; each has KEY and render(ctx) -> str. Which documents a week has, and
+their file names, come from the runbook's [report] (docs/RUNBOOKS.md). The same journal always gives
 the same bytes: nothing reads the clock, keys are sorted, and the documents are dated by the
 journal's last event.
 """
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 from pathlib import Path
 
 from wizard.errors import WizardError
@@ -24,16 +24,21 @@ def render_all(journal_path: Path, *, runbook_path: Path | None = None, sql_dir:
                week2_path: Path | None = None) -> dict[str, str]:
     """Every document's text, by file name, from one replay of the journal."""
     ctx = ExportContext(Path(journal_path), runbook_path=runbook_path, sql_dir=sql_dir, week2_path=week2_path)
-    week = week_number(ctx.runbook.title)
-    if week not in (None, 1):  # the other documents are Week 1's own; a later week gets its log, task by task
-        return {f"MIGRATION_LOG_WEEK{week}.md": migration_log.render(ctx, week)}
-    return {module.FILENAME: module.render(ctx) for module in DOCUMENTS}
+    documents = {}
+    for module in DOCUMENTS:
+        name = document_name(ctx, module.KEY)
+        if name is not None:
+            documents[name] = module.render(ctx)
+    return documents
 
 
-def week_number(title: str) -> int | None:
-    """"Week 2: Codex Schema Creation — …" → 2; None for a runbook not named after a week."""
-    found = re.match(r"\s*Week\s+(\d+)\b", title)
-    return int(found.group(1)) if found else None
+def document_name(ctx: ExportContext, key: str) -> str | None:
+    """A document's file name for this runbook; None for one it does not have (no final queries, no next week)."""
+    if key == week2_checklist.KEY:
+        return week2_checklist.filename(ctx)
+    if key == verification_results.KEY and ctx.report.final_queries is None:
+        return None
+    return ctx.file(key)
 
 
 def export_all(journal_path: Path, out_dir: Path, *, runbook_path: Path | None = None, sql_dir: Path | None = None,

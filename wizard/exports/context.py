@@ -9,6 +9,7 @@ always gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,11 @@ class ExportContext:
         self.state: Fold = fold
         self.runbook, self.runbook_note = recorded_runbook(fold, runbook_path)
         self.sql_dir = sql_dir
-        self.week2_path = week2_path or Path(__file__).resolve().parent.parent / "rehearsal" / "week2.toml"
+        self.report = self.runbook.report
+        self.week = self.report.week or week_number(self.runbook.title) or 1
+        named = str(self.runbook.next_week.get("runbook") or "")
+        # The next week's runbook is the one this runbook names, beside it (or the one given).
+        self.week2_path: Path | None = week2_path or (Path(self.runbook.path).parent / named if named else None)
         self.attempts = fold.attempts
         self.envs = fold.envs
         self.notes = fold.notes
@@ -91,10 +96,12 @@ class ExportContext:
         return self.state.run_id or "(empty journal)"
 
     def next_week_runbook(self) -> tuple[Runbook | None, str]:
-        """The next week's runbook and a problem text (empty when it loaded)."""
+        """The next week's runbook and a problem text (empty when it loaded; both empty when none is named)."""
         from wizard.errors import WizardError
         from wizard.runbook import load_runbook
 
+        if self.week2_path is None:
+            return None, ""
         try:
             return load_runbook(self.week2_path), ""
         except WizardError as exc:
@@ -103,6 +110,35 @@ class ExportContext:
     def fact(self, name: str) -> dict[str, Any] | None:
         value = self.state.facts.get(name)
         return value if isinstance(value, dict) else None
+
+    def pick(self, fact: str, path: str = "") -> Any:
+        """A saved result, or the value at a dotted path inside it ("queries.table_count.scalar"); None when absent."""
+        value: Any = self.state.facts.get(fact)
+        for part in filter(None, path.split(".")):
+            value = value.get(part) if isinstance(value, dict) else None
+        return value
+
+    def first_measured(self, sources: Any) -> tuple[Any, str]:
+        """The first of the runbook's sources (in its order of preference) that was measured, and where."""
+        for source in sources:
+            value = self.pick(source.fact, source.path)
+            if value is not None:
+                return value, source.where
+        return None, NOT_RUN
+
+    def counts(self, fact: str, path: str = "") -> dict[str, Any]:
+        """Row counts by table, from a saved {table: n} map or a query's table_name/row_count rows."""
+        value = self.pick(fact, path)
+        if isinstance(value, dict) and "rows" in value:
+            return rows_as_map(value, "table_name", "row_count")
+        return value if isinstance(value, dict) else {}
+
+    def task_of(self, step_id: str) -> str:
+        task = self.runbook.task_of(step_id)
+        return task.id if task else "?"
+
+    def file(self, key: str) -> str:
+        return self.report.file(key, self.week)
 
     def fact_attempt(self, name: str) -> Attempt | None:
         for attempt in reversed(self.attempts):
@@ -196,6 +232,17 @@ class ExportContext:
 
 
 # --- formatting shared by the documents ----------------------------------------------------------
+
+def week_number(title: str) -> int | None:
+    """"Week 2: Codex Schema Creation — …" → 2; None for a runbook not named after a week."""
+    found = re.match(r"\s*Week\s+(\d+)\b", title)
+    return int(found.group(1)) if found else None
+
+
+def week_name(title: str) -> str:
+    """"Week 2: Codex Schema Creation — Day-by-Day …" → "Codex Schema Creation"."""
+    return re.sub(r"^\s*Week\s+\d+\s*:\s*", "", title.split(" — ")[0])
+
 
 def parse_ts(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -1,4 +1,4 @@
-"""MIGRATION_LOG_WEEK1.md: the baseline, then every task in runbook order, as the journal recorded it."""
+"""The week's migration log: the baseline the runbook declares, then every task in runbook order, as journaled."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from wizard.exports.context import (NOT_RUN, ExportContext, counts_text, fmt_dur
                                     md_table, rows_as_map, word)
 from wizard.exports.describe import attempt_heading, attempt_meta, check_lines, error_lines, result_lines, short
 
-FILENAME = "MIGRATION_LOG_WEEK1.md"
+KEY = "log"
 SQL_INLINE_LINES = 15
 
 
@@ -52,25 +52,32 @@ def environments(ctx: ExportContext) -> list[str]:
 
 
 def baseline(ctx: ExportContext) -> list[str]:
-    out = ["## Monday Baseline", ""]
+    declared = ctx.report.baseline
+    if declared is None:
+        return []
+    out = [f"## {declared.title}", ""]
 
     def source(name: str) -> str:
-        attempt = ctx.fact_attempt(name)
+        attempt = ctx.fact_attempt(name) if name else None
         return f" — `{attempt.step}` on {attempt.env}, {fmt_ts(attempt.finished_at)}" if attempt else ""
 
-    base = ctx.fact("baseline")
-    out.append(f"- Current table count (staging): **{base.get('scalar') if base else NOT_RUN}**{source('baseline')}")
-    core = ctx.fact("baseline_core")
+    def saved(name: str) -> dict | None:  # type: ignore[type-arg]
+        return ctx.fact(name) if name else None
+
+    base = saved(declared.table_count)
+    out.append(f"- Current table count (staging): **{base.get('scalar') if base else NOT_RUN}**{source(declared.table_count)}")
+    core = saved(declared.core)
     out.append(f"- Core tables (rows): {counts_text(ctx, rows_as_map(core, 'table_name', 'row_count')) if core else NOT_RUN}"
-               f"{source('baseline_core')}")
-    version = ctx.fact("staging_version")
-    out.append(f"- Server version: {version.get('scalar') if version else NOT_RUN}{source('staging_version')}")
-    attempt = ctx.fact_attempt("baseline")
+               f"{source(declared.core)}")
+    version = saved(declared.version)
+    out.append(f"- Server version: {version.get('scalar') if version else NOT_RUN}{source(declared.version)}")
+    attempt = ctx.fact_attempt(declared.table_count) if declared.table_count else None
     out.append(f"- Date: {attempt.started_at[:10] if attempt else NOT_RUN}")
-    backup = ctx.fact("backup")
-    answer = ctx.fact_attempt("backup")
+    backup = saved(declared.backup)
+    answer = ctx.fact_attempt(declared.backup) if declared.backup else None
     out.append(f"- Backup timestamp: {backup.get('answer') if backup else NOT_RUN}"
-               + (f" — answered at `1.4.backup` ({backup.get('answer_source')}), {fmt_ts(answer.finished_at)}" if backup and answer else ""))
+               + (f" — answered at `{answer.step}` ({backup.get('answer_source')}), {fmt_ts(answer.finished_at)}"
+                  if backup and answer else ""))
     env = attempt.env if attempt else None
     if env and env in ctx.envs:
         info = ctx.envs[env]
@@ -79,9 +86,9 @@ def baseline(ctx: ExportContext) -> list[str]:
                    f"system id {info.fingerprint.get('system_identifier')}")
     else:
         out.append(f"- Staging DB: {NOT_RUN}")
-    tests = ctx.fact("pytest_baseline")
+    tests = saved(declared.tests)
     tests_text = f"{tests.get('passed')} passed, {tests.get('failed')} failed" if tests else NOT_RUN
-    out.append(f"- RaptorBus tests: {tests_text}{source('pytest_baseline')}")
+    out.append(f"- {declared.tests_label}: {tests_text}{source(declared.tests)}")
     for note in ctx.notes:
         if note.get("backup_time"):
             out.append(f"- Backup taken by the rehearsal: `{note.get('backup_file', '')}` at {note['backup_time']}")
@@ -124,9 +131,10 @@ def task_block(ctx: ExportContext, task) -> list[str]:  # noqa: ANN001 - a runbo
     return out
 
 
-def render(ctx: ExportContext, week: int = 1) -> str:
-    out = header(ctx, f"Migration Log - Week {week}")
-    out += [""] + environments(ctx) + ([""] + baseline(ctx) if week == 1 else [])  # the baseline is Week 1's facts
+def render(ctx: ExportContext) -> str:
+    out = header(ctx, f"Migration Log - Week {ctx.week}")
+    base = baseline(ctx)
+    out += [""] + environments(ctx) + ([""] + base if base else [])
     for day in ctx.runbook.days:
         passes = [p for p in ctx.state.passes if p.day == day.id]
         out += ["", f"## {day.id.capitalize()} — {day.title}", ""]

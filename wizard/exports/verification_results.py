@@ -1,4 +1,4 @@
-"""VERIFICATION_RESULTS_FINAL.txt: the final verification queries' output, as psql prints it."""
+"""The final verification queries' output, as psql prints it (the step the runbook's [report.final_queries] names)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,7 @@ from wizard.exports.context import NOT_RUN, Attempt, ExportContext, fmt_duration
 from wizard.exports.describe import short
 from wizard.exports.psql import aligned
 
-FILENAME = "VERIFICATION_RESULTS_FINAL.txt"
-FINAL_STEP = "5.4.final_verification"
-# Until the final verification has run, the latest verification so far is shown, clearly labelled.
-EARLIER_TASKS = ("4.7", "2.5", "2.6", "2.3")
+KEY = "verification"
 
 
 def _rule(text: str, char: str = "=") -> list[str]:
@@ -49,31 +46,35 @@ def _attempt_block(ctx: ExportContext, attempt: Attempt) -> list[str]:
 
 
 def render(ctx: ExportContext) -> str:
-    out = _rule("VERIFICATION RESULTS - FINAL (Week 1, task 5.4: FINAL_VERIFICATION.sql on production)")
+    declared = ctx.report.final_queries
+    assert declared is not None  # exported only when the runbook declares it
+    final_step, task_id = declared.step, ctx.task_of(declared.step)
+    out = _rule(f"VERIFICATION RESULTS - FINAL (Week {ctx.week}, task {task_id}: {declared.what})")
     out.append(f"Written by migration-wizard export from the journal {ctx.journal_path.name} (run {ctx.run_id}), "
                f"as of its last event, {fmt_ts(ctx.last_event_at)}.")
     out.append(f"Hash chain: {ctx.integrity_text()}")
     if ctx.rehearsal:
         out.append("REHEARSAL on embedded sandbox clusters: not the real production database.")
     out.append("")
-    final = ctx.last(FINAL_STEP)
+    final = ctx.last(final_step)
     if final is not None:
-        attempts = [a for a in ctx.attempts if a.step == FINAL_STEP and a.result is not None]
+        attempts = [a for a in ctx.attempts if a.step == final_step and a.result is not None]
         if len(attempts) > 1:
             out.append(f"The final verification ran {len(attempts)} times; the latest run is shown.")
             out.append("")
         out += _attempt_block(ctx, final)
         return "\n".join(out).rstrip() + "\n"
-    out.append(f"Task 5.4 (FINAL_VERIFICATION.sql on production): {NOT_RUN}.")
-    for task_id in EARLIER_TASKS:
-        earlier = [a for a in ctx.attempts if a.task == task_id and a.kind == "query" and a.result is not None]
+    out.append(f"Task {task_id} ({declared.what}): {NOT_RUN}.")
+    # Until the final verification has run, the latest verification so far is shown, clearly labelled.
+    for earlier_id in declared.earlier_tasks:
+        earlier = [a for a in ctx.attempts if a.task == earlier_id and a.kind == "query" and a.result is not None]
         if not earlier:
             continue
         latest: dict[str, Attempt] = {}
         for attempt in earlier:
             latest[attempt.step] = attempt
-        task = ctx.runbook.task(task_id)
-        out += ["", f"Until then, the latest verification queries run: task {task_id} ({task.title}).",
+        task = ctx.runbook.task(earlier_id)
+        out += ["", f"Until then, the latest verification queries run: task {earlier_id} ({task.title}).",
                 "These are NOT the final verification.", ""]
         for attempt in latest.values():
             out += _rule(f"{attempt.step}", "-") + _attempt_block(ctx, attempt)

@@ -18,6 +18,7 @@ import msgspec
 
 from wizard import expect as expect_lang
 from wizard.errors import RunbookError
+from wizard.runbook.report import Report
 from wizard.runbook.model import (
     STEP_TARGETS,
     Day,
@@ -351,7 +352,7 @@ class _Validator:
     # ---- the runbook -------------------------------------------------------------------
 
     def runbook(self, data: dict[str, Any]) -> Runbook:
-        allowed = ("title", "facts", "days", "troubleshooting", "rollback", "next_week")
+        allowed = ("title", "facts", "days", "troubleshooting", "rollback", "next_week", "report")
         self.unknown_keys(data, allowed, "", "the runbook's top level")
         title = self.require_str(data, "title", "")
         if "facts" not in data:
@@ -378,6 +379,10 @@ class _Validator:
         next_week: dict[str, Any] = {}
         if "next_week" in data:
             next_week = self.table(data["next_week"], "next_week", "the next_week notes")
+            if not isinstance(next_week.get("runbook", ""), str):
+                raise self.fail("next_week.runbook", f"expected a file name, got {_type_name(next_week['runbook'])}",
+                                'Write runbook = "week2.toml" (relative to this runbook\'s folder).')
+        report = self.report(data.get("report", {}))
 
         return Runbook(
             title=title,
@@ -387,7 +392,37 @@ class _Validator:
             troubleshooting=troubles,
             rollback=rollback,
             next_week=next_week,
+            report=report,
         )
+
+    def report(self, raw: Any) -> Report:
+        """The [report] declaration: its shape, then every step, task and save_as it names."""
+        raw = self.table(raw, "report", "the report declaration")
+        try:
+            report = msgspec.convert(raw, Report)
+        except msgspec.ValidationError as exc:
+            message = str(exc)
+            match = _AT_PATH.search(message)
+            keypath = "report" + (match.group(1) if match else "")
+            what = message.split(" - at ")[0]
+            if found := _UNKNOWN_FIELD.match(what):
+                keypath, what = f"{keypath}.{found.group(1)}", f"unknown key {found.group(1)!r}"
+            elif found := _MISSING_FIELD.match(what):
+                keypath, what = f"{keypath}.{found.group(1)}", f"{found.group(1)!r} is missing"
+            raise self.fail(keypath, what, "See \"The report\" in docs/RUNBOOKS.md for its keys and their types.") from None
+        for keypath, step_id in report.steps():
+            if step_id not in self.step_ids:
+                raise self.fail(keypath, f"no step {step_id!r} in this runbook", "Name a step by its id, e.g. \"1.6.table_count\".")
+        tasks = [("report.application.tasks", t) for t in (report.application.tasks if report.application else ())]
+        tasks += [("report.final_queries.earlier_tasks", t) for t in (report.final_queries.earlier_tasks if report.final_queries else ())]
+        for keypath, task_id in tasks:
+            if task_id not in self.task_ids:
+                raise self.fail(keypath, f"no task {task_id!r} in this runbook", "Name a task by its id, e.g. \"2.3\".")
+        for keypath, name in report.facts():
+            if name not in self.saved:
+                raise self.fail(keypath, f"{name!r} is not the save_as of any step",
+                                "Use one of: " + (", ".join(self.saved) or "(no step saves a result)") + ".")
+        return report
 
     def day(self, raw: dict[str, Any], kp: str, last_weekday: int) -> Day:
         self.unknown_keys(raw, ("id", "title", "summary", "tasks"), kp, "a day")

@@ -6,6 +6,8 @@ from typing import Any
 
 import msgspec
 
+from wizard.runbook.report import Report
+
 # Which environment role a step is for: "staging", "production", "any" (either),
 # or "local" (touches no database: code searches, file checks, attestations).
 STEP_TARGETS = ("staging", "production", "any", "local")
@@ -71,6 +73,7 @@ class Runbook(msgspec.Struct, frozen=True):
     troubleshooting: tuple[Trouble, ...] = ()
     rollback: tuple[RollbackOption, ...] = ()
     next_week: dict[str, Any] = {}
+    report: Report = Report()
 
     def day(self, day_id: str) -> Day:
         for day in self.days:
