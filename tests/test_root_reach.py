@@ -25,8 +25,11 @@ def test_a_server_install_under_a_private_home_is_copied_not_opened(tmp_path):
     home = tmp_path / "home"
     home.mkdir(mode=0o700)
     home.chmod(0o700)
-    install = home / "venv" / "pginstall"
-    shutil.copytree(Path(clusters.bin_dir()).parent, install, symlinks=True)
+    # A venv's site-packages under a private home: the install and the wheel's libraries beside it.
+    real = Path(clusters.bin_dir()).parent
+    install = home / "site-packages" / "pgserver" / "pginstall"
+    shutil.copytree(real, install, symlinks=True)
+    shutil.copytree(real.parent.parent / "pgserver.libs", home / "site-packages" / "pgserver.libs", symlinks=True)
     user = clusters.SERVICE_USER
     clusters._service_user()  # creates the account on a fresh machine
     # The test's data dir is under pytest's 0700 temp folder: out of the account's reach too.
@@ -34,11 +37,12 @@ def test_a_server_install_under_a_private_home_is_copied_not_opened(tmp_path):
     try:
         used = reach.server_copy(install, base, user)
 
-        assert used != install and used.parent == base and base.is_relative_to(reach.SYSTEM_BASE)
+        assert used != install and used.is_relative_to(base) and base.is_relative_to(reach.SYSTEM_BASE)
         assert mode(home) == 0o700, "the private home was left as it was"
-        done = subprocess.run([str(used / "bin" / "postgres"), "--version"], capture_output=True, text=True,
-                              user=user, group=reach.account(user)[1], extra_groups=[], cwd="/")
-        assert done.returncode == 0 and "PostgreSQL" in done.stdout, done.stderr
+        for program in ("postgres", "initdb", "pg_ctl"):  # initdb needs the wheel's libpq, found by rpath
+            done = subprocess.run([str(used / "bin" / program), "--version"], capture_output=True, text=True,
+                                  user=user, group=reach.account(user)[1], extra_groups=[], cwd="/")
+            assert done.returncode == 0 and "PostgreSQL" in done.stdout, (program, done.stderr)
         assert reach.server_copy(install, base, user) == used  # copied once
     finally:
         shutil.rmtree(base, ignore_errors=True)

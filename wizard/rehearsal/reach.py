@@ -72,22 +72,29 @@ def reachable_base(data_dir: Path, user: str) -> Path:
 
 def server_copy(install: Path, base: Path, user: str) -> Path:
     """The server's install folder, copied once under `base` when `user` cannot reach it where it is.
-    The copy is keyed on the install's path, so a new pgserver release gets a copy of its own."""
+    The copy is keyed on the install's path, so a new pgserver release gets a copy of its own. The
+    wheel's shared libraries (`pgserver.libs`, found through the binaries' relative rpath) come
+    along, in the same place relative to the install."""
     uid, gid = account(user)
     if can_traverse(install / "bin", uid, gid):
         return install
     digest = hashlib.sha256(str(install.resolve()).encode()).hexdigest()[:12]
-    target = base / f"pginstall-{digest}"
-    if not (target / "bin" / "postgres").exists():
+    target = base / f"server-{digest}"
+    copied = target / install.parent.name / install.name
+    if not (copied / "bin" / "postgres").exists():
         partial = target.with_name(target.name + f".tmp{os.getpid()}")
         shutil.rmtree(partial, ignore_errors=True)
-        shutil.copytree(install, partial, symlinks=True)
+        shutil.copytree(install, partial / install.parent.name / install.name, symlinks=True)
+        libs = install.parent.parent / f"{install.parent.name}.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, partial / libs.name, symlinks=True)
         for folder, dirs, _files in os.walk(partial):
             for name in dirs:
                 (Path(folder) / name).chmod(0o755)
         partial.chmod(0o755)
+        shutil.rmtree(target, ignore_errors=True)
         os.replace(partial, target)
-    return target
+    return copied
 
 
 def private_dir(path: Path, owner: int) -> Path:
