@@ -47,10 +47,13 @@ def _finished_head(line: bytes, index: int) -> dict[str, Any] | None:
     env = _ENV.match(line)
     if role < 0 or duration < 0 or env is None or line[role - 1:role] != b"}":
         return None
-    try:
-        event = json.loads(b'{"env":' + env.group(1) + line[role:])
-        event["result"] = json.loads(b"{" + line[duration + 1:role])
+    if line.find(b'"kind":"migration"', duration, role) >= 0:  # the fold reads a migration's data: parse it all
+        return None
+    try:  # {"env":…,"result":{"duration_s":…,"step_id":…},"role":…}: the result's scalars and the event's
+        event = _decode(b'{"env":%b,"result":{%b%b' % (env.group(1), line[duration + 1:role], line[role:]))
     except ValueError:
+        return None
+    if not isinstance(event, dict) or not isinstance(event.get("result"), dict):
         return None
     event["line"] = index
     return event
@@ -69,10 +72,22 @@ def parse_line(line: bytes, index: int, *, lazy: bool = False) -> dict[str, Any]
         if head is not None:
             return head
     try:
-        event = json.loads(line)
+        event = _decode(line)
     except ValueError:
         return None
     return event if isinstance(event, dict) else None
+
+
+_decoder = json.JSONDecoder()
+
+
+def _decode(line: bytes) -> Any:
+    """json.loads of a journal line (UTF-8, as the wizard writes it), without its encoding detection."""
+    try:
+        text = line.decode()
+    except UnicodeDecodeError:
+        return json.loads(line)
+    return _decoder.decode(text)
 
 
 class JournalIndex:

@@ -41,7 +41,7 @@ class ReviewData:
     load_error: str | None = None
     runbook_path: Path | None = None  # default: the runbook the journal names, else the shipped one
     sql_dir: Path | None = None
-    _checked: ReadOutcome | None = None  # the chain's fast check, made while loading
+    _chain: Any = None  # the chain's fast check, running in a second process while loading (ChainCheckProcess)
 
     @classmethod
     def open(cls, path: Path, *, runbook_path: Path | None = None, sql_dir: Path | None = None) -> "ReviewData":
@@ -49,42 +49,71 @@ class ReviewData:
 
     # --- stage 2: the replay ------------------------------------------------------------------
     def load(self, progress: Callable[[int, int], None] | None = None) -> ExportContext:
+        import gc
+
         from wizard.exports.context import ExportContext
         from wizard.journal.fold import Fold
         from wizard.journal.index import parse_line
-        from wizard.journal.store import FastChain
+        from wizard.journal.store import ChainCheckProcess
 
-        # One pass over the bytes: the chain's fast check and the fold; results' data stay on disk.
-        fold, chain = Fold(load=self.index.event), FastChain()
-        total, last = len(self.index), b""
-        for i, line in self.index.lines():
-            chain.feed(line)
-            event = parse_line(line, i, lazy=True)
-            if event is not None:
-                fold.feed(event)
-            last = line
-            if progress is not None and i % PROGRESS_EVERY == 0:
-                progress(i, total)
+        # The chain is checked in a second process, on the other core, while this one folds.
+        self._chain = ChainCheckProcess(self.path, self.index.end)
+        fold = Fold(load=self.index.event)
+        total = len(self.index)
+        collecting = gc.isenabled()
+        gc.disable()  # the fold makes ~10 objects an event and frees none: the collector would only walk them
+        try:
+            for i, line in self.index.lines():
+                event = parse_line(line, i, lazy=True)
+                if event is not None:
+                    fold.feed(event)
+                if progress is not None and i % PROGRESS_EVERY == 0:
+                    progress(i, total)
+        finally:
+            if collecting:
+                gc.enable()
         if progress is not None:
             progress(total, total)
-        self._checked = chain.outcome(last, self.index.torn, self._by_seq)
         self.context = ExportContext(self.path, fold=fold, runbook_path=self.runbook_path, sql_dir=self.sql_dir)
         return self.context
 
     def _by_seq(self, seq: int) -> dict[str, Any] | None:
         return self.index.event(seq) if isinstance(seq, int) and 0 <= seq < len(self.index) else None
 
+    def _fast_check(self) -> ReadOutcome | None:
+        """The chain's fast check: the second process's answer, else (it failed) made here."""
+        from wizard.journal.store import FastChain, chain_outcome
+
+        chain, self._chain = self._chain, None
+        found = chain.result() if chain is not None else None
+        if found is None:
+            scan = FastChain()
+            for _, line in self.index.lines():
+                scan.feed(line)
+            found = (scan.held, scan.count, scan.flagged)
+        held, count, flagged = found
+        if not held or not count or count != len(self.index):
+            return None
+        return chain_outcome(held, count, flagged, self.index.line(count - 1), self.index.torn, self._by_seq)
+
     # --- stage 3: the chain -------------------------------------------------------------------
     def check(self) -> Verification:
         from wizard.journal import verify
 
-        # The chain was checked while loading; only a chain that did not hold is read again (in full).
-        result = verify(self.path, fast=self._checked is None, checked=self._checked)
+        # The fast check ran beside the fold; only a chain that did not hold is read again (in full).
+        checked = self._fast_check()
+        result = verify(self.path, fast=False, checked=checked)
         self.verification = result
         self.problem_lines = {p.line - 1: p.kind for p in result.problems if p.line}
         if self.context is not None:
             self.context.verification = result
         return result
+
+    def close(self) -> None:
+        """Stop the chain's check if it still runs (the review was closed before it finished)."""
+        if self._chain is not None:
+            self._chain.cancel()
+            self._chain = None
 
     # --- reading a step -------------------------------------------------------------------------
     def sql_of(self, attempt: Attempt) -> list[str]:
