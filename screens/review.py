@@ -19,6 +19,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widgets import DataTable, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
@@ -100,7 +101,7 @@ class ReviewScreen(WizardScreen):
         count = len(data.index)
         shown = app.shown_path
         if ctx is None:
-            self.query_one("#run-title", Static).update(f"journal {shown} · {count:,} events")
+            self.query_one("#run-title", Static).update(f"journal {shown}" + (f" · {count:,} events" if count else ""))
             self.query_one("#standing", Static).update(app.progress or "Reading the journal…")
             loading = self.query_one("#review-loading", Static)
             loading.display = True
@@ -120,6 +121,9 @@ class ReviewScreen(WizardScreen):
             self._fill_days()
             self._fill_tasks()
             self._fill_detail()
+        events = self.query_one("#events", EventLog)
+        if events.virtual_size.height != count:  # the index was built (or grew) in the load worker
+            events.virtual_size = Size(events.virtual_size.width, count)
         self._fill_integrity()
         if data.problem_lines:
             self.query_one("#events", EventLog).set_problems(data.problem_lines)
@@ -295,7 +299,8 @@ class ReviewApp(App[int]):
         self.shown_path = shown_path or str(path)
         self.export_dir = export_dir or self.path.with_name(f"{self.path.stem}-documents")
         self.fmt = fmt or Display()
-        self.data = ReviewData.open(self.path, runbook_path=runbook_path, sql_dir=sql_dir)
+        # The line index is built in the load worker: a large journal's first frame does not wait for it.
+        self.data = ReviewData.open(self.path, runbook_path=runbook_path, sql_dir=sql_dir, index_now=False)
         self.progress = ""
         self.first_paint_at: float | None = None
         self.banner_info = offline_banner(self.shown_path, "checking the hash chain…")

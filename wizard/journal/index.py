@@ -118,7 +118,9 @@ def _decode(line: bytes) -> Any:
 
 
 class JournalIndex:
-    def __init__(self, path: Path, *, cache_size: int = 2048) -> None:
+    def __init__(self, path: Path, *, cache_size: int = 2048, build: bool = True) -> None:
+        """build=False: nothing is read until refresh() (which another thread may call: the
+        index then grows from empty, and every line it already counts reads correctly)."""
         self.path = Path(path)
         self.offsets = array("Q")  # start of each complete line
         self.end = 0  # offset just past the last complete line
@@ -126,7 +128,8 @@ class JournalIndex:
         self._cache: OrderedDict[int, dict[str, Any] | None] = OrderedDict()
         self._cache_size = cache_size
         self._fh = None
-        self.refresh()
+        if build:
+            self.refresh()
 
     # --- building -------------------------------------------------------------------------------
     def refresh(self) -> int:
@@ -141,6 +144,7 @@ class JournalIndex:
             self.end = 0
             self._cache.clear()
             before = 0
+        found = array("Q")  # added to self.offsets at the end, before self.end moves: a reader never sees half
         with self.path.open("rb") as fh:
             fh.seek(self.end)
             position = self.end
@@ -155,10 +159,11 @@ class JournalIndex:
                     newline = find(b"\n", start)
                     if newline < 0:
                         break
-                    self.offsets.append(pending)
+                    found.append(pending)
                     pending = position + newline + 1
                     start = newline + 1
                 position += len(chunk)
+            self.offsets.extend(found)
             self.end = pending
             fh.seek(pending)
             self.torn = fh.read(size - pending) if size > pending else b""

@@ -20,7 +20,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 
 from wizard.errors import WizardError
 from wizard.paths import data_dir, sql_dir
@@ -157,6 +156,8 @@ def start(name: str) -> None:
 
 
 def _wait_ready(name: str, timeout: float = 15) -> None:
+    import psycopg  # on first use: resolving a sandbox's name (the first frame) needs no driver
+
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -178,6 +179,8 @@ def stop(name: str) -> bool:
 
 
 def is_loaded(name: str) -> bool:
+    import psycopg  # on first use: resolving a sandbox's name (the first frame) needs no driver
+
     with psycopg.connect(**conninfo(name), connect_timeout=5) as conn:  # type: ignore[arg-type]
         row = conn.execute("select count(*) from pg_database where datname = %s", (_LOADED_MARK,)).fetchone()
     # The marker is a database comment-free flag: a tiny database whose existence means "seeded".
@@ -186,6 +189,8 @@ def is_loaded(name: str) -> bool:
 
 def load(name: str) -> None:
     """Load the pre-clean-up schema and seed data (52 tables), once."""
+    import psycopg  # on first use: resolving a sandbox's name (the first frame) needs no driver
+
     sql = sql_dir() / "sandbox"
     with psycopg.connect(**conninfo(name), autocommit=True) as conn:  # type: ignore[arg-type]
         for part in ("schema.sql", "seed.sql"):
@@ -218,6 +223,8 @@ class ClusterStatus:
 
 
 def status(name: str) -> ClusterStatus:
+    import psycopg  # on first use: resolving a sandbox's name (the first frame) needs no driver
+
     st = ClusterStatus(name, cluster_dir(name), is_initialised(name), is_running(name), url(name))
     if st.running:
         with psycopg.connect(**conninfo(name), connect_timeout=5) as conn:  # type: ignore[arg-type]

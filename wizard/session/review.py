@@ -44,8 +44,10 @@ class ReviewData:
     _chain: Any = None  # the chain's fast check, running in a second process while loading (ChainCheckProcess)
 
     @classmethod
-    def open(cls, path: Path, *, runbook_path: Path | None = None, sql_dir: Path | None = None) -> "ReviewData":
-        return cls(Path(path), JournalIndex(Path(path)), runbook_path=runbook_path, sql_dir=sql_dir)
+    def open(cls, path: Path, *, runbook_path: Path | None = None, sql_dir: Path | None = None,
+             index_now: bool = True) -> "ReviewData":
+        """index_now=False: the line index is built by load() (in its thread), not before the first frame."""
+        return cls(Path(path), JournalIndex(Path(path), build=index_now), runbook_path=runbook_path, sql_dir=sql_dir)
 
     # --- stage 2: the replay ------------------------------------------------------------------
     def load(self, progress: Callable[[int, int], None] | None = None) -> ExportContext:
@@ -56,6 +58,7 @@ class ReviewData:
         from wizard.journal.index import parse_line
         from wizard.journal.store import ChainCheckProcess
 
+        self.index.refresh()  # stage 1, when open() left it to this thread (else: only lines appended since)
         # The chain is checked in a second process, on the other core, while this one folds.
         self._chain = ChainCheckProcess(self.path, self.index.end)
         fold = Fold(load=self.index.event)
