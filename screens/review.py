@@ -27,16 +27,12 @@ from textual.widgets.option_list import Option
 from screens.base import MIN_HEIGHT, MIN_WIDTH, WizardScreen
 from screens.display import Display
 from screens.model import MARKS, NOT_STARTED, STYLES
-from wizard.session.review import ReviewData, export_documents, fmt_ts, overall_verdict
+from wizard.session.review import ReviewData, export_documents, fmt_ts, overall_verdict, verdict_word
 from screens.review_events import EventLog, event_detail
 from wizard.banner import BannerInfo, offline_banner
 
 
 
-def verdict_word(verdict: str) -> str:
-    from screens.review_task import verdict_word as word
-
-    return word(verdict)
 
 HERE = Path(__file__).resolve().parent
 DETAIL_RUNS = 40

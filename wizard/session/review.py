@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the replay's modules load in the worker thread, not before 
     from wizard.runbook.model import Step, Task
 
 __all__ = ["ATTESTED", "FAILED", "NOT_RUN", "PASSED", "SKIPPED", "STOPPED", "Attempt", "JournalIndex", "ReviewData",
-           "export_documents", "fmt_duration", "fmt_ts", "overall_verdict"]
+           "export_documents", "fmt_duration", "fmt_ts", "overall_verdict", "verdict_word"]
 
 NOT_RUN = "not run yet"
 
@@ -183,6 +183,16 @@ class ReviewData:
 
 
 # --- what the review screens use besides ReviewData (read lazily: the first paint needs none of it)
+
+def verdict_word(state: str) -> str:
+    """The fold's task or day state as the review marks and colours it: attested and skipped tasks
+    count as passed (as the documents word them), a day stopped at a task as failed."""
+    if state in (ATTESTED, SKIPPED):
+        return PASSED
+    if state.startswith(STOPPED):
+        return FAILED
+    return state
+
 
 def fmt_ts(value: str | None, **kw: bool) -> str:
     from wizard.exports.context import fmt_ts as fmt
