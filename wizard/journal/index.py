@@ -29,6 +29,7 @@ _SQL_HEAD = re.compile(rb'^\{"env":"([^"\\]*)",.*?,"seq":(\d+),.*?,"step":"([^"\
 _TS = re.compile(rb',"ts":"([^"\\]*)","type":"sql","v":')
 _FINISHED_TYPE = b',"type":"step_finished","v":'
 _ENV = re.compile(rb'^\{"env":("(?:[^"\\]*)")')
+_TAIL = 48  # bytes at the end of a line that hold `,"type":"step_finished","v":1}`
 
 
 def _sql_head(line: bytes, index: int) -> dict[str, Any] | None:
@@ -36,8 +37,8 @@ def _sql_head(line: bytes, index: int) -> dict[str, Any] | None:
         head = _decoders()[1](line)
     except ValueError:
         return _sql_head_re(line, index)
-    if head.seq < 0 or not head.ts:
-        return _sql_head_re(line, index)
+    if head.seq < 0 or not head.ts or head.type != "sql":
+        return _sql_head_re(line, index) if head.type == "sql" else None
     return {"type": "sql", "env": head.env, "seq": head.seq, "step": head.step, "ts": head.ts, "line": index}
 
 
@@ -51,20 +52,20 @@ def _sql_head_re(line: bytes, index: int) -> dict[str, Any] | None:
 
 
 def _finished_head(line: bytes, index: int) -> dict[str, Any] | None:
-    """A step_finished event without its result's data, checks and advice: {"result": summary, "line"}."""
+    """A step_finished event without its result's data, checks and advice: {"result": summary, "line"}.
+    A migration's comes whole (None: the fold reads its data)."""
     role = line.rfind(b',"role":')
     duration = line.rfind(b',"duration_s":', 0, role)
-    env = _ENV.match(line)
-    if role < 0 or duration < 0 or env is None or line[role - 1:role] != b"}":
+    if role < 0 or duration < 0 or line.find(b'"kind":"migration"', duration, role) >= 0:
         return None
-    if line.find(b'"kind":"migration"', duration, role) >= 0:  # the fold reads a migration's data: parse it all
-        return None
-    try:  # {"env":…,"result":{"duration_s":…,"step_id":…},"role":…}: the result's scalars and the event's
-        event = _decode(b'{"env":%b,"result":{%b%b' % (env.group(1), line[duration + 1:role], line[role:]))
+    try:  # msgspec skips the data, checks and advice without making objects of them
+        head = _decoders()[2](line)
     except ValueError:
         return None
-    if not isinstance(event, dict) or not isinstance(event.get("result"), dict):
+    if head.type != "step_finished" or head.result is UNSET:
         return None
+    event = {name: value for name in _FINISHED_FIELDS if (value := getattr(head, name)) is not UNSET}
+    event["result"] = {name: value for name in _SUMMARY_FIELDS if (value := getattr(head.result, name)) is not UNSET}
     event["line"] = index
     return event
 
@@ -75,9 +76,10 @@ def parse_line(line: bytes, index: int, *, lazy: bool = False) -> dict[str, Any]
     result's data, checks and advice ("line" says where to read them: JournalIndex.event)."""
     if lazy:
         head = None
-        if _SQL_TYPE in line:
+        tail = len(line) - _TAIL  # an event's type is its last key but "v": looked for in the line's tail only
+        if line.find(_SQL_TYPE, tail) >= 0:
             head = _sql_head(line, index)
-        elif _FINISHED_TYPE in line:
+        elif line.find(_FINISHED_TYPE, tail) >= 0:
             head = _finished_head(line, index)
         if head is not None:
             return head
@@ -88,23 +90,35 @@ def parse_line(line: bytes, index: int, *, lazy: bool = False) -> dict[str, Any]
     return event if isinstance(event, dict) else None
 
 
-_DECODERS: tuple[Any, Any] | None = None
+_DECODERS: tuple[Any, Any, Any] | None = None
+UNSET: Any = None
+# A step_finished event's keys the lazy head keeps (the fold's), and its result's but data, checks, advice.
+_FINISHED_FIELDS = ("env", "role", "run", "save_as", "seq", "session", "step", "task", "ts", "type", "v")
+_SUMMARY_FIELDS = ("duration_s", "environment", "error", "kind", "started_at", "status", "step_id")
 
 
-def _decoders() -> tuple[Any, Any]:
+def _decoders() -> tuple[Any, Any, Any]:
     """msgspec's JSON decoders (imported on first use: the first frame does not need them): any
-    value, and the head of an SQL event (its text skipped)."""
-    global _DECODERS
+    value, the head of an SQL event (its text skipped), the head of a step_finished event (its
+    result's data, checks and advice skipped). The heads read top-level keys, whatever the values hold."""
+    global _DECODERS, UNSET
     if _DECODERS is None:
         import msgspec
+
+        UNSET = msgspec.UNSET
 
         class SqlHead(msgspec.Struct):
             env: str = ""
             seq: int = -1
             step: str = ""
             ts: str = ""
+            type: str = ""
 
-        _DECODERS = (msgspec.json.Decoder().decode, msgspec.json.Decoder(SqlHead).decode)
+        summary = msgspec.defstruct("ResultSummary", [(name, Any, msgspec.UNSET) for name in _SUMMARY_FIELDS])
+        finished = msgspec.defstruct("FinishedHead", [(name, Any, msgspec.UNSET) for name in _FINISHED_FIELDS]
+                                     + [("result", summary, msgspec.UNSET)])
+        _DECODERS = (msgspec.json.Decoder().decode, msgspec.json.Decoder(SqlHead).decode,
+                     msgspec.json.Decoder(finished).decode)
     return _DECODERS
 
 
