@@ -297,6 +297,7 @@ class ReviewApp(App[int]):
         self.fmt = fmt or Display()
         # The line index is built in the load worker: a large journal's first frame does not wait for it.
         self.data = ReviewData.open(self.path, runbook_path=runbook_path, sql_dir=sql_dir, index_now=False)
+        self.data.start_check()  # a second process: it checks the chain on the other core while this one paints
         self.progress = ""
         self.first_paint_at: float | None = None
         self.banner_info = offline_banner(self.shown_path, "checking the hash chain…")
@@ -335,14 +336,26 @@ class ReviewApp(App[int]):
             data.load_error = f"Could not replay the journal: {exc}"
             self.call_from_thread(self._set_progress, data.load_error)
         else:
+            if data.check_done():  # the chain's answer is in as well: one update of the screen for both
+                checked = self._check()
+                self.call_from_thread(self._loaded_and_verified if checked else self._loaded)
+                return
             self.call_from_thread(self._loaded)
+        if self._check():
+            self.call_from_thread(self._verified)
+
+    def _check(self) -> bool:
         try:
-            data.check()
+            self.data.check()
         except Exception as exc:  # noqa: BLE001
             self.log.error(traceback.format_exc())
             self.call_from_thread(self._set_progress, f"Could not check the chain: {exc}")
-            return
-        self.call_from_thread(self._verified)
+            return False
+        return True
+
+    def _loaded_and_verified(self) -> None:
+        self._loaded()
+        self._verified()
 
     def _set_progress(self, text: str) -> None:
         self.progress = text

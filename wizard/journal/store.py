@@ -201,6 +201,9 @@ class ChainCheckProcess:
         except OSError:
             self.proc = None
 
+    def done(self) -> bool:
+        return self.proc is None or self.proc.poll() is not None
+
     def result(self) -> tuple[bool, int, list[int]] | None:
         """(held, lines checked, lines of journal_problem_found events), or None if the process failed."""
         if self.proc is None:

@@ -59,8 +59,8 @@ class ReviewData:
         from wizard.journal.store import ChainCheckProcess
 
         self.index.refresh()  # stage 1, when open() left it to this thread (else: only lines appended since)
-        # The chain is checked in a second process, on the other core, while this one folds.
-        self._chain = ChainCheckProcess(self.path, self.index.end)
+        if self._chain is None:  # the chain is checked in a second process, on the other core, while this one folds
+            self._chain = ChainCheckProcess(self.path, self.index.end)
         fold = Fold(load=self.index.event)
         total = len(self.index)
         collecting = gc.isenabled()
@@ -79,6 +79,19 @@ class ReviewData:
             progress(total, total)
         self.context = ExportContext(self.path, fold=fold, runbook_path=self.runbook_path, sql_dir=self.sql_dir)
         return self.context
+
+    def start_check(self) -> None:
+        """Start the chain's check (a second process) now, over the file as it is: a saved journal's
+        integrity is then known about when its fold is; a journal that grew meanwhile is checked
+        again here, in full, by check()."""
+        from wizard.journal.store import ChainCheckProcess
+
+        if self._chain is None:
+            try:
+                size = self.path.stat().st_size
+            except OSError:
+                return
+            self._chain = ChainCheckProcess(self.path, size)
 
     def _by_seq(self, seq: int) -> dict[str, Any] | None:
         return self.index.event(seq) if isinstance(seq, int) and 0 <= seq < len(self.index) else None
@@ -100,6 +113,10 @@ class ReviewData:
         return chain_outcome(held, count, flagged, self.index.line(count - 1), self.index.torn, self._by_seq)
 
     # --- stage 3: the chain -------------------------------------------------------------------
+    def check_done(self) -> bool:
+        """Whether check() has its answer already (the second process finished): it returns at once."""
+        return self._chain is not None and self._chain.done()
+
     def check(self) -> Verification:
         from wizard.journal import verify
 
