@@ -29,6 +29,7 @@ __all__ = ["ATTESTED", "FAILED", "NOT_RUN", "PASSED", "SKIPPED", "STOPPED", "Att
 NOT_RUN = "not run yet"
 
 PROGRESS_EVERY = 5000
+PROGRESS_SECONDS = 0.25  # at most four progress updates a second
 
 
 @dataclass
@@ -52,6 +53,7 @@ class ReviewData:
     # --- stage 2: the replay ------------------------------------------------------------------
     def load(self, progress: Callable[[int, int], None] | None = None) -> ExportContext:
         import gc
+        import time
 
         from wizard.exports.context import ExportContext
         from wizard.journal.fold import Fold
@@ -63,6 +65,7 @@ class ReviewData:
             self._chain = ChainCheckProcess(self.path, self.index.end)
         fold = Fold(load=self.index.event)
         total = len(self.index)
+        next_progress = 0.0
         collecting = gc.isenabled()
         gc.disable()  # the fold makes ~10 objects an event and frees none: the collector would only walk them
         try:
@@ -70,7 +73,8 @@ class ReviewData:
                 event = parse_line(line, i, lazy=True)
                 if event is not None:
                     fold.feed(event)
-                if progress is not None and i % PROGRESS_EVERY == 0:
+                if progress is not None and i % PROGRESS_EVERY == 0 and (now := time.monotonic()) >= next_progress:
+                    next_progress = now + PROGRESS_SECONDS  # each update repaints the screen, on the thread the fold shares
                     progress(i, total)
         finally:
             if collecting:
