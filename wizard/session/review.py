@@ -1,10 +1,14 @@
 """What the offline review shows, read from a saved journal with no database and no engine.
 
 Three stages, so the first screen never waits for a large journal:
-  1. the line index (one buffered pass over the file): the event log can be shown at once;
-  2. the fold (a thread): every event fed to a Fold, the SQL texts left on disk until a step is
-     opened (JournalIndex.iter_events); gives the week overview, steps, verdicts, timings, results;
-  3. the chain check (a thread): `wizard.journal.verify`, for the integrity status.
+  1. the line index (one buffered pass over the file, in the load thread): then the event log
+     shows any part of the journal;
+  2. the fold (the same thread): every event fed to a Fold, the SQL texts and results' data left
+     on disk until a step is opened (parse_line(lazy=True)); gives the week overview, steps,
+     verdicts, timings, results;
+  3. the chain check: its fast check runs in a second process (wizard/journal/chain.py, started
+     with the app, on the other core), then `wizard.journal.verify` for the integrity status;
+     a chain that does not hold is read again in full, which names the problem.
 """
 
 from __future__ import annotations
