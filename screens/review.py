@@ -19,6 +19,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widgets import DataTable, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
@@ -26,16 +27,12 @@ from textual.widgets.option_list import Option
 from screens.base import MIN_HEIGHT, MIN_WIDTH, WizardScreen
 from screens.display import Display
 from screens.model import MARKS, NOT_STARTED, STYLES
-from wizard.session.review import ReviewData, export_documents, fmt_ts, overall_verdict
+from wizard.session.review import ReviewData, export_documents, fmt_ts, overall_verdict, verdict_word
 from screens.review_events import EventLog, event_detail
 from wizard.banner import BannerInfo, offline_banner
 
 
 
-def verdict_word(verdict: str) -> str:
-    from screens.review_task import verdict_word as word
-
-    return word(verdict)
 
 HERE = Path(__file__).resolve().parent
 DETAIL_RUNS = 40
@@ -100,7 +97,7 @@ class ReviewScreen(WizardScreen):
         count = len(data.index)
         shown = app.shown_path
         if ctx is None:
-            self.query_one("#run-title", Static).update(f"journal {shown} · {count:,} events")
+            self.query_one("#run-title", Static).update(f"journal {shown}" + (f" · {count:,} events" if count else ""))
             self.query_one("#standing", Static).update(app.progress or "Reading the journal…")
             loading = self.query_one("#review-loading", Static)
             loading.display = True
@@ -120,6 +117,9 @@ class ReviewScreen(WizardScreen):
             self._fill_days()
             self._fill_tasks()
             self._fill_detail()
+        events = self.query_one("#events", EventLog)
+        if events.virtual_size.height != count:  # the index was built (or grew) in the load worker
+            events.virtual_size = Size(events.virtual_size.width, count)
         self._fill_integrity()
         if data.problem_lines:
             self.query_one("#events", EventLog).set_problems(data.problem_lines)
@@ -295,7 +295,9 @@ class ReviewApp(App[int]):
         self.shown_path = shown_path or str(path)
         self.export_dir = export_dir or self.path.with_name(f"{self.path.stem}-documents")
         self.fmt = fmt or Display()
-        self.data = ReviewData.open(self.path, runbook_path=runbook_path, sql_dir=sql_dir)
+        # The line index is built in the load worker: a large journal's first frame does not wait for it.
+        self.data = ReviewData.open(self.path, runbook_path=runbook_path, sql_dir=sql_dir, index_now=False)
+        self.data.start_check()  # a second process: it checks the chain on the other core while this one paints
         self.progress = ""
         self.first_paint_at: float | None = None
         self.banner_info = offline_banner(self.shown_path, "checking the hash chain…")
@@ -334,14 +336,26 @@ class ReviewApp(App[int]):
             data.load_error = f"Could not replay the journal: {exc}"
             self.call_from_thread(self._set_progress, data.load_error)
         else:
+            if data.check_done():  # the chain's answer is in as well: one update of the screen for both
+                checked = self._check()
+                self.call_from_thread(self._loaded_and_verified if checked else self._loaded)
+                return
             self.call_from_thread(self._loaded)
+        if self._check():
+            self.call_from_thread(self._verified)
+
+    def _check(self) -> bool:
         try:
-            data.check()
+            self.data.check()
         except Exception as exc:  # noqa: BLE001
             self.log.error(traceback.format_exc())
             self.call_from_thread(self._set_progress, f"Could not check the chain: {exc}")
-            return
-        self.call_from_thread(self._verified)
+            return False
+        return True
+
+    def _loaded_and_verified(self) -> None:
+        self._loaded()
+        self._verified()
 
     def _set_progress(self, text: str) -> None:
         self.progress = text

@@ -16,21 +16,11 @@ from screens.base import WizardScreen
 from screens.model import MARKS, NOT_STARTED
 from screens.widgets.step_view import StepView
 from screens.widgets.task_layout import compose_task_layout
-from wizard.session.review import ATTESTED, FAILED, NOT_RUN, PASSED, SKIPPED, STOPPED, Attempt, fmt_duration, fmt_ts
+from wizard.session.review import NOT_RUN, Attempt, fmt_duration, fmt_ts, verdict_word
 from wizard.runbook.model import Step, Task
 
 if TYPE_CHECKING:
     from screens.review import ReviewApp
-
-
-def verdict_word(state: str) -> str:
-    """The fold's task or day state as the review marks and colours it: attested and skipped tasks
-    count as passed (as the documents word them), a day stopped at a task as failed."""
-    if state in (ATTESTED, SKIPPED):
-        return PASSED
-    if state.startswith(STOPPED):
-        return FAILED
-    return state
 
 
 class ReviewTaskScreen(WizardScreen):

@@ -95,6 +95,7 @@ class NotLoadedYet(ReviewApp):
     """The first frame of a large journal: banner, index and tabs, before the replay finishes."""
 
     def load(self) -> None:  # type: ignore[override]
+        self.data.index.refresh()  # stage 1 (the line index) done, as the load worker does it first
         self._set_progress("Reading 100,000 events… 40%")
 
 

@@ -9,7 +9,6 @@ from typing import Any
 from rich.console import Console
 
 from wizard.session import AnswersDialogue, Environment, Step, prompt_for_production
-from wizard.session.environments import ask_password
 
 
 class ConsoleDialogue(AnswersDialogue):
@@ -33,4 +32,6 @@ class ConsoleDialogue(AnswersDialogue):
         return self.confirm
 
     async def password(self, prompt: str) -> str | None:
+        from wizard.session.environments import ask_password  # keyring and psycopg: only when a password is asked
+
         return await ask_password(prompt)

@@ -9,9 +9,19 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from wizard.session import environments as envs
+
+class _Envs:
+    """wizard.session.environments (psycopg, keyring, tomlkit…), imported when an `env` command
+    runs, not when the parser is built: the TUI's first frame does not wait for it."""
+
+    def __getattr__(self, name: str) -> Any:
+        from wizard.session import environments
+
+        return getattr(environments, name)
+
+
+envs: Any = _Envs()
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -89,6 +99,8 @@ def env_list(args: Any, console: Console) -> int:
     rows, problem = envs.environment_rows()
     if problem is not None:
         raise problem
+    from rich.table import Table
+
     table = Table("name", "kind", "plays", "colour", "where", "database", "user", "sslmode", "password")
     for row in rows:
         env, info = row.env, row.env.conninfo

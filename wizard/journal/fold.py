@@ -197,6 +197,7 @@ class Fold:
     load: Callable[[int], dict[str, Any] | None] | None = None  # journal line → event, for lazily read events
     _open: dict[tuple[str, str], Attempt] = field(default_factory=dict)  # (env, step) → attempt not finished yet
     _connected: dict[str, dict[str, Any]] = field(default_factory=dict)  # env → fingerprint of its last connection
+    _unfinished: dict[str, dict[int, DayPass]] = field(default_factory=dict)  # env → {place in passes: pass not finished}
 
     # --- feeding ----------------------------------------------------------------------------------
     def feed(self, event: dict[str, Any]) -> None:
@@ -218,23 +219,35 @@ class Fold:
         self.sessions += 1
 
     def _day_started(self, event: dict[str, Any], env: str) -> None:
-        self.passes.append(DayPass(env, event["day"], event["pass_id"], event["ts"], tasks=event.get("tasks") or None))
+        day_pass = DayPass(env, event["day"], event["pass_id"], event["ts"], tasks=event.get("tasks") or None)
+        self.passes.append(day_pass)
+        self._unfinished.setdefault(env, {})[len(self.passes) - 1] = day_pass
 
     def _day_finished(self, event: dict[str, Any], env: str) -> None:
-        day_pass = self._pass(env, event)
-        if day_pass is not None:
+        found = self._pass(env, event)
+        if found is not None:
+            place, day_pass = found
             day_pass.finished, day_pass.ok, day_pass.finished_at = True, bool(event.get("ok")), event.get("ts")
+            self._unfinished.get(env, {}).pop(place, None)
 
     def _day_resumed(self, event: dict[str, Any], env: str) -> None:  # the same pass carries on until its day_finished
-        day_pass = self._pass(env, event)
-        if day_pass is not None:
+        found = self._pass(env, event)
+        if found is not None:
+            place, day_pass = found
             day_pass.finished, day_pass.ok = False, None
+            self._unfinished.setdefault(env, {})[place] = day_pass
 
-    def _pass(self, env: str, event: dict[str, Any]) -> DayPass | None:
-        for day_pass in reversed(self.passes):
+    def _pass(self, env: str, event: dict[str, Any]) -> tuple[int, DayPass] | None:
+        for place in range(len(self.passes) - 1, -1, -1):
+            day_pass = self.passes[place]
             if day_pass.env == env and day_pass.day == event["day"] and day_pass.pass_id == event["pass_id"]:
-                return day_pass
+                return place, day_pass
         return None
+
+    def _open_pass_of(self, env: str) -> DayPass | None:
+        """The last pass on `env` not finished (the same as scanning `passes` backwards, without the scan)."""
+        unfinished = self._unfinished.get(env)
+        return unfinished[max(unfinished)] if unfinished else None
 
     def _env_connected(self, event: dict[str, Any], env: str) -> None:
         fp = event.get("fingerprint") or {}
@@ -311,11 +324,9 @@ class Fold:
                                     "ts": event["ts"]})
             if ok and not result.data.get("rolled_back") and result.data.get("fingerprints_after"):
                 self.last_fingerprints[env] = result.data["fingerprints_after"]
-        for day_pass in reversed(self.passes):
-            if day_pass.env == env and not day_pass.finished:
-                if ok:
-                    day_pass.passed_steps.add(result.step_id)
-                break
+        day_pass = self._open_pass_of(env)
+        if day_pass is not None and ok:
+            day_pass.passed_steps.add(result.step_id)
         attempt = self._open.pop((env, result.step_id), None)
         if attempt is None:  # a finish without its start (an older journal): keep it anyway
             attempt = Attempt(env, event.get("task", ""), result.step_id, result.kind, "", result.started_at, event.get("seq", -1))

@@ -29,9 +29,20 @@ _SQL_HEAD = re.compile(rb'^\{"env":"([^"\\]*)",.*?,"seq":(\d+),.*?,"step":"([^"\
 _TS = re.compile(rb',"ts":"([^"\\]*)","type":"sql","v":')
 _FINISHED_TYPE = b',"type":"step_finished","v":'
 _ENV = re.compile(rb'^\{"env":("(?:[^"\\]*)")')
+_TAIL = 48  # bytes at the end of a line that hold `,"type":"step_finished","v":1}`
 
 
 def _sql_head(line: bytes, index: int) -> dict[str, Any] | None:
+    try:  # msgspec skips the text without making a string of it
+        head = _decoders()[1](line)
+    except ValueError:
+        return _sql_head_re(line, index)
+    if head.seq < 0 or not head.ts or head.type != "sql":
+        return _sql_head_re(line, index) if head.type == "sql" else None
+    return {"type": "sql", "env": head.env, "seq": head.seq, "step": head.step, "ts": head.ts, "line": index}
+
+
+def _sql_head_re(line: bytes, index: int) -> dict[str, Any] | None:
     head = _SQL_HEAD.match(line)
     ts = _TS.search(line, len(line) - 200 if len(line) > 200 else 0)
     if head is None or ts is None:
@@ -41,17 +52,20 @@ def _sql_head(line: bytes, index: int) -> dict[str, Any] | None:
 
 
 def _finished_head(line: bytes, index: int) -> dict[str, Any] | None:
-    """A step_finished event without its result's data, checks and advice: {"result": summary, "line"}."""
+    """A step_finished event without its result's data, checks and advice: {"result": summary, "line"}.
+    A migration's comes whole (None: the fold reads its data)."""
     role = line.rfind(b',"role":')
     duration = line.rfind(b',"duration_s":', 0, role)
-    env = _ENV.match(line)
-    if role < 0 or duration < 0 or env is None or line[role - 1:role] != b"}":
+    if role < 0 or duration < 0 or line.find(b'"kind":"migration"', duration, role) >= 0:
         return None
-    try:
-        event = json.loads(b'{"env":' + env.group(1) + line[role:])
-        event["result"] = json.loads(b"{" + line[duration + 1:role])
+    try:  # msgspec skips the data, checks and advice without making objects of them
+        head = _decoders()[2](line)
     except ValueError:
         return None
+    if head.type != "step_finished" or head.result is UNSET:
+        return None
+    event = {name: value for name in _FINISHED_FIELDS if (value := getattr(head, name)) is not UNSET}
+    event["result"] = {name: value for name in _SUMMARY_FIELDS if (value := getattr(head.result, name)) is not UNSET}
     event["line"] = index
     return event
 
@@ -62,21 +76,65 @@ def parse_line(line: bytes, index: int, *, lazy: bool = False) -> dict[str, Any]
     result's data, checks and advice ("line" says where to read them: JournalIndex.event)."""
     if lazy:
         head = None
-        if _SQL_TYPE in line:
+        tail = len(line) - _TAIL  # an event's type is its last key but "v": looked for in the line's tail only
+        if line.find(_SQL_TYPE, tail) >= 0:
             head = _sql_head(line, index)
-        elif _FINISHED_TYPE in line:
+        elif line.find(_FINISHED_TYPE, tail) >= 0:
             head = _finished_head(line, index)
         if head is not None:
             return head
     try:
-        event = json.loads(line)
+        event = _decode(line)
     except ValueError:
         return None
     return event if isinstance(event, dict) else None
 
 
+_DECODERS: tuple[Any, Any, Any] | None = None
+UNSET: Any = None
+# A step_finished event's keys the lazy head keeps (the fold's), and its result's but data, checks, advice.
+_FINISHED_FIELDS = ("env", "role", "run", "save_as", "seq", "session", "step", "task", "ts", "type", "v")
+_SUMMARY_FIELDS = ("duration_s", "environment", "error", "kind", "started_at", "status", "step_id")
+
+
+def _decoders() -> tuple[Any, Any, Any]:
+    """msgspec's JSON decoders (imported on first use: the first frame does not need them): any
+    value, the head of an SQL event (its text skipped), the head of a step_finished event (its
+    result's data, checks and advice skipped). The heads read top-level keys, whatever the values hold."""
+    global _DECODERS, UNSET
+    if _DECODERS is None:
+        import msgspec
+
+        UNSET = msgspec.UNSET
+
+        class SqlHead(msgspec.Struct):
+            env: str = ""
+            seq: int = -1
+            step: str = ""
+            ts: str = ""
+            type: str = ""
+
+        summary = msgspec.defstruct("ResultSummary", [(name, Any, msgspec.UNSET) for name in _SUMMARY_FIELDS])
+        finished = msgspec.defstruct("FinishedHead", [(name, Any, msgspec.UNSET) for name in _FINISHED_FIELDS]
+                                     + [("result", summary, msgspec.UNSET)])
+        _DECODERS = (msgspec.json.Decoder().decode, msgspec.json.Decoder(SqlHead).decode,
+                     msgspec.json.Decoder(finished).decode)
+    return _DECODERS
+
+
+def _decode(line: bytes) -> Any:
+    """json.loads of a journal line, by msgspec (several times faster); whatever msgspec refuses
+    (NaN, huge integers, bad UTF-8…) goes to json, which decides."""
+    try:
+        return _decoders()[0](line)
+    except ValueError:
+        return json.loads(line)
+
+
 class JournalIndex:
-    def __init__(self, path: Path, *, cache_size: int = 2048) -> None:
+    def __init__(self, path: Path, *, cache_size: int = 2048, build: bool = True) -> None:
+        """build=False: nothing is read until refresh() (which another thread may call: the
+        index then grows from empty, and every line it already counts reads correctly)."""
         self.path = Path(path)
         self.offsets = array("Q")  # start of each complete line
         self.end = 0  # offset just past the last complete line
@@ -84,7 +142,8 @@ class JournalIndex:
         self._cache: OrderedDict[int, dict[str, Any] | None] = OrderedDict()
         self._cache_size = cache_size
         self._fh = None
-        self.refresh()
+        if build:
+            self.refresh()
 
     # --- building -------------------------------------------------------------------------------
     def refresh(self) -> int:
@@ -99,6 +158,7 @@ class JournalIndex:
             self.end = 0
             self._cache.clear()
             before = 0
+        found = array("Q")  # added to self.offsets at the end, before self.end moves: a reader never sees half
         with self.path.open("rb") as fh:
             fh.seek(self.end)
             position = self.end
@@ -113,10 +173,11 @@ class JournalIndex:
                     newline = find(b"\n", start)
                     if newline < 0:
                         break
-                    self.offsets.append(pending)
+                    found.append(pending)
                     pending = position + newline + 1
                     start = newline + 1
                 position += len(chunk)
+            self.offsets.extend(found)
             self.end = pending
             fh.seek(pending)
             self.torn = fh.read(size - pending) if size > pending else b""
@@ -150,7 +211,7 @@ class JournalIndex:
             cache.move_to_end(index)
             return cache[index]
         try:
-            value = json.loads(self.line(index))
+            value = _decode(self.line(index))
             event = value if isinstance(value, dict) else None
         except ValueError:
             event = None

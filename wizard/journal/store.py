@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from wizard.errors import WizardError
+from wizard.journal.chain import GENESIS, ChainScan, hash_holds, line_hash
 from wizard.journal.fold import Fold, replay
 from wizard.redact import redact
 from wizard.results import now_iso, to_jsonable
 
-GENESIS = "0" * 64
 FORMAT_VERSION = 1
 
 
@@ -33,10 +33,6 @@ def _canonical(event: dict[str, Any]) -> bytes:
 def event_hash(event: dict[str, Any]) -> str:
     body = {k: v for k, v in event.items() if k != "hash"}
     return hashlib.sha256(_canonical(body)).hexdigest()
-
-
-def line_hash(line: bytes) -> str:
-    return hashlib.sha256(line.rstrip(b"\n")).hexdigest()
 
 
 @dataclass
@@ -74,30 +70,6 @@ class JournalWriteFailed(WizardError):
 
 def _span(first: int, last: int) -> str:
     return f"event {first}" if first == last else f"events {first}-{last}"
-
-
-def _hash_holds(line: bytes, event: dict[str, Any]) -> bool:
-    """Fast check: the line without its `"hash":"…"` member hashes to that hash.
-
-    The line is the canonical form of the event, so removing the hash member gives the canonical
-    body that was hashed when it was written; this saves serialising every event again when
-    verifying large journals. Anything unusual falls back to the full check.
-    """
-    digest = event.get("hash")
-    if not isinstance(digest, str) or len(digest) != 64:
-        return False
-    needle = b'"hash":"' + digest.encode() + b'"'
-    at = line.find(needle)
-    if at <= 0 or line.find(needle, at + 1) >= 0:
-        return False
-    end = at + len(needle)
-    if line[end:end + 1] == b",":
-        body = line[:at] + line[end + 1:]
-    elif line[at - 1:at] == b",":
-        body = line[:at - 1] + line[end:]
-    else:
-        return False
-    return hashlib.sha256(body).hexdigest() == digest
 
 
 def read_events(path: Path, *, strict_chain: bool = True) -> ReadOutcome:
@@ -151,7 +123,7 @@ def read_events(path: Path, *, strict_chain: bool = True) -> ReadOutcome:
         run_id = run_id or event.get("run")
         if strict_chain:
             problem: Problem | None = None
-            fast = index < len(lines) - 1 and _hash_holds(line, event)  # the next event's link checks the rest
+            fast = index < len(lines) - 1 and hash_holds(line, event.get("hash"))  # the next event's link checks the rest
             if not fast and event.get("hash") != event_hash(event):
                 problem = Problem(seq_int, number, f"event {seq} (line {number}) was edited: its content no longer matches its hash", "edited")
             elif not fast and line != _canonical(event):
@@ -188,69 +160,71 @@ def read_events(path: Path, *, strict_chain: bool = True) -> ReadOutcome:
     return outcome
 
 
-def _after(line: bytes, key: bytes) -> int:
-    """Where the value of `key` starts, when the key occurs exactly once in the line (else -1)."""
-    at = line.find(key)
-    if at < 0 or line.find(key, at + len(key)) >= 0:
-        return -1
-    return at + len(key)
-
-
-def _fields(line: bytes) -> tuple[str, str, int] | None:
-    """hash, prev and seq read off the canonical bytes (JSON when a key is not unique)."""
-    h, p, q = _after(line, b'"hash":"'), _after(line, b'"prev":"'), _after(line, b'"seq":')
-    if h >= 0 and p >= 0 and q >= 0 and line[h + 64:h + 65] == b'"' and line[p + 64:p + 65] == b'"':
-        end = q
-        while end < len(line) and 48 <= line[end] <= 57:
-            end += 1
-        if end > q:
-            return line[h:h + 64].decode("ascii", "replace"), line[p:p + 64].decode("ascii", "replace"), int(line[q:end])
-    try:
-        event = json.loads(line)
-    except ValueError:
-        return None
-    if not isinstance(event, dict) or not isinstance(event.get("seq"), int):
-        return None
-    return str(event.get("hash")), str(event.get("prev")), event["seq"]
-
-
-class FastChain:
-    """The fast check of an intact journal, fed its complete lines in order: each line's bytes hash
-    to its hash, link to the line before and carry the next seq, checked without parsing it (the
-    last line is checked in full by `outcome`). Once anything is off it stops (`held` False): then
+class FastChain(ChainScan):
+    """The fast check of an intact journal (chain.ChainScan), fed its complete lines in order; the
+    last line is checked in full by `outcome`. Once anything is off it stops (`held` False): then
     read_events, which names the problem, is used instead."""
-
-    def __init__(self) -> None:
-        self.prev = GENESIS
-        self.count = 0
-        self.held = True
-        self.flagged: list[dict[str, Any]] = []
-
-    def feed(self, line: bytes) -> None:
-        if not self.held:
-            return
-        fields = _fields(line)
-        if fields is None or fields[2] != self.count or fields[1] != self.prev or not _hash_holds(line, {"hash": fields[0]}):
-            self.held = False
-            return
-        if b'"type":"journal_problem_found"' in line:
-            self.flagged.append(json.loads(line))
-        self.prev = line_hash(line)
-        self.count += 1
 
     def outcome(self, last_line: bytes, torn: bytes, by_seq: Callable[[int], dict[str, Any] | None]) -> ReadOutcome | None:
         """The sparse outcome verify() reads, or None when the chain did not hold."""
-        if not self.held or not self.count:
-            return None
+        return chain_outcome(self.held, self.count, self.flagged, last_line, torn, by_seq)
+
+
+def chain_outcome(held: bool, count: int, flagged: list[int], last_line: bytes, torn: bytes,
+                  by_seq: Callable[[int], dict[str, Any] | None]) -> ReadOutcome | None:
+    """The sparse outcome of a fast check (held, lines checked, lines of journal_problem_found events),
+    or None when the chain did not hold. In an intact chain, line i holds event seq i."""
+    if not held or not count:
+        return None
+    try:
+        last = json.loads(last_line)
+    except ValueError:
+        return None
+    if not isinstance(last, dict) or last.get("hash") != event_hash(last) or last_line != _canonical(last):
+        return None
+    events = [e for e in (by_seq(i) for i in flagged) if e is not None and e.get("seq") != last.get("seq")]
+    return ReadOutcome(events=events + [last], torn_tail=torn, next_seq=count, last_line=last_line, line_count=count,
+                       event_count=count, sparse=True, by_seq=by_seq)
+
+
+class ChainCheckProcess:
+    """The fast check run in a second process (chain.py as a script, the standard library only),
+    over the file's first `end` bytes, while this process does something else with them.
+    `outcome` waits for it; None when the chain did not hold or the process failed (then the
+    caller checks in-process, or with read_events, which names the problem)."""
+
+    def __init__(self, path: Path, end: int) -> None:
+        import subprocess
+        import sys
+
+        from wizard.journal import chain
+
         try:
-            last = json.loads(last_line)
-        except ValueError:
+            self.proc: Any = subprocess.Popen([sys.executable, "-I", "-S", chain.__file__, str(path), str(end)],
+                                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        except OSError:
+            self.proc = None
+
+    def done(self) -> bool:
+        return self.proc is None or self.proc.poll() is not None
+
+    def result(self) -> tuple[bool, int, list[int]] | None:
+        """(held, lines checked, lines of journal_problem_found events), or None if the process failed."""
+        if self.proc is None:
             return None
-        if not isinstance(last, dict) or last.get("hash") != event_hash(last) or last_line != _canonical(last):
+        out, _ = self.proc.communicate()
+        self.proc = None
+        try:
+            found = json.loads(out)
+            return bool(found["held"]), int(found["count"]), [int(i) for i in found["flagged"]]
+        except (ValueError, KeyError, TypeError):
             return None
-        return ReadOutcome(events=[e for e in self.flagged if e.get("seq") != last.get("seq")] + [last], torn_tail=torn,
-                           next_seq=self.count, last_line=last_line, line_count=self.count, event_count=self.count,
-                           sparse=True, by_seq=by_seq)
+
+    def cancel(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
 
 
 def _read_fast(path: Path) -> ReadOutcome | None:

@@ -25,7 +25,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 
 from wizard.errors import WizardError
 from wizard.paths import data_dir, sql_dir
@@ -196,6 +195,8 @@ def start(name: str) -> None:
 
 
 def _wait_ready(name: str, timeout: float = 15) -> None:
+    import psycopg  # on first use: resolving a sandbox's name (the first frame) needs no driver
+
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -217,6 +218,8 @@ def stop(name: str) -> bool:
 
 
 def is_loaded(name: str) -> bool:
+    import psycopg  # on first use: resolving a sandbox's name (the first frame) needs no driver
+
     with psycopg.connect(**conninfo(name), connect_timeout=5) as conn:  # type: ignore[arg-type]
         row = conn.execute("select count(*) from pg_database where datname = %s", (_LOADED_MARK,)).fetchone()
     # The marker is a database comment-free flag: a tiny database whose existence means "seeded".
@@ -233,6 +236,8 @@ _LOAD = {
 
 def load(name: str) -> None:
     """Load what the cluster is for (the pre-clean-up database, or a blank Supabase project), once."""
+    import psycopg  # on first use: resolving a sandbox's name (the first frame) needs no driver
+
     with psycopg.connect(**conninfo(name), autocommit=True) as conn:  # type: ignore[arg-type]
         for part in _LOAD[contents_of(name)]:
             conn.execute((sql_dir() / part).read_text())  # type: ignore[arg-type]
@@ -270,6 +275,8 @@ class ClusterStatus:
 
 
 def status(name: str) -> ClusterStatus:
+    import psycopg  # on first use: resolving a sandbox's name (the first frame) needs no driver
+
     st = ClusterStatus(name, cluster_dir(name), is_initialised(name), is_running(name), url(name),
                        build_of(name), contents_of(name))
     if st.running:

@@ -1,10 +1,14 @@
 """What the offline review shows, read from a saved journal with no database and no engine.
 
 Three stages, so the first screen never waits for a large journal:
-  1. the line index (one buffered pass over the file): the event log can be shown at once;
-  2. the fold (a thread): every event fed to a Fold, the SQL texts left on disk until a step is
-     opened (JournalIndex.iter_events); gives the week overview, steps, verdicts, timings, results;
-  3. the chain check (a thread): `wizard.journal.verify`, for the integrity status.
+  1. the line index (one buffered pass over the file, in the load thread): then the event log
+     shows any part of the journal;
+  2. the fold (the same thread): every event fed to a Fold, the SQL texts and results' data left
+     on disk until a step is opened (parse_line(lazy=True)); gives the week overview, steps,
+     verdicts, timings, results;
+  3. the chain check: its fast check runs in a second process (wizard/journal/chain.py, started
+     with the app, on the other core), then `wizard.journal.verify` for the integrity status;
+     a chain that does not hold is read again in full, which names the problem.
 """
 
 from __future__ import annotations
@@ -24,11 +28,12 @@ if TYPE_CHECKING:  # the replay's modules load in the worker thread, not before 
     from wizard.runbook.model import Step, Task
 
 __all__ = ["ATTESTED", "FAILED", "NOT_RUN", "PASSED", "SKIPPED", "STOPPED", "Attempt", "JournalIndex", "ReviewData",
-           "export_documents", "fmt_duration", "fmt_ts", "overall_verdict"]
+           "export_documents", "fmt_duration", "fmt_ts", "overall_verdict", "verdict_word"]
 
 NOT_RUN = "not run yet"
 
 PROGRESS_EVERY = 5000
+PROGRESS_SECONDS = 0.25  # at most four progress updates a second
 
 
 @dataclass
@@ -41,50 +46,102 @@ class ReviewData:
     load_error: str | None = None
     runbook_path: Path | None = None  # default: the runbook the journal names, else the shipped one
     sql_dir: Path | None = None
-    _checked: ReadOutcome | None = None  # the chain's fast check, made while loading
+    _chain: Any = None  # the chain's fast check, running in a second process while loading (ChainCheckProcess)
 
     @classmethod
-    def open(cls, path: Path, *, runbook_path: Path | None = None, sql_dir: Path | None = None) -> "ReviewData":
-        return cls(Path(path), JournalIndex(Path(path)), runbook_path=runbook_path, sql_dir=sql_dir)
+    def open(cls, path: Path, *, runbook_path: Path | None = None, sql_dir: Path | None = None,
+             index_now: bool = True) -> "ReviewData":
+        """index_now=False: the line index is built by load() (in its thread), not before the first frame."""
+        return cls(Path(path), JournalIndex(Path(path), build=index_now), runbook_path=runbook_path, sql_dir=sql_dir)
 
     # --- stage 2: the replay ------------------------------------------------------------------
     def load(self, progress: Callable[[int, int], None] | None = None) -> ExportContext:
+        import gc
+        import time
+
         from wizard.exports.context import ExportContext
         from wizard.journal.fold import Fold
         from wizard.journal.index import parse_line
-        from wizard.journal.store import FastChain
+        from wizard.journal.store import ChainCheckProcess
 
-        # One pass over the bytes: the chain's fast check and the fold; results' data stay on disk.
-        fold, chain = Fold(load=self.index.event), FastChain()
-        total, last = len(self.index), b""
-        for i, line in self.index.lines():
-            chain.feed(line)
-            event = parse_line(line, i, lazy=True)
-            if event is not None:
-                fold.feed(event)
-            last = line
-            if progress is not None and i % PROGRESS_EVERY == 0:
-                progress(i, total)
+        self.index.refresh()  # stage 1, when open() left it to this thread (else: only lines appended since)
+        if self._chain is None:  # the chain is checked in a second process, on the other core, while this one folds
+            self._chain = ChainCheckProcess(self.path, self.index.end)
+        fold = Fold(load=self.index.event)
+        total = len(self.index)
+        next_progress = 0.0
+        collecting = gc.isenabled()
+        gc.disable()  # the fold makes ~10 objects an event and frees none: the collector would only walk them
+        try:
+            for i, line in self.index.lines():
+                event = parse_line(line, i, lazy=True)
+                if event is not None:
+                    fold.feed(event)
+                if progress is not None and i % PROGRESS_EVERY == 0 and (now := time.monotonic()) >= next_progress:
+                    next_progress = now + PROGRESS_SECONDS  # each update repaints the screen, on the thread the fold shares
+                    progress(i, total)
+        finally:
+            if collecting:
+                gc.enable()
         if progress is not None:
             progress(total, total)
-        self._checked = chain.outcome(last, self.index.torn, self._by_seq)
         self.context = ExportContext(self.path, fold=fold, runbook_path=self.runbook_path, sql_dir=self.sql_dir)
         return self.context
+
+    def start_check(self) -> None:
+        """Start the chain's check (a second process) now, over the file as it is: a saved journal's
+        integrity is then known about when its fold is; a journal that grew meanwhile is checked
+        again here, in full, by check()."""
+        from wizard.journal.store import ChainCheckProcess
+
+        if self._chain is None:
+            try:
+                size = self.path.stat().st_size
+            except OSError:
+                return
+            self._chain = ChainCheckProcess(self.path, size)
 
     def _by_seq(self, seq: int) -> dict[str, Any] | None:
         return self.index.event(seq) if isinstance(seq, int) and 0 <= seq < len(self.index) else None
 
+    def _fast_check(self) -> ReadOutcome | None:
+        """The chain's fast check: the second process's answer, else (it failed) made here."""
+        from wizard.journal.store import FastChain, chain_outcome
+
+        chain, self._chain = self._chain, None
+        found = chain.result() if chain is not None else None
+        if found is None:
+            scan = FastChain()
+            for _, line in self.index.lines():
+                scan.feed(line)
+            found = (scan.held, scan.count, scan.flagged)
+        held, count, flagged = found
+        if not held or not count or count != len(self.index):
+            return None
+        return chain_outcome(held, count, flagged, self.index.line(count - 1), self.index.torn, self._by_seq)
+
     # --- stage 3: the chain -------------------------------------------------------------------
+    def check_done(self) -> bool:
+        """Whether check() has its answer already (the second process finished): it returns at once."""
+        return self._chain is not None and self._chain.done()
+
     def check(self) -> Verification:
         from wizard.journal import verify
 
-        # The chain was checked while loading; only a chain that did not hold is read again (in full).
-        result = verify(self.path, fast=self._checked is None, checked=self._checked)
+        # The fast check ran beside the fold; only a chain that did not hold is read again (in full).
+        checked = self._fast_check()
+        result = verify(self.path, fast=False, checked=checked)
         self.verification = result
         self.problem_lines = {p.line - 1: p.kind for p in result.problems if p.line}
         if self.context is not None:
             self.context.verification = result
         return result
+
+    def close(self) -> None:
+        """Stop the chain's check if it still runs (the review was closed before it finished)."""
+        if self._chain is not None:
+            self._chain.cancel()
+            self._chain = None
 
     # --- reading a step -------------------------------------------------------------------------
     def sql_of(self, attempt: Attempt) -> list[str]:
@@ -153,6 +210,16 @@ class ReviewData:
 
 
 # --- what the review screens use besides ReviewData (read lazily: the first paint needs none of it)
+
+def verdict_word(state: str) -> str:
+    """The fold's task or day state as the review marks and colours it: attested and skipped tasks
+    count as passed (as the documents word them), a day stopped at a task as failed."""
+    if state in (ATTESTED, SKIPPED):
+        return PASSED
+    if state.startswith(STOPPED):
+        return FAILED
+    return state
+
 
 def fmt_ts(value: str | None, **kw: bool) -> str:
     from wizard.exports.context import fmt_ts as fmt
