@@ -27,7 +27,7 @@ HIGHLIGHTED = ("sql", "bash")
 
 
 def evidence_table(evidence: Evidence) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_header=any(evidence.columns or ()), padding=(0, 1), pad_edge=False,
+    table = Table(box=box.SIMPLE_HEAD, show_header=any(evidence.columns or ()), show_edge=False, padding=(0, 1), pad_edge=False,
                   header_style="dim bold")
     for index, column in enumerate(evidence.columns or []):
         table.add_column(column, justify="left" if index == 0 else "right", style="dim" if index == 0 else "")
