@@ -100,6 +100,11 @@ class StepView(VerticalScroll):
         self._preview_key: Any = None
         self.step: Step | None = None
 
+    def allow_focus(self) -> bool:
+        # Tab stops here only when there is something to scroll: a stop where the arrows move
+        # nothing reads as a broken key.
+        return super().allow_focus() and (self.max_scroll_y > 0 or self.max_scroll_x > 0)
+
     def compose(self) -> ComposeResult:
         yield Static("Select a step.", classes="sv-head", markup=False)
         if self.show_preview:
