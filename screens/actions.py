@@ -27,12 +27,14 @@ class WizardAction:
 
 ACTIONS: tuple[WizardAction, ...] = (
     WizardAction("wizard.help", "f1,question_mark", "help", "Help", "Keys, task states and the banner colours.", "app", key_display="F1/?"),
-    WizardAction("wizard.cancel", "ctrl+k", "cancel_step", "Cancel step",
+    WizardAction("wizard.cancel", "ctrl+k", "cancel_step", "Cancel",
                  "Cancel the running step: the server stops the statement (or the process is stopped) and the step shows cancelled.",
                  "app"),
-    WizardAction("wizard.week", "w", "week", "Week", "Back to the week overview.", "app"),
-    WizardAction("wizard.switch_env", "e", "switch_env", "Environment",
-                 "Switch to another environment that writes to the same journal (the two sandboxes).", "app"),
+    # Week and Env are left out of the footer (Esc is back to the week; F1 and Ctrl+P list both).
+    WizardAction("wizard.week", "w", "week", "Week", "Back to the week overview.", "app", show=False),
+    WizardAction("wizard.switch_env", "e", "switch_env", "Env",
+                 "Switch to another environment that writes to the same journal (the two sandboxes).", "app",
+                 show=False),
     WizardAction("wizard.environments", "E", "environments", "Environments",
                  "Every environment (sandboxes and profiles): add a profile, test a connection and its pin, forget "
                  "a profile's secrets.", "app", show=False, key_display="E"),  # the footer is full: F1 and Ctrl+P list it
@@ -59,8 +61,11 @@ ACTIONS: tuple[WizardAction, ...] = (
     WizardAction("wizard.run_step", "s", "run_step", "Run step", "Run the selected step only.", "task"),
     WizardAction("wizard.task_run_task", "t", "run_task", "Run task", "Run every step of this task.", "task"),
     WizardAction("wizard.task_run_day", "r", "run_day", "Run day", "Run this task's whole day.", "task"),
-    WizardAction("wizard.next_task", "n", "next_task", "Next task", "Open the next task of the week.", "task"),
-    WizardAction("wizard.prev_task", "p", "prev_task", "Prev task", "Open the previous task of the week.", "task"),
+    # n and p are left out of the task screen's footer so Export and Quit fit at 80 columns; F1 lists them.
+    WizardAction("wizard.next_task", "n", "next_task", "Next task", "Open the next task of the week.", "task",
+                 show=False),
+    WizardAction("wizard.prev_task", "p", "prev_task", "Prev task", "Open the previous task of the week.", "task",
+                 show=False),
     WizardAction("wizard.back", "escape", "back", "Back", "Close this screen.", "task", key_display="Esc"),
     WizardAction("wizard.help_back", "escape,f1,question_mark", "back", "Back", "Close the help.", "help", key_display="Esc"),
     WizardAction("wizard.env_add", "a", "add_profile", "Add profile",

@@ -61,6 +61,7 @@ class WizardApp(App[int]):
         self.engine_worker: Worker[Any] | None = None
         self.running: tuple[Task, Step] | None = None
         self.last_step: tuple[Task, Step] | None = None
+        self.follow_run = False  # a run started on a task screen: its screen follows the run from task to task
         self.wizard_keymap: dict[str, str] = {}
         self.archived_journals: list[Path] = []  # earlier rehearsal weeks, listed on the overview
         self.result_hooks: list[ResultHook] = []
@@ -453,7 +454,18 @@ class WizardApp(App[int]):
     def on_wizard_app_step_started(self, message: "WizardApp.StepStarted") -> None:
         self.running = (message.task, message.step)
         self.last_step = (message.task, message.step)
+        self._follow_to(message.task)
         self._schedule_refresh()
+
+    def _follow_to(self, task: Task) -> None:
+        """The run went on to another task: show that task, unless the operator has gone elsewhere
+        (another screen, a dialog) since starting it."""
+        from screens.task import TaskScreen
+
+        if not self.follow_run or not isinstance(self.screen, TaskScreen):
+            return
+        if self.screen.the_task.id != task.id:
+            self.open_task(task.id)
 
     def on_wizard_app_step_finished(self, message: "WizardApp.StepFinished") -> None:
         self.running = None
@@ -472,6 +484,7 @@ class WizardApp(App[int]):
     def on_wizard_app_run_ended(self, message: "WizardApp.RunEnded") -> None:
         self.run_active = False
         self.running = None
+        self.follow_run = False
         if not self.is_running or self._exiting:
             return  # quitting: the screens are going away
         self.refresh_state()

@@ -49,7 +49,9 @@ class WizardScreen(_Framed, Screen[Any]):
 
     def compose(self) -> ComposeResult:
         yield from super().compose()
-        yield Footer()
+        # Compact, without the palette's own entry (F1 and Ctrl+P list every key): the keys that
+        # matter fit at 80 columns.
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.watch(self.app, "state_version", self._state_changed, init=False)

@@ -36,8 +36,9 @@ from wizard.redact import redact
 if TYPE_CHECKING:
     from wizard.session.environments import EnvRow
 
-COLUMNS = (("Environment", "name", 20), ("Kind", "kind", 19), ("Host / database", "where", 30),
+COLUMNS = (("Environment", "name", 20), ("Kind", "kind", 20), ("Host / database", "where", 30),
            ("Password", "password", 8), ("API token", "token", 9), ("Pinned", "pin", 19))
+WHERE_WIDTH = next(width for _, key, width in COLUMNS if key == "where")
 KIND_STYLES = {"sandbox": "bold green", "staging": "bold yellow", "production": "bold red"}
 
 
@@ -140,8 +141,11 @@ class EnvironmentsScreen(WizardScreen):
             name = env.name + (" ◂" if env.name == self.wizard.env.name else "")
             kind = env.kind + (f" ({env.role})" if env.kind == "sandbox" else "")
             where = fmt.path(row.where) + (f" / {row.database}" if row.database else "")
+            if len(where) > WHERE_WIDTH:  # the end tells environments apart (a socket's cluster); the line below has it whole
+                where = "…" + where[-(WHERE_WIDTH - 1):]
             table.add_row(name, Text(kind, style=KIND_STYLES.get(env.kind, "")), where,
                           self._stored(row, row.password), self._stored(row, row.token), row.pin or "no", key=env.name)
+        self.call_after_refresh(self._sideways_hint)
         names = [r.env.name for r in rows]
         if self._select_next in names:
             selected, self._select_next = self._select_next, None
@@ -163,6 +167,14 @@ class EnvironmentsScreen(WizardScreen):
         if not self.rows or table.cursor_row is None or not 0 <= table.cursor_row < len(self.rows):
             return None
         return self.rows[table.cursor_row]
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._sideways_hint)
+
+    def _sideways_hint(self) -> None:
+        table = self.query_one("#env-table", DataTable)
+        wider = table.virtual_size.width > table.scrollable_content_region.width
+        table.border_subtitle = "→ more columns" if wider else ""
 
     def selected_name(self) -> str | None:
         row = self.selected_row()

@@ -16,8 +16,9 @@ from screens.model import MARKS, NOT_STARTED, STYLES, day_summary, latest_step, 
 from screens.widgets.step_view import StepView
 from wizard.runbook.model import Task
 
-TASK_COLUMNS = (("", "mark"), ("Task", "id"), ("Title", "title"), ("State", "state"), ("Estimate", "estimate"),
+TASK_COLUMNS = (("", "mark"), ("Task", "id"), ("Title", "title"), ("State", "state"), ("Est.", "estimate"),
                 ("Actual", "actual"), ("Steps", "steps"))
+MORE_COLUMNS = "→ more columns"  # the table is wider than its pane: it scrolls sideways
 
 
 class WeekOverview(WizardScreen):
@@ -37,6 +38,14 @@ class WeekOverview(WizardScreen):
         self._drawn[part] = value
         return True
 
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._sideways_hint)
+
+    def _sideways_hint(self) -> None:
+        table = self.query_one("#tasks", DataTable)
+        wider = table.virtual_size.width > table.scrollable_content_region.width
+        table.border_subtitle = MORE_COLUMNS if wider else ""
+
     def _text(self, selector: str, text: str) -> None:
         if self._changed(selector, text):
             self.query_one(selector, Static).update(text)
@@ -47,7 +56,6 @@ class WeekOverview(WizardScreen):
         with Horizontal(id="week"):
             yield OptionList(id="days")
             with Vertical(id="day-pane"):
-                yield Static("", id="day-title", markup=False)
                 yield DataTable(id="tasks", cursor_type="row", zebra_stripes=True)
         yield StepView(show_preview=False, id="now")
 
@@ -55,8 +63,8 @@ class WeekOverview(WizardScreen):
         super().on_mount()
         # Fixed widths: the table draws the same way whatever was shown before (deterministic snapshots).
         tasks = self.wizard.runbook.tasks()
-        widths = {"mark": 1, "id": max(4, *(len(t.id) for t in tasks)), "title": min(28, max(len(t.title) for t in tasks)),
-                  "state": 11, "estimate": 8, "actual": 7, "steps": 5}
+        widths = {"mark": 1, "id": max(4, *(len(t.id) for t in tasks)), "title": min(48, max(len(t.title) for t in tasks)),
+                  "state": 11, "estimate": 6, "actual": 7, "steps": 5}
         table = self.query_one("#tasks", DataTable)
         for label, key in TASK_COLUMNS:
             table.add_column(label, key=key, width=widths[key])
@@ -106,17 +114,23 @@ class WeekOverview(WizardScreen):
             summary = day_summary(state, env.name, env.role, day, running_step, live=app.run_active)
             word = summary.verdict if summary.other_role is None or summary.verdict != NOT_STARTED else f"needs {summary.other_role}"
             mark = MARKS.get(summary.verdict, "✗" if summary.verdict.startswith("stopped") else "·")
-            options.append((f"{mark} {summary.label:<10}{summary.done}/{summary.total}  {word}", day.id))
+            # The day's verdict in words is the task table's title (the selected day), so the list
+            # stays narrow enough for the table's titles at 80 columns.
+            options.append((f"{mark} {summary.label:<10}{summary.done}/{summary.total}", day.id))
         if self._changed("days", options):
             days.set_options([Option(prompt, id=day_id) for prompt, day_id in options])
         if days.highlighted != self.day_index:
             days.highlighted = self.day_index
         day = self.day
         summary = day_summary(state, env.name, env.role, day, running_step, live=app.run_active)
-        title = f"{day.id.capitalize()} — {day.title}  ({summary.done}/{summary.total} done · {summary.verdict})"
+        # Verdict first: at 80 columns the border cuts the end of a long title, not the state.
+        title = f"{day.id.capitalize()} {summary.done}/{summary.total} · {summary.verdict}"
         if summary.other_role:
             title += f" · needs {summary.other_role}"
-        self._text("#day-title", title)
+        title += f" — {day.title}"
+        table = self.query_one("#tasks", DataTable)
+        if self._changed("day-title", title):
+            table.border_title = title
         self._fill_tasks(day.tasks, running_step)
         self._show_now()
 
@@ -141,6 +155,7 @@ class WeekOverview(WizardScreen):
             self._rows.append(task_id)
         if self._rows:
             table.move_cursor(row=min(row or 0, len(self._rows) - 1), animate=False)
+        self.call_after_refresh(self._sideways_hint)
 
     def _show_now(self) -> None:
         """The running step, else the last step that finished on this environment, else nothing."""

@@ -26,6 +26,7 @@ class TaskScreen(WizardScreen):
         self.the_task = task
         self.step_index = 0
         self.previews: dict[str, dict[str, str]] = {}
+        self._followed: str | None = None  # the running step last moved to: the operator may browse meanwhile
 
     def compose_body(self) -> ComposeResult:
         yield from compose_task_layout(self.the_task.instructions)
@@ -57,6 +58,7 @@ class TaskScreen(WizardScreen):
         app = self.wizard
         task, env = self.the_task, app.env.name
         running_step = app.running[1].id if app.running else None
+        self._follow(running_step)
         word = task_state(app.state, env, task, running_step)
         day = task.day_id.capitalize() if task.day_id else ""
         self.query_one("#task-title", Static).update(
@@ -72,11 +74,21 @@ class TaskScreen(WizardScreen):
                                   id=step.id))
         steps.set_options(options)
         steps.highlighted = self.step_index
+        steps.scroll_to_highlight()
         step = self.step
         preview = self.previews.get(step.id)
         self.query_one("#step-view", StepView).show(
             task, step, step_result(app.state, env, step.id), step_state(app.state, env, step.id, running_step),
             app.fmt, preview or {"language": "text", "text": "(loading…)"})
+
+    def _follow(self, running_step: str | None) -> None:
+        """A step of this task has started: select it, once, so it is on screen while it runs."""
+        if running_step is None or running_step == self._followed:
+            return
+        self._followed = running_step
+        for index, step in enumerate(self.the_task.steps):
+            if step.id == running_step:
+                self.step_index = index
 
     @on(OptionList.OptionHighlighted, "#steps")
     def step_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -95,20 +107,28 @@ class TaskScreen(WizardScreen):
                 self.step_index = index
                 self.refresh_view()
 
+    # A run started here is followed: when it moves on to the next task, that task's screen opens
+    # (WizardApp.on_wizard_app_step_started); leaving or changing task by hand stops following.
     def action_run_step(self) -> None:
+        self.wizard.follow_run = True
         self.wizard.start_run(self.the_task.day_id, step=(self.the_task, self.step))
 
     def action_run_task(self) -> None:
+        self.wizard.follow_run = True
         self.wizard.start_run(self.the_task.day_id, task_ids=[self.the_task.id])
 
     def action_run_day(self) -> None:
+        self.wizard.follow_run = True
         self.wizard.start_run(self.the_task.day_id)
 
     def action_back(self) -> None:
+        self.wizard.follow_run = False
         self.dismiss()
 
     def action_next_task(self) -> None:
+        self.wizard.follow_run = False
         self.wizard.open_neighbour(self.the_task.id, +1)
 
     def action_prev_task(self) -> None:
+        self.wizard.follow_run = False
         self.wizard.open_neighbour(self.the_task.id, -1)

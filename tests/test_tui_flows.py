@@ -460,3 +460,36 @@ async def test_keymap_toml_in_the_config_dir(tmp_path, monkeypatch):
         await pilot.press("f2")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_the_running_step_is_followed(env, tmp_path):
+    """`r` on a task screen runs the day: each running step is selected in the step list, on screen,
+    and when the run goes on to the next task, that task's screen opens."""
+    from wizard.runbook.model import Day, Runbook, Task
+
+    sleep = lambda n, s: Step(f"9.{n}.{s}", "query", f"Sleep {s}", "any", {"sql": "select pg_sleep(0.8)"})  # noqa: E731
+    first = Task("9.1", "First task", 5, "Two steps.", (sleep(1, "a"), sleep(1, "b")), day_id="monday")
+    second = Task("9.2", "Second task", 5, "Two more.", (sleep(2, "c"), sleep(2, "d")), day_id="monday")
+    path = tmp_path / "two_tasks.toml"
+    path.write_text("# built in the test\n")
+    runbook = Runbook("Two tasks", str(path), {}, (Day("monday", "Day", "Two tasks.", (first, second)),))
+    app = make_app(env, journal_path=tmp_path / "journal.jsonl", runbook=runbook)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.open_task("9.1")
+        await pilot.pause()
+        await pilot.press("r")
+
+        def shows(step_id: str) -> bool:
+            screen = app.screen
+            if not isinstance(screen, TaskScreen) or app.running is None or app.running[1].id != step_id:
+                return False
+            steps = screen.query_one("#steps")
+            return screen.step.id == step_id and steps.highlighted_option.id == step_id
+
+        await until(pilot, lambda: shows("9.1.b"), what="9.1.b selected while it runs", timeout=20)
+        await until(pilot, lambda: shows("9.2.d"), what="task 9.2 opened, 9.2.d selected", timeout=20)
+        steps = app.screen.query_one("#steps")
+        assert steps.scroll_offset.y <= steps.highlighted <= steps.scroll_offset.y + steps.size.height
+        await until(pilot, lambda: not app.run_active, what="the run to end", timeout=20)
+        assert app.screen.the_task.id == "9.2"

@@ -167,3 +167,17 @@ class ResultsTable(Vertical):
         self.grid = grid
         if grid is not None:
             self.mount(grid, before=self.query_one(".results-count"))
+            self.call_after_refresh(self._sideways_hint)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._sideways_hint)
+
+    def _sideways_hint(self) -> None:
+        """Say so when the grid is wider than the panel: its last columns are only a scroll away."""
+        if self._data is None or not self.is_attached:
+            return
+        grid = self.grid
+        wider = grid is not None and grid.is_attached and grid.virtual_size.width > grid.scrollable_content_region.width
+        line = truncation_line(self._data) + (" · → more columns (scroll sideways)" if wider else "")
+        if wider or self.loaded:
+            self.query_one(".results-count", Static).update(line)

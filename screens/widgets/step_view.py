@@ -5,14 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import time
+
+from rich import box
+from rich.console import Group
+from rich.padding import Padding
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Static
+from textual.widgets import ProgressBar, Static
 
 from screens.display import Display
 from screens.model import MARKS, RUNNING, css_state
-from screens.present import present
+from screens.present import Evidence, present, readable_evidence
 from screens.widgets.results_table import ResultsTable
 from wizard.results import StepResult
 from wizard.runbook.model import Step, Task
@@ -20,25 +26,68 @@ from wizard.runbook.model import Step, Task
 HIGHLIGHTED = ("sql", "bash")
 
 
-def checks_text(step: Step, result: StepResult | None) -> Text:
-    text = Text()
+def evidence_table(evidence: Evidence) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_header=any(evidence.columns or ()), show_edge=False, padding=(0, 1), pad_edge=False,
+                  header_style="dim bold")
+    for index, column in enumerate(evidence.columns or []):
+        table.add_column(column, justify="left" if index == 0 else "right", style="dim" if index == 0 else "")
+    for row in evidence.rows or []:
+        table.add_row(*row)
+    if evidence.more:
+        table.add_row(f"+{evidence.more} more", *[""] * (len(evidence.columns or [""]) - 1), style="dim italic")
+    return table
+
+
+def checks_text(step: Step, result: StepResult | None) -> Group:
+    """Each expectation in words first (its `describe`), then the evidence said briefly, with a
+    small table when the values compared were a dict or a list."""
+    parts: list[Any] = []
     pending = list(result.checks) if result else []
     if not step.expect:
-        text.append("(no expectation: the step passes when it runs without error)", style="dim")
+        parts.append(Text("(no expectation: the step passes when it runs without error)", style="dim"))
     for expectation in step.expect:
         found = next((c for c in pending if c.check == expectation.check), None)
+        line = Text()
         if found is not None:
             pending.remove(found)
             mark, style = ("✓", "green") if found.ok else ("✗", "bold red")
-            text.append(f"{mark} ", style=style)
-            text.append(expectation.describe)
-            text.append(f"   {found.evidence}\n", style="dim")
+            evidence = readable_evidence(found)
+            line.append(f"{mark} ", style=style)
+            line.append(expectation.describe)
+            line.append(f"\n  {evidence.text}", style="dim" if found.ok else "red")
+            parts.append(line)
+            if evidence.rows:
+                parts.append(Padding(evidence_table(evidence), (0, 0, 0, 2)))
         else:
-            text.append("· ", style="dim")
-            text.append(expectation.describe, style="dim")
-            text.append("   not judged: the step stopped before its checks\n" if result is not None
-                        else "   not judged yet\n", style="dim italic")
-    return text
+            line.append("· ", style="dim")
+            line.append(expectation.describe, style="dim")
+            line.append("\n  not judged: the step stopped before its checks" if result is not None
+                        else "\n  not judged yet", style="dim italic")
+            parts.append(line)
+    return Group(*parts)
+
+
+class WatchProgress(ProgressBar):
+    """A running watch (the monitor) as a bar: time elapsed of the duration its parameters give.
+    The engine reports no progress to the screen, so the bar follows the clock from the step's start."""
+
+    def __init__(self, duration_s: float, started: float) -> None:
+        super().__init__(total=max(duration_s, 0.001), show_eta=True, classes="sv-progress")
+        self.started = started
+
+    def on_mount(self) -> None:
+        self.tick()
+        self.set_interval(0.5, self.tick)
+
+    def tick(self) -> None:
+        self.progress = min(self.total or 0, time.monotonic() - self.started)
+
+
+def watch_seconds(step: Step, env_kind: str | None) -> float | None:
+    params = step.params
+    if env_kind == "sandbox" and params.get("rehearsal_duration_s") is not None:
+        return float(params["rehearsal_duration_s"])
+    return float(params.get("duration_s", 1800))
 
 
 class StepView(VerticalScroll):
@@ -50,6 +99,11 @@ class StepView(VerticalScroll):
         self._key: Any = None
         self._preview_key: Any = None
         self.step: Step | None = None
+
+    def allow_focus(self) -> bool:
+        # Tab stops here only when there is something to scroll: a stop where the arrows move
+        # nothing reads as a broken key.
+        return super().allow_focus() and (self.max_scroll_y > 0 or self.max_scroll_x > 0)
 
     def compose(self) -> ComposeResult:
         yield Static("Select a step.", classes="sv-head", markup=False)
@@ -128,11 +182,21 @@ class StepView(VerticalScroll):
         if result is None:
             if word == RUNNING:
                 widgets.append(Static("Running… Ctrl+K cancels it (on the server, for SQL).", classes="sv-running"))
+                if step.kind == "monitor":
+                    seconds = watch_seconds(step, getattr(getattr(self.app, "env", None), "kind", None))
+                    widgets.append(Static(f"watching for {display.duration(seconds)}", classes="sv-text"))
+                    widgets.append(WatchProgress(seconds or 0.0, time.monotonic()))
         else:
             for block in present(step, result, display.path):
                 if block.kind == "table" and block.data is not None:
                     widgets.append(ResultsTable(block.data, title=block.title))
+                elif block.kind == "histogram" and block.data is not None:
+                    from screens.widgets.latency import latency_plot
+
+                    widgets.append(latency_plot(block.data["histogram"], block.title or "latency histogram"))
                 elif block.kind == "output":
+                    if block.title:
+                        widgets.append(Static(block.title, classes="sv-output-title", markup=False))
                     widgets.append(Static(block.text, classes="sv-output", markup=False))
                 else:
                     widgets.append(Static(block.text, classes="sv-text", markup=False))
