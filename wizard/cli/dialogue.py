@@ -16,21 +16,36 @@ class ConsoleDialogue(AnswersDialogue):
     """Headless attest answers (a file); the production name typed at a terminal, or --confirm-production."""
 
     def __init__(self, console: Console, answers: dict[str, Any], *, confirm_flag: str | None,
-                 source: str = "answers file") -> None:
+                 source: str = "answers file", confirm_drops: bool = False) -> None:
         typed = confirm_flag is None and sys.stdin.isatty()
         super().__init__(answers, source=source, confirm=confirm_flag,
                          confirm_source="typed" if typed else "--confirm-production",
-                         say=lambda text: console.print(f"[dim]{text}[/]", highlight=False))
+                         say=lambda text: console.print(f"[dim]{text}[/]", highlight=False),
+                         confirm_drops=confirm_drops)
         self.headless = not typed
         self.console = console
 
-    async def confirm_production(self, env: Environment, step: Step) -> str | None:
+    async def confirm_production(self, env: Environment, step: Step, evidence: dict[str, Any] | None = None) -> str | None:
         if not self.headless:
             try:
                 return await asyncio.to_thread(input, prompt_for_production(env, step))
             except (EOFError, KeyboardInterrupt):
                 return None
         return self.confirm
+
+    async def confirm_destructive(self, env: Environment, step: Step, preview: dict[str, Any]) -> bool:
+        """The flag or the answers file; at a terminal (no flag), the list is printed and a yes asked."""
+        if await super().confirm_destructive(env, step, preview):
+            return True
+        if not sys.stdin.isatty():
+            return False
+        try:
+            answer = await asyncio.to_thread(
+                input, f"{step.title}\nThis drops the tables listed above on {env.name.upper()} ({env.kind}). "
+                       "Type yes to go on: ")
+        except (EOFError, KeyboardInterrupt):
+            return False
+        return answer.strip().lower() == "yes"
 
     async def password(self, prompt: str) -> str | None:
         return await ask_password(prompt)
