@@ -211,6 +211,34 @@ class DropConfirmScreen(ConfirmScreen):
                 yield Button(f"{self.no} (n)", id="no", variant="default")
 
 
+class RetryScreen(ConfirmScreen):
+    """After a migration gave up waiting for its locks (nothing was changed): Retry runs the same
+    day, task or step again, resuming at the failed step; Not now leaves it stopped."""
+
+    BINDINGS = [
+        Binding("y,r", "answer(True)", "Retry", id="wizard.retry_yes", key_display="y/r"),
+        Binding("n,escape", "answer(False)", "Not now", id="wizard.retry_no", key_display="n/Esc"),
+    ]
+
+    def __init__(self, step_id: str, error: str, env_name: str, info: BannerInfo) -> None:
+        head = error.split(". ")[0]
+        super().__init__(
+            f"{step_id} gave up waiting for its locks on {env_name}",
+            f"{head}.\nNothing was changed. When the sessions holding the locks are done (or stopped), "
+            "Retry runs it again: the run resumes at this step.",
+            info, yes="Retry", no="Not now")
+        self.step_id = step_id
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="dialog", classes=f"dialog {self.info.css_class}"):
+            yield EnvChip(self.info)
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield Static(self.message, classes="dialog-message", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Retry (r)", id="yes", variant="warning")
+                yield Button("Not now (n)", id="no", variant="default")
+
+
 class TypedConfirmScreen(WizardModal):
     """The production gate: type the environment's name (not y/n), never pre-filled. A wrong name
     is shown and asked again; the dialog closes with the name, or None (Esc). The gate in

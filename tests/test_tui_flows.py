@@ -460,3 +460,40 @@ async def test_keymap_toml_in_the_config_dir(tmp_path, monkeypatch):
         await pilot.press("f2")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_a_migration_that_gave_up_on_its_locks_offers_retry(env, tmp_path, sandbox_staging):
+    """Issue 11: a migration that could not take its locks changed nothing; the TUI offers Retry,
+    which runs the day again and resumes at the failed step."""
+    from screens.dialogs import RetryScreen
+
+    table = f"retry_probe_{int(time.time() * 1000) % 10**8}"
+    with psycopg.connect(**sandbox_staging, autocommit=True) as conn:
+        conn.execute(f"create table {table} (id int)")
+    sql = tmp_path / "013_retry_probe.sql"
+    sql.write_text(f"ALTER TABLE {table} ADD COLUMN note text;\n")
+    step = Step("9.1.alter", "migration", f"Add a column to {table}", "any",
+                {"file": str(sql), "lock_wait": "500ms"})
+    app = make_app(env, journal_path=tmp_path / "journal.jsonl", runbook=tiny_runbook(tmp_path, [step]))
+    holder = psycopg.connect(**sandbox_staging, application_name="forgotten-report")
+    try:
+        holder.execute(f"select count(*) from {table}").fetchone()  # ACCESS SHARE, transaction left open
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            await pilot.press("r")
+            await until(pilot, lambda: isinstance(app.screen, RetryScreen), what="the Retry offer", timeout=20)
+            assert app.screen.step_id == "9.1.alter" and "lock wait gave up" in app.screen.message
+            assert replay(app.journal.events).latest("9.1.alter", env.name).status == "error"
+            holder.rollback()  # whoever held the lock is done
+            await pilot.press("r")  # Retry
+            await until(pilot, lambda: replay(app.journal.events).latest("9.1.alter", env.name).status != "error",
+                        what="the retry to run", timeout=20)
+            await until(pilot, lambda: not app.run_active, what="the retry to finish", timeout=20)
+            state = replay(app.journal.events)
+            assert state.latest("9.1.alter", env.name).status == "passed"
+            assert [p.pass_id for p in state.passes if p.env == env.name] == [1]  # resumed, not a new pass
+            assert not isinstance(app.screen, RetryScreen)
+    finally:
+        holder.close()
+        with psycopg.connect(**sandbox_staging, autocommit=True) as conn:
+            conn.execute(f"drop table if exists {table}")
