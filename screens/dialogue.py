@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 class ScreenDialogue:
     confirm_source = "typed in the wizard"
+    drops_source = "confirmed in the wizard"
     headless = False
 
     def __init__(self, app: "WizardApp") -> None:

@@ -521,3 +521,30 @@ async def test_the_production_gate_shows_drops_backup_age_and_staging_match(dbs,
     assert [d["table"] for d in evidence["preview"]["drops"]] == ["public.agent_recommendations"]
     assert evidence["preview"]["drops"][0]["rebuilt"] is True
     assert events(journal, "production_confirmed")[-1]["drops"][0]["table"] == "public.agent_recommendations"
+
+
+def test_headless_drops_need_confirm_drops_on_a_real_staging(dbs, profile_file, tmp_path, capsys):
+    """A real staging (not a sandbox): headless, 012's tables are listed and nothing is dropped
+    without --confirm-drops; with it, the drop is journaled with the tables and their rows."""
+    write_profiles(profile_file, {"staging": dbs["staging"]})
+    journal = str(tmp_path / "week1.jsonl")
+    answers = tmp_path / "answers.toml"
+    answers.write_text('[answers]\n"1.1.read_conflicts" = "yes"\n')
+    run = ["run", "--headless", "--journal", journal, "--answers", str(answers), "--env", "staging"]
+    assert main([*run, "--day", "tuesday", "--task", "2.4"]) == 2  # 011 first
+    err = flat(capsys.readouterr().err)
+    assert "comes after 2.2.apply_011 (011_fix_migration_conflicts.sql)" in err and "Apply 011_fix_migration_conflicts.sql first" in err
+    for day, task in (("monday", "1.1"), ("monday", "1.2"), ("monday", "1.6"), ("tuesday", "2.2")):
+        assert main([*run, "--day", day, "--task", task]) == 0, capsys.readouterr()
+    capsys.readouterr()
+    before = tables(dbs["staging"])
+    assert main([*run, "--day", "tuesday", "--task", "2.4"]) == 2
+    out = capsys.readouterr()
+    assert "012_remove_unused_features.sql drops 9 tables:" in out.out and "public.quests: 3 rows" in flat(out.out)
+    assert "--confirm-drops" in flat(out.err) and "would drop 9 tables on staging" in flat(out.err)
+    assert tables(dbs["staging"]) == before
+    main([*run, "--day", "tuesday", "--task", "2.4", "--confirm-drops"])
+    assert len(set(before) - set(tables(dbs["staging"]))) == 9
+    lines = [json.loads(line) for line in Path(journal).read_text().splitlines()]
+    [confirmed] = [e for e in lines if e["type"] == "drops_confirmed"]
+    assert confirmed["confirmed_by"] == "--confirm-drops" and len(confirmed["tables"]) == 9

@@ -45,7 +45,7 @@ def drops_table(preview: dict[str, Any]) -> Table:
         beyond = sum(1 for x in deps if x.get("beyond"))
         note = "rebuilt by the file" if d.get("rebuilt") else ("not present" if not d.get("exists", True) else "")
         if beyond:
-            note = (note + "; " if note else "") + f"{beyond} beyond the dropped tables"
+            note = (note + "; " if note else "") + f"{beyond} beyond them"
         table.add_row(str(d.get("table")), _rows(d), _size(d.get("bytes")), str(len(deps)) if deps else "", note)
     return table
 
@@ -54,12 +54,11 @@ def summary_line(preview: dict[str, Any]) -> str:
     drops = preview.get("drops", [])
     name = Path(str(preview.get("file", "?"))).name
     rows = sum(d.get("rows") or 0 for d in drops)
-    line = (f"{name} drops {len(drops)} table{'s' if len(drops) != 1 else ''} ({rows:,} rows in all)"
-            if drops else f"{name} drops no table.")
+    line = (f"{name} drops {len(drops)} table{'s' if len(drops) != 1 else ''} ({rows:,} rows)"
+            if drops else f"{name} drops no table")
     lint = preview.get("lint") or []
     if lint:
-        line += f"; squawk: {len(lint)} finding{'s' if len(lint) != 1 else ''} (" + ", ".join(
-            sorted({str(f.get("rule")) for f in lint})) + ")"
+        line += f" · squawk: {len(lint)} finding{'s' if len(lint) != 1 else ''}"
     return line
 
 
@@ -85,19 +84,27 @@ class DropPreview(Static):
         self.update(Group(*parts))
 
 
+def _when(value: Any) -> str:
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(str(value)).astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return str(value)
+
+
 def evidence_lines(evidence: dict[str, Any]) -> list[str]:
     """The production gate's evidence as sentences: the staging match, then the backup's age."""
     lines = []
     if evidence.get("sha256"):
         passed = evidence.get("staging_pass") or {}
-        lines.append(f"✓ Staging match: {evidence.get('file')} sha256 {str(evidence['sha256'])[:12]}… passed on "
-                     f"{passed.get('env', '?')} (step {passed.get('step', '?')}, {passed.get('ts', '?')}); "
-                     "these bytes are what will run.")
+        lines.append(f"✓ Passed on {passed.get('env', '?')} ({passed.get('step', '?')}, {_when(passed.get('ts', '?'))}), "
+                     f"same sha256 {str(evidence['sha256'])[:8]}…")
     backup = evidence.get("backup")
     if backup:
         age = backup.get("age_hours")
         age_text = f"{age:.1f} h old" if isinstance(age, (int, float)) else "age unknown"
-        lines.append(f"✓ Backup: {backup.get('time')}, {age_text} ({backup.get('how')}).")
+        lines.append(f"✓ Backup: {_when(backup.get('time'))}, {age_text} ({backup.get('how')})")
     return lines
 
 

@@ -218,7 +218,8 @@ class Session:
                                      headless=dialogue.headless, say=dialogue.say, preview=preview_sql,
                                      with_evidence=True)
         drops = guards.DropGate(getattr(dialogue, "confirm_destructive", None), preview_sql,
-                                source=dialogue.confirm_source, headless=dialogue.headless, say=dialogue.say)
+                                source=getattr(dialogue, "drops_source", dialogue.confirm_source),
+                                headless=dialogue.headless, say=dialogue.say)
         engine = Engine(self.runbook, self.env, self.journal, ask=dialogue.ask, on_start=on_start,
                         on_result=on_result, guards=[self._history, guards.migration_order, gate, drops])
         with self._mutex:

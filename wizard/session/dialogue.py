@@ -98,6 +98,13 @@ class AnswersDialogue:
     async def confirm_production(self, env: Environment, step: Step, evidence: dict[str, Any] | None = None) -> str | None:
         return self.confirm
 
+    @property
+    def drops_source(self) -> str:
+        """How a drop was confirmed (journaled in drops_confirmed)."""
+        if self.confirm_source == "rehearsal":
+            return "rehearsal"
+        return "--confirm-drops" if self.confirm_drops else self.source
+
     async def confirm_destructive(self, env: Environment, step: Step, preview: dict[str, Any]) -> bool:
         """The flag, or the migration step's id answered yes in the answers file."""
         answer = self.answers.get(step.id)
