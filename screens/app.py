@@ -362,6 +362,13 @@ class WizardApp(App[int]):
         if reasons:
             from screens.dialogs import ConfirmScreen
 
+            applies = [s.id for s in self.session.steps_of(day_id, task_ids, step)
+                       if s.kind == "migration" and s.params.get("mode", "apply") == "apply"]
+            if applies:
+                reasons.append(f"It applies {len(applies)} migration{'s' if len(applies) != 1 else ''} "
+                               f"({', '.join(applies)}): one that drops tables shows them with their rows and asks "
+                               "again before it runs.")
+
             self.push_screen(ConfirmScreen(f"Run {what} on {self.env.name}?", "\n".join(reasons),
                                            self.banner_info or banner_for(self.env), yes=f"Run {what}", no="Don't run"),
                              lambda ok: self._launch(day_id, task_ids, step) if ok else None)

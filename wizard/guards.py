@@ -177,7 +177,7 @@ class ProductionGate:
                 for line in drop_lines(shown["preview"]):
                     self.say(line)
             evidence["drops"] = [{"table": d.get("table"), "rows": d.get("rows")} for d in shown["preview"].get("drops", [])]
-        if "backup" in evidence:
+        if "backup" in evidence and (self.headless or not self.with_evidence):  # a screen shows it in the dialog
             self.say(f"Backup: {evidence['backup']['time']} ({evidence['backup']['how']}), "
                      f"{evidence['backup']['age_hours']:.1f} h old.")
         source = self.source
