@@ -366,8 +366,8 @@ class WizardApp(App[int]):
                        if s.kind == "migration" and s.params.get("mode", "apply") == "apply"]
             if applies:
                 reasons.append(f"It applies {len(applies)} migration{'s' if len(applies) != 1 else ''} "
-                               f"({', '.join(applies)}): one that drops tables shows them with their rows and asks "
-                               "again before it runs.")
+                               f"({', '.join(applies)}): the tables each one drops are shown, with their rows, "
+                               "and confirmed before it runs.")
 
             self.push_screen(ConfirmScreen(f"Run {what} on {self.env.name}?", "\n".join(reasons),
                                            self.banner_info or banner_for(self.env), yes=f"Run {what}", no="Don't run"),
