@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.console import Console
 
-from wizard.session import AnswersDialogue, Environment, Step, prompt_for_production
+from wizard.session import AnswersDialogue, Environment, Step, drop_lines, prompt_for_production
 from wizard.session.environments import ask_password
 
 
@@ -27,6 +27,7 @@ class ConsoleDialogue(AnswersDialogue):
 
     async def confirm_production(self, env: Environment, step: Step, evidence: dict[str, Any] | None = None) -> str | None:
         if not self.headless:
+            self._show(evidence or {})
             try:
                 return await asyncio.to_thread(input, prompt_for_production(env, step))
             except (EOFError, KeyboardInterrupt):
@@ -39,6 +40,8 @@ class ConsoleDialogue(AnswersDialogue):
             return True
         if not sys.stdin.isatty():
             return False
+        if not self.headless:  # headless, the gate has printed the list already
+            self._show({"preview": preview})
         try:
             answer = await asyncio.to_thread(
                 input, f"{step.title}\nThis drops the tables listed above on {env.name.upper()} ({env.kind}). "
@@ -46,6 +49,19 @@ class ConsoleDialogue(AnswersDialogue):
         except (EOFError, KeyboardInterrupt):
             return False
         return answer.strip().lower() == "yes"
+
+    def _show(self, evidence: dict[str, Any]) -> None:
+        """What the gate checked, before a question at the terminal: the drops, the staging match, the backup."""
+        lines = drop_lines(evidence["preview"]) if evidence.get("preview") else []
+        if evidence.get("staging_pass"):
+            passed = evidence["staging_pass"]
+            lines.append(f"Staging match: sha256 {str(evidence.get('sha256'))[:12]}… passed on {passed['env']} "
+                         f"(step {passed['step']}, {passed['ts']})")
+        if evidence.get("backup"):
+            backup = evidence["backup"]
+            lines.append(f"Backup: {backup['time']} ({backup['how']}), {backup.get('age_hours', 0):.1f} h old")
+        for line in lines:
+            self.console.print(line, highlight=False, markup=False)
 
     async def password(self, prompt: str) -> str | None:
         return await ask_password(prompt)
