@@ -11,7 +11,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -183,9 +183,16 @@ class AttestScreen(WizardModal):
         self.dismiss(None)
 
 
+DETAILS_CSS = """
+VerticalScroll#dialog { height: auto; }
+"""
+
+
 class DropConfirmScreen(ConfirmScreen):
     """Before a migration drops tables (off production): the tables with their rows, size and
     dependents, then Yes/No; No (the focused button, n, Esc) runs nothing."""
+
+    DEFAULT_CSS = DETAILS_CSS
 
     def __init__(self, step: Step, preview: dict[str, Any], info: BannerInfo) -> None:
         from screens.widgets.drop_preview import summary_line
@@ -201,7 +208,8 @@ class DropConfirmScreen(ConfirmScreen):
     def compose_body(self) -> ComposeResult:
         from screens.widgets.drop_preview import DropPreview
 
-        with Vertical(id="dialog", classes=f"dialog {self.info.css_class}"):
+        # The dialog scrolls on a small terminal; the focused button (No) stays in view, y/n still answer.
+        with VerticalScroll(id="dialog", classes=f"dialog {self.info.css_class}"):
             yield EnvChip(self.info)
             yield Static(self.title_text, classes="dialog-title", markup=False)
             yield Static(self.message, classes="dialog-message", markup=False)
@@ -245,6 +253,7 @@ class TypedConfirmScreen(WizardModal):
     wizard.guards judges what it is given all the same."""
 
     BINDINGS = [Binding("escape", "cancel", "Don't run", id="wizard.typed_cancel", key_display="Esc")]
+    DEFAULT_CSS = DETAILS_CSS
 
     def __init__(self, prompt: str, expected: str, info: BannerInfo, evidence: dict[str, Any] | None = None) -> None:
         super().__init__(classes="dialog-screen")
@@ -255,7 +264,9 @@ class TypedConfirmScreen(WizardModal):
     def compose_body(self) -> ComposeResult:
         from screens.widgets.drop_preview import DropPreview, GateEvidence
 
-        with Vertical(id="dialog", classes=f"dialog {self.info.css_class}"):
+        # With the evidence, the dialog scrolls on a small terminal (the name box, focused, stays in view).
+        box = VerticalScroll if self.evidence else Vertical
+        with box(id="dialog", classes=f"dialog {self.info.css_class}"):
             yield EnvChip(self.info)
             yield Static("Production change: type the environment's name", classes="dialog-title")
             yield Static(self.prompt.rstrip(": ").rstrip(), classes="dialog-message", markup=False)

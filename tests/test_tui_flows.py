@@ -497,3 +497,52 @@ async def test_a_migration_that_gave_up_on_its_locks_offers_retry(env, tmp_path,
         holder.close()
         with psycopg.connect(**sandbox_staging, autocommit=True) as conn:
             conn.execute(f"drop table if exists {table}")
+
+
+async def test_the_gate_dialog_keeps_the_name_box_on_a_small_terminal(tmp_path):
+    """80x24 with nine tables, the staging match and the backup: the dialog scrolls, the name box
+    (focused) stays on screen."""
+    from screens.dialogs import TypedConfirmScreen
+    from tui_fixtures import demo_environment, preview_012
+    from wizard.session import prompt_for_production
+
+    env = demo_environment("production")
+    step = Step("4.5.apply_012", "migration", "Apply 012 to production", "production", {"file": "x.sql"})
+    app = make_app(env, journal_path=tmp_path / "journal.jsonl", runbook=tiny_runbook(tmp_path, [step]), prepare=False)
+    evidence = {"file": "012_remove_unused_features.sql", "sha256": "9f2c" + "0" * 60,
+                "staging_pass": {"env": "staging", "step": "2.4.apply_012", "ts": "2026-11-24T14:05:12+00:00"},
+                "backup": {"time": "2026-11-26T06:00:00+00:00", "how": "attested", "age_hours": 3.25},
+                "preview": preview_012()}
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        app.push_screen(TypedConfirmScreen(prompt_for_production(env, step), "production", app.banner_info, evidence))
+        await pilot.pause()
+        await pilot.pause()
+        screen = app.screen
+        typed = screen.query_one("#typed")
+        assert typed.has_focus
+        region = typed.region
+        assert region.height > 0 and region.y + region.height <= 24, region
+        await pilot.press(*"production", "enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, TypedConfirmScreen)
+
+
+async def test_the_drop_list_keeps_no_in_view_on_a_small_terminal(tmp_path):
+    from screens.dialogs import DropConfirmScreen
+    from tui_fixtures import demo_environment, preview_012
+
+    env = demo_environment("staging")
+    step = Step("2.4.apply_012", "migration", "Apply 012 to staging", "staging", {"file": "x.sql"})
+    app = make_app(env, journal_path=tmp_path / "journal.jsonl", runbook=tiny_runbook(tmp_path, [step]), prepare=False)
+    answers: list = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        app.push_screen(DropConfirmScreen(step, preview_012(), app.banner_info), answers.append)
+        await pilot.pause()
+        await pilot.pause()
+        no = app.screen.query_one("#no")
+        assert no.has_focus and no.region.height > 0 and no.region.y + no.region.height <= 24, no.region
+        await pilot.press("enter")
+        await pilot.pause()
+    assert answers == [False]
