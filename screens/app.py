@@ -73,6 +73,8 @@ class WizardApp(App[int]):
         self._refresh_pending = False
         self._pending_question: tuple[Any, concurrent.futures.Future[Any]] | None = None
         self.dialogue = ScreenDialogue(self)
+        self.last_run: tuple[str, list[str] | None, tuple[Task, Step] | None] | None = None
+        self.retry_offer: Any = None  # the Retry dialog offered after a lock give-up, while it is open
         self.banner_info = banner_for(session.env)
 
     # What the screens read: the session's environment, runbook and journal.
@@ -361,6 +363,13 @@ class WizardApp(App[int]):
         if reasons:
             from screens.dialogs import ConfirmScreen
 
+            applies = [s.id for s in self.session.steps_of(day_id, task_ids, step)
+                       if s.kind == "migration" and s.params.get("mode", "apply") == "apply"]
+            if applies:
+                reasons.append(f"It applies {len(applies)} migration{'s' if len(applies) != 1 else ''} "
+                               f"({', '.join(applies)}): the tables each one drops are shown, with their rows, "
+                               "and confirmed before it runs.")
+
             self.push_screen(ConfirmScreen(f"Run {what} on {self.env.name}?", "\n".join(reasons),
                                            self.banner_info or banner_for(self.env), yes=f"Run {what}", no="Don't run"),
                              lambda ok: self._launch(day_id, task_ids, step) if ok else None)
@@ -368,6 +377,7 @@ class WizardApp(App[int]):
         self._launch(day_id, task_ids, step)
 
     def _launch(self, day_id: str, task_ids: list[str] | None, step: tuple[Task, Step] | None) -> None:
+        self.last_run = (day_id, task_ids, step)  # what Retry runs again
         self.run_active = True
         self._cancel_requested = False
         self.cancel_requested_at = None
@@ -498,6 +508,7 @@ class WizardApp(App[int]):
         elif outcome.step_result is not None:
             if not outcome.ok:
                 self.notify(f"{outcome.step_result.step_id}: {outcome.step_result.status}", severity="warning")
+                self._offer_retry(outcome.step_result)
         elif outcome.ok:
             self.notify(f"{outcome.what.capitalize()} passed on {self.env.name}.", title="Passed")
         else:
@@ -509,6 +520,28 @@ class WizardApp(App[int]):
             why = f" (step {outcome.stopped_at} {result.status})" if result else ""
             self.notify(f"{outcome.day.day.capitalize()} {verdict} on {self.env.name}{why}. Open the task to see why; "
                         "running it again resumes there.", title="Stopped", severity="warning", timeout=10)
+            if result is not None:
+                self._offer_retry(result)
+
+    LOCK_GAVE_UP = "lock wait gave up"
+
+    def _offer_retry(self, result: StepResult) -> None:
+        """A migration that gave up on its locks changed nothing: offer to run it again (the day
+        resumes at the failed step) once whoever held the locks is done."""
+        if self.LOCK_GAVE_UP not in (result.error or "") or self.last_run is None:
+            return
+        from screens.dialogs import RetryScreen
+
+        day_id, task_ids, step = self.last_run
+        self.retry_offer = RetryScreen(result.step_id, result.error or "", self.env.name,
+                                       self.banner_info or banner_for(self.env))
+
+        def answered(retry: bool | None) -> None:
+            self.retry_offer = None
+            if retry and not self.run_active:
+                self._launch(day_id, task_ids, step)
+
+        self.push_screen(self.retry_offer, answered)
 
     def action_cancel_step(self) -> None:
         if not self.run_active:

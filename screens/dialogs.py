@@ -11,7 +11,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -183,23 +183,97 @@ class AttestScreen(WizardModal):
         self.dismiss(None)
 
 
+DETAILS_CSS = """
+VerticalScroll#dialog { height: auto; }
+"""
+
+
+class DropConfirmScreen(ConfirmScreen):
+    """Before a migration drops tables (off production): the tables with their rows, size and
+    dependents, then Yes/No; No (the focused button, n, Esc) runs nothing."""
+
+    DEFAULT_CSS = DETAILS_CSS
+
+    def __init__(self, step: Step, preview: dict[str, Any], info: BannerInfo) -> None:
+        from screens.widgets.drop_preview import summary_line
+
+        drops = preview.get("drops", [])
+        super().__init__(
+            f"{step.title}: drop {len(drops)} table{'s' if len(drops) != 1 else ''} on {info.name}?",
+            f"Step {step.id} applies this file in one transaction; what it drops is archived first. "
+            "Check the list: these tables and everything that depends on them go.",
+            info, yes="Drop them and apply", no="Don't run")
+        self.step, self.preview, self.summary = step, preview, summary_line(preview)
+
+    def compose_body(self) -> ComposeResult:
+        from screens.widgets.drop_preview import DropPreview
+
+        # The dialog scrolls on a small terminal; the focused button (No) stays in view, y/n still answer.
+        with VerticalScroll(id="dialog", classes=f"dialog {self.info.css_class}"):
+            yield EnvChip(self.info)
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield Static(self.message, classes="dialog-message", markup=False)
+            yield DropPreview(self.preview, id="drop-preview")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.yes} (y)", id="yes", variant="warning")
+                yield Button(f"{self.no} (n)", id="no", variant="default")
+
+
+class RetryScreen(ConfirmScreen):
+    """After a migration gave up waiting for its locks (nothing was changed): Retry runs the same
+    day, task or step again, resuming at the failed step; Not now leaves it stopped."""
+
+    BINDINGS = [
+        Binding("y,r", "answer(True)", "Retry", id="wizard.retry_yes", key_display="y/r"),
+        Binding("n,escape", "answer(False)", "Not now", id="wizard.retry_no", key_display="n/Esc"),
+    ]
+
+    def __init__(self, step_id: str, error: str, env_name: str, info: BannerInfo) -> None:
+        head = error.split(". ")[0]
+        super().__init__(
+            f"{step_id} gave up waiting for its locks on {env_name}",
+            f"{head}.\nNothing was changed. When the sessions holding the locks are done (or stopped), "
+            "Retry runs it again: the run resumes at this step.",
+            info, yes="Retry", no="Not now")
+        self.step_id = step_id
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="dialog", classes=f"dialog {self.info.css_class}"):
+            yield EnvChip(self.info)
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield Static(self.message, classes="dialog-message", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Retry (r)", id="yes", variant="warning")
+                yield Button("Not now (n)", id="no", variant="default")
+
+
 class TypedConfirmScreen(WizardModal):
     """The production gate: type the environment's name (not y/n), never pre-filled. A wrong name
     is shown and asked again; the dialog closes with the name, or None (Esc). The gate in
     wizard.guards judges what it is given all the same."""
 
     BINDINGS = [Binding("escape", "cancel", "Don't run", id="wizard.typed_cancel", key_display="Esc")]
+    DEFAULT_CSS = DETAILS_CSS
 
-    def __init__(self, prompt: str, expected: str, info: BannerInfo) -> None:
+    def __init__(self, prompt: str, expected: str, info: BannerInfo, evidence: dict[str, Any] | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.prompt, self.expected, self.info = prompt, expected, info
+        self.evidence = evidence or {}  # what the gate checked: staging match, backup, the migration's preview
         self.refusals = 0
 
     def compose_body(self) -> ComposeResult:
-        with Vertical(id="dialog", classes=f"dialog {self.info.css_class}"):
+        from screens.widgets.drop_preview import DropPreview, GateEvidence
+
+        # With the evidence, the dialog scrolls on a small terminal (the name box, focused, stays in view).
+        box = VerticalScroll if self.evidence else Vertical
+        with box(id="dialog", classes=f"dialog {self.info.css_class}"):
             yield EnvChip(self.info)
             yield Static("Production change: type the environment's name", classes="dialog-title")
             yield Static(self.prompt.rstrip(": ").rstrip(), classes="dialog-message", markup=False)
+            if self.evidence.get("preview"):
+                yield DropPreview(self.evidence["preview"], id="drop-preview")
+            if self.evidence.get("sha256") or self.evidence.get("backup"):
+                yield GateEvidence(self.evidence, id="gate-evidence")
             yield Input("", placeholder="the environment's name", id="typed")
             yield Static("", id="typed-error", markup=False)
             with Horizontal(classes="dialog-buttons"):

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 class ScreenDialogue:
     confirm_source = "typed in the wizard"
+    drops_source = "confirmed in the wizard"
     headless = False
 
     def __init__(self, app: "WizardApp") -> None:
@@ -42,12 +43,23 @@ class ScreenDialogue:
             source = "operator (accepted the rehearsal's suggestion)"
         return answer, source
 
-    async def confirm_production(self, env: Environment, step: Step) -> str | None:
-        """The production gate's typed confirmation: the operator types the environment's name."""
+    async def confirm_production(self, env: Environment, step: Step, evidence: dict[str, Any] | None = None) -> str | None:
+        """The production gate's typed confirmation: the operator types the environment's name,
+        seeing what the gate checked (staging match, backup age) and what the migration drops."""
         from screens.dialogs import TypedConfirmScreen
 
         info = self.app.banner_info or banner_for(env)
-        return await self.app.ask_on_screen(lambda: TypedConfirmScreen(prompt_for_production(env, step), env.name, info))
+        return await self.app.ask_on_screen(
+            lambda: TypedConfirmScreen(prompt_for_production(env, step), env.name, info, evidence))
+
+    async def confirm_destructive(self, env: Environment, step: Step, preview: dict[str, Any]) -> bool:
+        """Before a migration drops tables: the list with row counts, and Yes/No (closed: No)."""
+        from screens.dialogs import DropConfirmScreen
+
+        if self.app._cancel_requested:
+            return False  # a cancel is not a yes: the gate refuses, nothing runs
+        info = self.app.banner_info or banner_for(env)
+        return bool(await self.app.ask_on_screen(lambda: DropConfirmScreen(step, preview, info)))
 
     async def password(self, prompt: str) -> str | None:
         from screens.dialogs import PasswordScreen

@@ -103,3 +103,23 @@ def test_review_of_a_markdown_file_says_it_is_not_a_journal(tmp_path, capsys):
     out = capsys.readouterr()
     said = " ".join((out.out + out.err).split())  # the console wraps long lines
     assert "is not a journal" in said and "HASH CHAIN" not in said
+
+
+def test_012_is_refused_on_the_sandbox_until_011_has_passed_there(cli_env, tmp_path):
+    """Issue 12: a migration step waits for the earlier migrations of the runbook on the same
+    environment: 012 before 011 is refused (exit 2), naming 011 and what to do; nothing runs."""
+    journal = str(tmp_path / "order.jsonl")
+    staging = wizard(cli_env, "run", "--headless", "--env", "sandbox-staging", "--day", "tuesday", "--task", "2.4",
+                     "--journal", journal)
+    out = " ".join((staging.stdout + staging.stderr).split())
+    assert staging.returncode == 2, out
+    assert ("Refused: step 2.4.apply_012 (Apply 012_remove_unused_features.sql to staging) comes after 2.2.apply_011 "
+            "(011_fix_migration_conflicts.sql) in the runbook, and 2.2.apply_011 has not passed on sandbox-staging") in out
+    assert "Apply 011_fix_migration_conflicts.sql first: run step 2.2.apply_011 (task 2.2, Tuesday) on sandbox-staging" in out
+    production = wizard(cli_env, "run", "--headless", "--env", "sandbox-production", "--day", "thursday", "--task", "4.5",
+                        "--journal", journal, "--confirm-production", "sandbox-production")
+    out = " ".join((production.stdout + production.stderr).split())
+    assert production.returncode == 2, out
+    assert "comes after 4.4.apply_011" in out and "has not passed on sandbox-production" in out and "Traceback" not in out
+    events = [json.loads(line) for line in Path(journal).read_text().splitlines()]
+    assert not [e for e in events if e["type"] == "step_started" and e.get("kind") == "migration"]

@@ -425,3 +425,126 @@ def test_a_staging_profile_on_a_server_production_pinned_is_refused(clusters, pr
 
         for path in (prod_journal, prod_journal.with_name(prod_journal.name + ".lock"), head_path(prod_journal)):
             path.unlink(missing_ok=True)
+
+
+# --- order between migrations, and what a drop takes (issue 12) ---------------------------------------
+
+def step_of(book, step_id):  # noqa: ANN001
+    return next((t, s) for t in book.tasks() for s in t.steps if s.id == step_id)
+
+
+class Drops:
+    """A drop confirmer that records the preview it was shown."""
+
+    def __init__(self, answer: bool) -> None:
+        self.answer, self.shown = answer, []
+
+    async def __call__(self, env, step, preview):  # noqa: ANN001
+        self.shown.append((env.name, step.id, preview))
+        return self.answer
+
+
+def drop_engine(env: Environment, journal: Journal, confirm) -> Engine:  # noqa: ANN001
+    from wizard.session.inspect import preview_sql
+
+    return Engine(load_runbook(), env, journal, ask=AnswersDialogue({}).ask,
+                  guards=[guards.migration_order, guards.DropGate(confirm, preview_sql, source="typed")])
+
+
+async def test_012_is_refused_where_011_has_not_passed(dbs, tmp_path):
+    staging, production = envs(dbs)
+    journal = Journal(tmp_path / "j.jsonl")
+    book = load_runbook()
+    before = tables(staging.conninfo)
+    with pytest.raises(EnvironmentRefused) as err:
+        await engine(staging, journal).run_step(*step_of(book, "2.4.apply_012"))
+    assert ("Refused: step 2.4.apply_012 (Apply 012_remove_unused_features.sql to staging) comes after 2.2.apply_011 "
+            "(011_fix_migration_conflicts.sql) in the runbook, and 2.2.apply_011 has not passed on staging") in err.value.what
+    assert "run step 2.2.apply_011 (task 2.2, Tuesday) on staging" in err.value.fix
+    assert tables(staging.conninfo) == before
+    # On production, 4.5 (012) waits for 4.4 (011) there: refused before the gate asks anything.
+    typed = Typed("production")
+    with pytest.raises(EnvironmentRefused) as err:
+        await engine(production, journal, typed).run_step(*step_of(book, "4.5.apply_012"))
+    assert "comes after 4.4.apply_011" in err.value.what and typed.asked == []
+    # A dry run is not an apply: 4.3's dry run of 012 is not held back by the order.
+    await stage(staging, journal)
+    assert not [e for e in events(journal, "guard_refused") if e["step"] == "2.2.apply_011"]
+
+
+async def test_012_on_staging_shows_the_nine_tables_and_asks(dbs, tmp_path):
+    staging, _ = envs(dbs)
+    journal = Journal(tmp_path / "j.jsonl")
+    await stage(staging, journal)  # 011 rebuilds agent_recommendations: no drop to confirm
+    assert not events(journal, "drops_confirmed")
+    before = tables(staging.conninfo)
+    no = Drops(False)
+    with pytest.raises(EnvironmentRefused) as err:
+        await drop_engine(staging, journal, no).run_step(*step_of(load_runbook(), "2.4.apply_012"))
+    assert "would drop 9 tables on staging" in err.value.what and "Nothing was run" in err.value.what
+    assert tables(staging.conninfo) == before
+    [(env_name, step_id, preview)] = no.shown
+    assert (env_name, step_id) == ("staging", "2.4.apply_012")
+    assert len(preview["drops"]) == 9 and all(isinstance(d["rows"], int) for d in preview["drops"])
+    assert preview["sha256"] and "lint" in preview
+    lines = guards.drop_lines(preview)
+    assert lines[0] == "012_remove_unused_features.sql drops 9 tables:" and " rows" in lines[1]
+    yes = Drops(True)
+    result = await drop_engine(staging, journal, yes).run_step(*step_of(load_runbook(), "2.4.apply_012"))
+    assert result.data.get("rolled_back") is False, result.error
+    gone = set(before) - set(tables(staging.conninfo))
+    assert len(gone) == 9
+    confirmed = events(journal, "drops_confirmed")[-1]
+    assert confirmed["confirmed_by"] == "typed" and len(confirmed["tables"]) == 9
+    assert confirmed["sha256"] == result.data["sha256"]
+
+
+async def test_the_production_gate_shows_drops_backup_age_and_staging_match(dbs, tmp_path):
+    from wizard.session.inspect import preview_sql
+
+    staging, production = envs(dbs)
+    journal = Journal(tmp_path / "j.jsonl")
+    await stage(staging, journal)
+    shown = []
+
+    async def confirm(env, step, evidence):  # noqa: ANN001
+        shown.append(evidence)
+        return "production"
+
+    gate = guards.ProductionGate(confirm, source="typed", preview=preview_sql, with_evidence=True)
+    eng = Engine(load_runbook(), production, journal, ask=AnswersDialogue({"4.1.backup": NOW.isoformat()}).ask,
+                 guards=[guards.migration_order, gate])
+    assert (await eng.run_day("thursday", ["4.1", "4.4"])).ok
+    [evidence] = shown
+    assert evidence["staging_pass"]["env"] == "staging" and evidence["staging_pass"]["step"] == "2.2.apply_011"
+    assert 0 <= evidence["backup"]["age_hours"] < 1
+    assert [d["table"] for d in evidence["preview"]["drops"]] == ["public.agent_recommendations"]
+    assert evidence["preview"]["drops"][0]["rebuilt"] is True
+    assert events(journal, "production_confirmed")[-1]["drops"][0]["table"] == "public.agent_recommendations"
+
+
+def test_headless_drops_need_confirm_drops_on_a_real_staging(dbs, profile_file, tmp_path, capsys):
+    """A real staging (not a sandbox): headless, 012's tables are listed and nothing is dropped
+    without --confirm-drops; with it, the drop is journaled with the tables and their rows."""
+    write_profiles(profile_file, {"staging": dbs["staging"]})
+    journal = str(tmp_path / "week1.jsonl")
+    answers = tmp_path / "answers.toml"
+    answers.write_text('[answers]\n"1.1.read_conflicts" = "yes"\n')
+    run = ["run", "--headless", "--journal", journal, "--answers", str(answers), "--env", "staging"]
+    assert main([*run, "--day", "tuesday", "--task", "2.4"]) == 2  # 011 first
+    err = flat(capsys.readouterr().err)
+    assert "comes after 2.2.apply_011 (011_fix_migration_conflicts.sql)" in err and "Apply 011_fix_migration_conflicts.sql first" in err
+    for day, task in (("monday", "1.1"), ("monday", "1.2"), ("monday", "1.6"), ("tuesday", "2.2")):
+        assert main([*run, "--day", day, "--task", task]) == 0, capsys.readouterr()
+    capsys.readouterr()
+    before = tables(dbs["staging"])
+    assert main([*run, "--day", "tuesday", "--task", "2.4"]) == 2
+    out = capsys.readouterr()
+    assert "012_remove_unused_features.sql drops 9 tables:" in out.out and "public.quests: 3 rows" in flat(out.out)
+    assert "--confirm-drops" in flat(out.err) and "would drop 9 tables on staging" in flat(out.err)
+    assert tables(dbs["staging"]) == before
+    main([*run, "--day", "tuesday", "--task", "2.4", "--confirm-drops"])
+    assert len(set(before) - set(tables(dbs["staging"]))) == 9
+    lines = [json.loads(line) for line in Path(journal).read_text().splitlines()]
+    [confirmed] = [e for e in lines if e["type"] == "drops_confirmed"]
+    assert confirmed["confirmed_by"] == "--confirm-drops" and len(confirmed["tables"]) == 9

@@ -493,3 +493,89 @@ async def test_the_running_step_is_followed(env, tmp_path):
         assert steps.scroll_offset.y <= steps.highlighted <= steps.scroll_offset.y + steps.size.height
         await until(pilot, lambda: not app.run_active, what="the run to end", timeout=20)
         assert app.screen.the_task.id == "9.2"
+
+
+async def test_a_migration_that_gave_up_on_its_locks_offers_retry(env, tmp_path, sandbox_staging):
+    """Issue 11: a migration that could not take its locks changed nothing; the TUI offers Retry,
+    which runs the day again and resumes at the failed step."""
+    from screens.dialogs import RetryScreen
+
+    table = f"retry_probe_{int(time.time() * 1000) % 10**8}"
+    with psycopg.connect(**sandbox_staging, autocommit=True) as conn:
+        conn.execute(f"create table {table} (id int)")
+    sql = tmp_path / "013_retry_probe.sql"
+    sql.write_text(f"ALTER TABLE {table} ADD COLUMN note text;\n")
+    step = Step("9.1.alter", "migration", f"Add a column to {table}", "any",
+                {"file": str(sql), "lock_wait": "500ms"})
+    app = make_app(env, journal_path=tmp_path / "journal.jsonl", runbook=tiny_runbook(tmp_path, [step]))
+    holder = psycopg.connect(**sandbox_staging, application_name="forgotten-report")
+    try:
+        holder.execute(f"select count(*) from {table}").fetchone()  # ACCESS SHARE, transaction left open
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            await pilot.press("r")
+            await until(pilot, lambda: isinstance(app.screen, RetryScreen), what="the Retry offer", timeout=20)
+            assert app.screen.step_id == "9.1.alter" and "lock wait gave up" in app.screen.message
+            assert replay(app.journal.events).latest("9.1.alter", env.name).status == "error"
+            holder.rollback()  # whoever held the lock is done
+            await pilot.press("r")  # Retry
+            await until(pilot, lambda: replay(app.journal.events).latest("9.1.alter", env.name).status != "error",
+                        what="the retry to run", timeout=20)
+            await until(pilot, lambda: not app.run_active, what="the retry to finish", timeout=20)
+            state = replay(app.journal.events)
+            assert state.latest("9.1.alter", env.name).status == "passed"
+            assert [p.pass_id for p in state.passes if p.env == env.name] == [1]  # resumed, not a new pass
+            assert not isinstance(app.screen, RetryScreen)
+    finally:
+        holder.close()
+        with psycopg.connect(**sandbox_staging, autocommit=True) as conn:
+            conn.execute(f"drop table if exists {table}")
+
+
+async def test_the_gate_dialog_keeps_the_name_box_on_a_small_terminal(tmp_path):
+    """80x24 with nine tables, the staging match and the backup: the dialog scrolls, the name box
+    (focused) stays on screen."""
+    from screens.dialogs import TypedConfirmScreen
+    from tui_fixtures import demo_environment, preview_012
+    from wizard.session import prompt_for_production
+
+    env = demo_environment("production")
+    step = Step("4.5.apply_012", "migration", "Apply 012 to production", "production", {"file": "x.sql"})
+    app = make_app(env, journal_path=tmp_path / "journal.jsonl", runbook=tiny_runbook(tmp_path, [step]), prepare=False)
+    evidence = {"file": "012_remove_unused_features.sql", "sha256": "9f2c" + "0" * 60,
+                "staging_pass": {"env": "staging", "step": "2.4.apply_012", "ts": "2026-11-24T14:05:12+00:00"},
+                "backup": {"time": "2026-11-26T06:00:00+00:00", "how": "attested", "age_hours": 3.25},
+                "preview": preview_012()}
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        app.push_screen(TypedConfirmScreen(prompt_for_production(env, step), "production", app.banner_info, evidence))
+        await pilot.pause()
+        await pilot.pause()
+        screen = app.screen
+        typed = screen.query_one("#typed")
+        assert typed.has_focus
+        region = typed.region
+        assert region.height > 0 and region.y + region.height <= 24, region
+        await pilot.press(*"production", "enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, TypedConfirmScreen)
+
+
+async def test_the_drop_list_keeps_no_in_view_on_a_small_terminal(tmp_path):
+    from screens.dialogs import DropConfirmScreen
+    from tui_fixtures import demo_environment, preview_012
+
+    env = demo_environment("staging")
+    step = Step("2.4.apply_012", "migration", "Apply 012 to staging", "staging", {"file": "x.sql"})
+    app = make_app(env, journal_path=tmp_path / "journal.jsonl", runbook=tiny_runbook(tmp_path, [step]), prepare=False)
+    answers: list = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        app.push_screen(DropConfirmScreen(step, preview_012(), app.banner_info), answers.append)
+        await pilot.pause()
+        await pilot.pause()
+        no = app.screen.query_one("#no")
+        assert no.has_focus and no.region.height > 0 and no.region.y + no.region.height <= 24, no.region
+        await pilot.press("enter")
+        await pilot.pause()
+    assert answers == [False]

@@ -306,3 +306,39 @@ def test_export_asks_where(snap_compare, tmp_path, runbook):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=ask)
+
+
+def test_tuesday_drop_confirmation_lists_the_nine_tables(snap_compare, tmp_path, runbook):
+    """Before 012 runs on staging: the nine tables it drops, with their rows, sizes and dependents."""
+    from screens.dialogs import DropConfirmScreen
+    from tui_fixtures import preview_012
+
+    app = make_app(tmp_path, runbook, "staging")
+
+    async def ask(pilot):  # noqa: ANN001
+        await settle(pilot)
+        pilot.app.push_screen(DropConfirmScreen(runbook.step("2.4.apply_012"), preview_012(), pilot.app.banner_info))
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ask)
+
+
+def test_production_gate_shows_drops_backup_age_and_staging_match(snap_compare, tmp_path, runbook):
+    from screens.dialogs import TypedConfirmScreen
+    from tui_fixtures import preview_012
+    from wizard.guards import prompt_for
+
+    app = make_app(tmp_path, runbook, "production")
+    evidence = {"file": "012_remove_unused_features.sql", "sha256": "9f2c" + "0" * 60,
+                "staging_pass": {"env": "staging", "step": "2.4.apply_012", "ts": "2026-11-24T14:05:12+00:00"},
+                "backup": {"time": "2026-11-26T06:00:00+00:00", "how": "attested in step 4.1.backup", "age_hours": 3.25},
+                "preview": preview_012()}
+
+    async def ask(pilot):  # noqa: ANN001
+        await settle(pilot)
+        step = runbook.step("4.5.apply_012")
+        pilot.app.push_screen(TypedConfirmScreen(prompt_for(pilot.app.env, step), "production", pilot.app.banner_info,
+                                                 evidence))
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=ask)

@@ -116,3 +116,20 @@ def tiny_runbook(tmp: Path, steps: list[Step], *, day: str = "monday") -> Runboo
     path.write_text("# built in the test\n")
     task = Task("9.1", "A tiny task", 5, "Run **one** thing.", tuple(steps), day_id=day)
     return Runbook("A tiny runbook", str(path), {}, (Day(day, "Tiny day", "One task.", (task,)),))
+
+
+def preview_012() -> dict[str, Any]:
+    """012's preview on the pre-clean-up database, as the session computes it (rows, sizes and
+    dependents measured on the sandbox; the dependents' names left out, only their count shows)."""
+    measured = [("quest_milestones", 4, 49152, 4, 0), ("quest_moves", 5, 57344, 7, 0), ("quests", 3, 49152, 5, 1),
+                ("maneuver_prerequisites", 3, 57344, 7, 0), ("capability_nodes", 4, 65536, 6, 0),
+                ("notifications", 10, 65536, 7, 0), ("move_decisions", 6, 65536, 7, 0), ("quick_wins", 4, 65536, 6, 0),
+                ("cohort_relations", 3, 65536, 8, 0)]
+    drops = [{"table": f"public.{name}", "written": name, "cascade": True, "exists": True, "rows": rows,
+              "rows_estimated": False, "bytes": size, "rebuilt": False, "note": "",
+              "dependents": [{"type": "table constraint", "name": f"{name}_dep_{i}", "beyond": i < beyond} for i in range(deps)]}
+             for name, rows, size, deps, beyond in measured]
+    lint = [{"rule": "ban-drop-table", "level": "warning"}] * 9 + [
+        {"rule": "require-lock-timeout", "level": "warning"}, {"rule": "require-statement-timeout", "level": "warning"}]
+    return {"file": "/workspace/database/migrations/012_remove_unused_features.sql", "sha256": "9f2c" + "0" * 60,
+            "statements": [], "lint": lint, "drops": drops}

@@ -13,12 +13,24 @@ The role guard (a staging step never runs on production and vice versa) is the e
 
 A sandbox playing production gets the same gates: that is the point of rehearsing. Refusals are
 EnvironmentRefused (exit 2), say what is missing and what to do, and are journaled.
+
+Two more guards, for every environment:
+
+- `migration_order`: an applied migration is refused while an earlier applied migration of the
+  runbook (runbook order, for this environment's role) has not passed on this environment in
+  this journal: 012 never runs where 011 has not.
+- `DropGate`: before a migration that drops tables for good (not a rebuild) is applied on a
+  non-production environment, the operator sees what it takes (the session's read-only preview:
+  tables, rows, dependents, lint) and confirms. Production shows the same inside its gate.
+  Headless: `--confirm-drops` (or `"STEP" = "yes"` in the answers file) confirms; on the wizard's
+  own sandboxes a headless run prints the list and goes on (they are rebuilt by `sandbox reset`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from wizard.environments import Environment
@@ -29,11 +41,14 @@ from wizard.runbook.model import Step
 if TYPE_CHECKING:
     from wizard.engine import Engine
 
-Confirm = Callable[[Environment, Step], Awaitable[str | None]]
+Confirm = Callable[..., Awaitable[str | None]]  # (env, step) or, with_evidence, (env, step, evidence)
+ConfirmDrops = Callable[[Environment, Step, dict[str, Any]], Awaitable[bool]]
+Previewer = Callable[[Any, Any, str], Awaitable[dict[str, Any]]]  # (conn, path, text): wizard.session.inspect.preview_sql
 Guard = Callable[[Step, "Engine"], Awaitable[None]]
 
 DEFAULT_BACKUP_HOURS = 24
 CONFIRM_FLAG = "--confirm-production"
+CONFIRM_DROPS_FLAG = "--confirm-drops"
 
 
 def is_production_write(step: Step) -> bool:
@@ -128,8 +143,11 @@ class ProductionGate:
     """A guard for Engine(guards=[...]): hashes, backup and the typed name before a production write."""
 
     def __init__(self, confirm: Confirm | None, *, source: str | None = None, headless: bool | None = None,
-                 now: Callable[[], dt.datetime] | None = None, say: Callable[[str], None] = lambda text: None) -> None:
+                 now: Callable[[], dt.datetime] | None = None, say: Callable[[str], None] = lambda text: None,
+                 preview: Previewer | None = None, with_evidence: bool = False) -> None:
         self.confirm = confirm
+        self.preview = preview  # the migration's blast radius, shown with the typed name
+        self.with_evidence = with_evidence  # confirm(env, step, evidence): the face shows what was checked
         self.say = say  # the evidence, shown before the name is asked for
         self.source = source or getattr(confirm, "source", "confirm")
         self.headless = getattr(confirm, "headless", False) if headless is None else headless
@@ -152,8 +170,23 @@ class ProductionGate:
             passed = evidence["staging_pass"]
             self.say(f"{evidence['file']} sha256 {evidence['sha256']}: the file that passed on {passed['env']} "
                      f"(step {passed['step']}, {passed['ts']}); these bytes, read once, are what will run.")
+        shown = dict(evidence)
+        if step.kind == "migration" and self.preview is not None:
+            shown["preview"] = await preview_migration(step, engine, self.preview)
+            if self.headless or not self.with_evidence:
+                for line in drop_lines(shown["preview"]):
+                    self.say(line)
+            evidence["drops"] = [{"table": d.get("table"), "rows": d.get("rows")} for d in shown["preview"].get("drops", [])]
+        if "backup" in evidence and (self.headless or not self.with_evidence):  # a screen shows it in the dialog
+            self.say(f"Backup: {evidence['backup']['time']} ({evidence['backup']['how']}), "
+                     f"{evidence['backup']['age_hours']:.1f} h old.")
         source = self.source
-        typed = await self.confirm(env, step) if self.confirm is not None else None
+        if self.confirm is None:
+            typed = None
+        elif self.with_evidence:
+            typed = await self.confirm(env, step, shown)
+        else:
+            typed = await self.confirm(env, step)
         typed = (typed or "").strip()
         if typed != env.name:
             if not typed and (self.confirm is None or self.headless):
@@ -217,7 +250,7 @@ class ProductionGate:
                            f"the runbook needs one from the last {hours:g} h")
             todo.append("Take a fresh backup, then attest its time (task 4.1).")
             return
-        evidence["backup"] = {"time": when.isoformat(timespec="seconds"), "how": how}
+        evidence["backup"] = {"time": when.isoformat(timespec="seconds"), "how": how, "age_hours": round(age_h, 2)}
 
     def _refuse(self, engine: "Engine", step: Step, missing: list[str], todo: list[str]) -> None:
         env = engine.env
@@ -230,6 +263,144 @@ class ProductionGate:
         )
 
 
+# --- what a migration takes, before it runs ----------------------------------------------------
+
+async def preview_migration(step: Step, engine: "Engine", previewer: Previewer) -> dict[str, Any]:
+    """The read-only preview of the migration's file, as the step will read it (the same bytes,
+    read once), on the engine's own connection inside a READ ONLY transaction. A preview that
+    cannot be computed says why (and lists the drops parsed from the file) instead of failing."""
+    from wizard.catalog import read_only
+    from wizard.steps import migration
+    from wizard.steps.base import StepFailure
+
+    try:
+        loaded = migration.load(step, engine.context())
+    except StepFailure as exc:
+        return {"file": str(step.params.get("file")), "error": str(exc), "drops": [], "lint": [], "statements": []}
+    try:
+        conn = await engine.connection()
+        async with read_only(conn):
+            data = await previewer(conn, loaded.path, loaded.text)
+    except EnvironmentRefused:
+        raise
+    except Exception as exc:  # noqa: BLE001 - shown to the operator, who still decides
+        from wizard.analysis import analyse_text
+
+        planned = analyse_text(loaded.text, str(loaded.path))
+        data = {"file": str(loaded.path), "error": f"the live preview failed: {exc}", "lint": [], "statements": [],
+                "drops": [{"table": t, "rows": None, "exists": True, "dependents": [], "rebuilt": t in planned.rebuilt_tables}
+                          for t in [*planned.dropped_tables, *planned.rebuilt_tables]]}
+    data["sha256"] = loaded.sha256
+    return data
+
+
+def lost_tables(preview: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tables the file drops for good: present now and not created again by the file."""
+    return [d for d in preview.get("drops", []) if d.get("exists", True) and not d.get("rebuilt")]
+
+
+def drop_lines(preview: dict[str, Any]) -> list[str]:
+    """The preview as lines of plain text (headless runs print them before asking)."""
+    drops = preview.get("drops", [])
+    name = Path(str(preview.get("file", "?"))).name
+    lines = [f"{name} drops {len(drops)} table{'s' if len(drops) != 1 else ''}:" if drops else f"{name} drops no table."]
+    for d in drops:
+        rows = "?" if d.get("rows") is None else f"{'~' if d.get('rows_estimated') else ''}{d['rows']:,} rows"
+        deps = d.get("dependents") or []
+        beyond = [x for x in deps if x.get("beyond")]
+        extra = f", {len(deps)} dependents" + (f" ({len(beyond)} beyond the dropped tables)" if beyond else "") if deps else ""
+        note = " (rebuilt by the file)" if d.get("rebuilt") else ("" if d.get("exists", True) else " (not present)")
+        lines.append(f"  - {d.get('table')}: {rows}{extra}{note}")
+    findings = preview.get("lint") or []
+    if findings:
+        lines.append(f"  squawk: {len(findings)} finding{'s' if len(findings) != 1 else ''} ("
+                     + ", ".join(sorted({str(f.get('rule')) for f in findings})) + ")")
+    if preview.get("error"):
+        lines.append(f"  note: {preview['error']}")
+    return lines
+
+
+def is_destructive_apply(step: Step) -> bool:
+    return step.kind == "migration" and step.params.get("mode", "apply") == "apply"
+
+
+class DropGate:
+    """Before a migration that drops tables is applied (off production: the production gate shows the
+    same), the operator sees the tables, rows and dependents and confirms."""
+
+    def __init__(self, confirm: ConfirmDrops | None, preview: Previewer, *, source: str = "confirm",
+                 headless: bool = False, say: Callable[[str], None] = lambda text: None) -> None:
+        self.confirm, self.preview, self.source, self.headless, self.say = confirm, preview, source, headless, say
+
+    async def __call__(self, step: Step, engine: "Engine") -> None:
+        env = engine.env
+        if env.role == "production" or not is_destructive_apply(step):
+            return
+        preview = await preview_migration(step, engine, self.preview)
+        lost = lost_tables(preview)
+        if not lost:
+            return
+        if self.headless:
+            for line in drop_lines(preview):
+                self.say(line)
+        ok = bool(await self.confirm(env, step, preview)) if self.confirm is not None else False
+        how = self.source
+        if not ok:
+            if self.headless and env.kind == "sandbox":
+                how = "sandbox (headless: shown, not asked)"
+            else:
+                names = ", ".join(str(d.get("table")) for d in lost)
+                engine.journal.append("guard_refused", env=env.name, role=env.role, step=step.id, kind=step.kind,
+                                      missing=[f"the drop of {len(lost)} tables was not confirmed"])
+                fix = (f"Check the list, then run it again with {CONFIRM_DROPS_FLAG} (or \"{step.id}\" = \"yes\" "
+                       "under [answers] in the --answers file)." if self.headless else
+                       "Run it again and confirm the drops when asked, if they are the ones you expect.")
+                raise EnvironmentRefused(
+                    f"Refused: step {step.id} would drop {len(lost)} table{'s' if len(lost) != 1 else ''} on "
+                    f"{env.name} ({names}), and the drop was not confirmed. Nothing was run.", fix)
+        engine.journal.append("drops_confirmed", env=env.name, role=env.role, step=step.id,
+                              file=Path(str(preview.get("file"))).name, sha256=preview.get("sha256"),
+                              tables=[{"table": d.get("table"), "rows": d.get("rows")} for d in lost],
+                              confirmed_by=how)
+
+
+# --- order between migrations --------------------------------------------------------------------
+
+def _for_role(step: Step, role: str) -> bool:
+    return step.target not in ("staging", "production") or step.target == role
+
+
+async def migration_order(step: Step, engine: "Engine") -> None:
+    """An applied migration waits for every earlier applied migration of the runbook (runbook order,
+    the ones for this environment's role) to have passed on this environment in this journal."""
+    if not is_destructive_apply(step):
+        return
+    env = engine.env
+    earlier: list[Step] = []
+    for other in engine.runbook.steps():
+        if other.id == step.id:
+            break
+        if is_destructive_apply(other) and _for_role(other, env.role):
+            earlier.append(other)
+    if not earlier:
+        return
+    passed = {m.get("step") for m in engine.state().migrations
+              if m.get("env") == env.name and m.get("mode", "apply") == "apply" and m.get("status") == PASSED}
+    missing = [s for s in earlier if s.id not in passed]
+    if not missing:
+        return
+    first = missing[0]
+    task = engine.runbook.task_of(first.id)
+    where = f"task {task.id}, {task.day_id.capitalize()}" if task is not None and task.day_id else "its task"
+    engine.journal.append("guard_refused", env=env.name, role=env.role, step=step.id, kind=step.kind,
+                          missing=[f"{first.id} has not passed on {env.name}"])
+    file = Path(str(first.params.get("file", first.id))).name
+    raise EnvironmentRefused(
+        f"Refused: step {step.id} ({step.title}) comes after {first.id} ({file}) in the runbook, and {first.id} "
+        f"has not passed on {env.name} in this journal. Nothing was run.",
+        f"Apply {file} first: run step {first.id} ({where}) on {env.name}, then this one.")
+
+
 def for_environment(env: Environment, confirm: Confirm | None) -> list[Guard]:
     """The guards for an Engine on `env` (the role guard is the engine's own check_targets)."""
-    return [ProductionGate(confirm)]
+    return [migration_order, ProductionGate(confirm)]

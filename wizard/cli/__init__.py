@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--runbook", type=Path, help="runbook file (default: the journal's own, else the shipped Week 1)")
     run.add_argument("--confirm-production", metavar="NAME",
                      help="headless confirmation of production writes: the environment's name")
+    run.add_argument("--confirm-drops", action="store_true",
+                     help="headless confirmation of a migration that drops tables (the list is printed first)")
 
     status = sub.add_parser("status", help="what the journal says has happened")
     status.add_argument("--json", action="store_true")

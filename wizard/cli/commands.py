@@ -60,7 +60,8 @@ def cmd_run(args: Any, console: Console) -> int:
     tasks = [args.task] if args.task else None
     if args.task:
         session.runbook.task(args.task)
-    dialogue = ConsoleDialogue(console, load_answers(args.answers), confirm_flag=_confirm_flag(args, session))
+    dialogue = ConsoleDialogue(console, load_answers(args.answers), confirm_flag=_confirm_flag(args, session),
+                               confirm_drops=bool(getattr(args, "confirm_drops", False)))
     _say_runbook_note(session.runbook_note)
     index = [d.id for d in session.runbook.days].index(day.id)
     for finding in tools.lint_runbook(session.runbook, strict_files=False):
@@ -156,7 +157,7 @@ def cmd_rehearse(args: Any, console: Console) -> int:
         session.prepare(say)
         # The rehearsal answers its own questions and confirms its own sandbox-production.
         dialogue = AnswersDialogue(session.rehearsal_answers, source="rehearsal answers", confirm="sandbox-production",
-                                   confirm_source="rehearsal", say=say)
+                                   confirm_source="rehearsal", say=say, confirm_drops=True)
 
         async def walk() -> None:
             for day, env_name, tasks in plan:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from wizard.environments.model import KINDS, ROLES, SANDBOX_ROLES, Environment
-    from wizard.guards import prompt_for as prompt_for_production
+    from wizard.guards import drop_lines, prompt_for as prompt_for_production
     from wizard.journal.fold import Fold
     from wizard.results import StepResult
     from wizard.runbook.model import Day, Runbook, Step, Task
@@ -30,7 +30,7 @@ _HOME = {
     "KINDS": ("wizard.environments.model", "KINDS"), "ROLES": ("wizard.environments.model", "ROLES"),
     "SANDBOX_ROLES": ("wizard.environments.model", "SANDBOX_ROLES"),
     "Environment": ("wizard.environments.model", "Environment"),
-    "prompt_for_production": ("wizard.guards", "prompt_for"),
+    "prompt_for_production": ("wizard.guards", "prompt_for"), "drop_lines": ("wizard.guards", "drop_lines"),
     "Fold": ("wizard.journal.fold", "Fold"),
     "StepResult": ("wizard.results", "StepResult"),
     "Day": ("wizard.runbook.model", "Day"), "Runbook": ("wizard.runbook.model", "Runbook"),

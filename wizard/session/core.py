@@ -212,10 +212,16 @@ class Session:
             raise WizardError("The journal is not open yet.", "Wait for the environment to be prepared.")
         what = f"step {step[1].id}" if step else (f"task {', '.join(task_ids)}" if task_ids else day_id)
         outcome = RunOutcome(what, self.env.name)
+        from wizard.session.inspect import preview_sql
+
         gate = guards.ProductionGate(dialogue.confirm_production, source=dialogue.confirm_source,
-                                     headless=dialogue.headless, say=dialogue.say)
+                                     headless=dialogue.headless, say=dialogue.say, preview=preview_sql,
+                                     with_evidence=True)
+        drops = guards.DropGate(getattr(dialogue, "confirm_destructive", None), preview_sql,
+                                source=getattr(dialogue, "drops_source", dialogue.confirm_source),
+                                headless=dialogue.headless, say=dialogue.say)
         engine = Engine(self.runbook, self.env, self.journal, ask=dialogue.ask, on_start=on_start,
-                        on_result=on_result, guards=[self._history, gate])
+                        on_result=on_result, guards=[self._history, guards.migration_order, gate, drops])
         with self._mutex:
             if self._engine is not None:
                 raise WizardError("A step is already running on this session.", "Wait for it, or cancel it.")

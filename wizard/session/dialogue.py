@@ -27,8 +27,14 @@ class Dialogue(Protocol):
     async def ask(self, step: Step) -> tuple[Any, str]:
         """An attest step's answer and where it came from ("operator", "answers file", ...)."""
 
-    async def confirm_production(self, env: Environment, step: Step) -> str | None:
-        """The environment's name as typed (None: not confirmed)."""
+    async def confirm_production(self, env: Environment, step: Step, evidence: dict[str, Any] | None = None) -> str | None:
+        """The environment's name as typed (None: not confirmed). `evidence` is what the gate
+        checked, to show with the question: file and sha256, staging_pass {env, step, ts}, backup
+        {time, how, age_hours}, and for a migration its preview (drops with rows and dependents, lint)."""
+
+    async def confirm_destructive(self, env: Environment, step: Step, preview: dict[str, Any]) -> bool:
+        """Off production, before a migration drops tables for good: the preview (the
+        `preview --json` dict: drops with rows, bytes, dependents; lint) shown, and a yes or no."""
 
     async def password(self, prompt: str) -> str | None:
         """A database password, asked once and never echoed (None: none given)."""
@@ -71,8 +77,9 @@ class AnswersDialogue:
 
     def __init__(self, answers: dict[str, Any], *, source: str = "answers file", confirm: str | None = None,
                  confirm_source: str = "--confirm-production", password: str | None = None,
-                 say: Any = None) -> None:
+                 say: Any = None, confirm_drops: bool = False) -> None:
         self.answers = answers
+        self.confirm_drops = confirm_drops  # --confirm-drops, or the rehearsal confirming its own sandboxes
         self.source = source
         self.confirm = confirm
         self.confirm_source = confirm_source
@@ -88,8 +95,20 @@ class AnswersDialogue:
             )
         return self.answers[step.id], self.source
 
-    async def confirm_production(self, env: Environment, step: Step) -> str | None:
+    async def confirm_production(self, env: Environment, step: Step, evidence: dict[str, Any] | None = None) -> str | None:
         return self.confirm
+
+    @property
+    def drops_source(self) -> str:
+        """How a drop was confirmed (journaled in drops_confirmed)."""
+        if self.confirm_source == "rehearsal":
+            return "rehearsal"
+        return "--confirm-drops" if self.confirm_drops else self.source
+
+    async def confirm_destructive(self, env: Environment, step: Step, preview: dict[str, Any]) -> bool:
+        """The flag, or the migration step's id answered yes in the answers file."""
+        answer = self.answers.get(step.id)
+        return self.confirm_drops or answer is True or str(answer).strip().lower() in ("yes", "y", "drop")
 
     async def password(self, prompt: str) -> str | None:
         return self._password

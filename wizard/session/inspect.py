@@ -17,8 +17,9 @@ from wizard.catalog import read_only
 from wizard.errors import WizardError
 
 
-async def preview_sql(conn: psycopg.AsyncConnection, path: Path) -> dict[str, Any]:
-    """{"file", "statements", "lint", "drops"} for the SQL file at `path` against `conn`'s database."""
+async def preview_sql(conn: psycopg.AsyncConnection, path: Path, text: str | None = None) -> dict[str, Any]:
+    """{"file", "statements", "lint", "drops"} for the SQL file at `path` against `conn`'s database
+    (`text`: the file's bytes as a step already read them, so what is previewed is what runs)."""
     import pglast
 
     from wizard.catalog.blast import blast_radius
@@ -26,7 +27,7 @@ async def preview_sql(conn: psycopg.AsyncConnection, path: Path) -> dict[str, An
     from wizard.statements import split
 
     try:
-        text = path.read_text()
+        text = path.read_text() if text is None else text
     except FileNotFoundError:
         raise WizardError(f"No SQL file at {path}.", "Check the path.") from None
     try:
