@@ -204,10 +204,14 @@ async def test_backup_missing_or_stale_is_refused(dbs, tmp_path):
     with pytest.raises(EnvironmentRefused) as err:
         await engine(production, journal, Typed("production")).run_day("thursday", ["4.4"])
     assert "no backup is attested or taken in this run" in err.value.what and "task 4.1" in err.value.fix
-    old = (NOW - dt.timedelta(hours=30)).isoformat()  # 4.1 itself accepts up to 48 h; the gate wants 24
+    # 4.1 accepts a backup 23 h old; by the time the migration runs, two hours later, it is too old.
+    old = (NOW - dt.timedelta(hours=23)).isoformat()
     assert (await engine(production, journal, answers={"4.1.backup": old}).run_day("thursday", ["4.1"])).ok
+    later = Engine(load_runbook(), production, journal, ask=AnswersDialogue({}).ask,
+                   guards=[guards.migration_order, guards.ProductionGate(Typed("production"),
+                                                                         now=lambda: NOW + dt.timedelta(hours=2))])
     with pytest.raises(EnvironmentRefused) as err:
-        await engine(production, journal, Typed("production")).run_day("thursday", ["4.4"])
+        await later.run_day("thursday", ["4.4"])
     assert "h old; the runbook needs one from the last 24 h" in err.value.what
     assert "workspace_id" not in columns(production.conninfo)
 
