@@ -32,6 +32,18 @@ _BAD_STEP_STATES = BAD_TASK_STATES
 INCIDENT_TYPES = ("journal_repaired", "journal_problem_found", "step_interrupted", "env_refused")
 
 
+
+_DATABASE_KINDS: dict[str, bool] = {}
+
+
+def _needs_database(kind: str) -> bool:
+    """The kind's own declaration (wizard.steps), read once per kind: the fold runs per event."""
+    if kind not in _DATABASE_KINDS:
+        from wizard.steps import needs_database
+
+        _DATABASE_KINDS[kind] = needs_database(kind)
+    return _DATABASE_KINDS[kind]
+
 class LazyStepResult(StepResult):
     """A step result read without its data, checks and advice (JournalIndex.iter_events(lazy=True)):
     they are read from the journal line the first time something asks for them."""
@@ -335,9 +347,7 @@ class Fold:
         attempt.finished_at = event.get("ts")
         attempt.role = event.get("role")
         attempt.save_as = event.get("save_as")
-        from wizard.steps import needs_database  # the kinds' own declarations (loaded on first use)
-
-        if needs_database(attempt.kind):
+        if _needs_database(attempt.kind):
             attempt.fingerprint = self._connected.get(env)
 
     def _env_pinned(self, event: dict[str, Any], env: str) -> None:
