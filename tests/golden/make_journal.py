@@ -32,7 +32,8 @@ from rich.console import Console  # noqa: E402
 
 from wizard import paths
 from wizard.rehearsal import clusters as sandbox  # noqa: E402
-from wizard.commands import _run_days, open_journal  # noqa: E402
+from wizard.session import AnswersDialogue, Session  # noqa: E402
+from wizard.session.journals import open_journal  # noqa: E402
 from wizard.rehearsal.preparation import rehearsal_answers, take_backup  # noqa: E402
 from wizard.environments import resolve_environment  # noqa: E402
 from wizard.journal.store import GENESIS, _canonical, event_hash, line_hash, write_head  # noqa: E402
@@ -100,9 +101,18 @@ def main() -> None:
     journal.append("note", text="tasks not rehearsed: they need the application checks", tasks=left_out)
     staging, production = resolve_environment("sandbox-staging"), resolve_environment("sandbox-production")
 
+    session = Session(staging, runbook, target)
+    session.journal = journal
+
     def run(day: str, env, given) -> bool:  # noqa: ANN001
-        outcomes = asyncio.run(_run_days(console, runbook, [(day, env, tasks[day])], journal, given, source="rehearsal answers"))
-        return outcomes[-1].ok
+        # Through the session, as the rehearsal runs: it answers and confirms its own sandbox-production.
+        session.env = env
+        dialogue = AnswersDialogue(given, source="rehearsal answers", confirm="sandbox-production", confirm_source="rehearsal",
+                                   say=console.print)
+        outcome = asyncio.run(session.run(day, tasks[day], dialogue=dialogue))
+        if outcome.problem is not None:
+            raise outcome.problem
+        return outcome.ok
 
     assert not run("tuesday", staging, answers), "Tuesday before Monday should stop at 2.1"
     stale = (dt.datetime.fromisoformat(backup_time) - dt.timedelta(days=3)).isoformat()
