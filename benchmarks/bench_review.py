@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_support import precompile
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "tests" / "golden" / "journal.jsonl"
 PAINT_TARGET = 2.5  # review's first paint, in bare first paints
@@ -132,18 +134,6 @@ def _scroll_cost(path: Path) -> dict[str, float]:
         pages.append(time.perf_counter() - t0)
     index.close()
     return {"index_build": built, "page_of_40_events": max(pages)}
-
-
-def precompile() -> None:
-    """Byte-compile the project's sources, as installing the package does (pip compiles a wheel's
-    modules; a run writes them otherwise): with PYTHONDONTWRITEBYTECODE set, every fresh process
-    would compile wizard/ and screens/ from source, a cost the installed wizard does not pay and
-    the bare app (Textual's installed modules) does not either."""
-    import compileall
-
-    for folder in ("wizard", "screens"):
-        compileall.compile_dir(str(ROOT / folder), quiet=1)
-    print("wizard/ and screens/ byte-compiled (as installed) before measuring", flush=True)
 
 
 def main() -> None:

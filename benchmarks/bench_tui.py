@@ -34,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_support import precompile
+
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("MIGRATION_WIZARD_DATA", str(Path(tempfile.gettempdir()) / "mw-bench-data"))
 sys.path.insert(0, str(ROOT))
@@ -394,18 +396,6 @@ async def end_to_end_rows() -> dict[str, float]:
                 "total_s": stamp["first"] - started, "max_stall_ms": 1000 * max(late)}
     finally:
         FastTable.render_line = original  # type: ignore[method-assign]
-
-
-def precompile() -> None:
-    """Byte-compile the project's sources, as installing the package does (pip compiles a wheel's
-    modules; a run writes them otherwise): with PYTHONDONTWRITEBYTECODE set, every fresh process
-    would compile wizard/ and screens/ from source, a cost the installed wizard does not pay and
-    the bare app (Textual's installed modules) does not either."""
-    import compileall
-
-    for folder in ("wizard", "screens"):
-        compileall.compile_dir(str(ROOT / folder), quiet=1)
-    print("wizard/ and screens/ byte-compiled (as installed) before measuring", flush=True)
 
 
 def main() -> int:
