@@ -98,6 +98,20 @@ async def existing_tables(conn: psycopg.AsyncConnection, names: list[str]) -> li
     return [r[0] for r in await cur.fetchall()]
 
 
+async def foreign_key_partners(conn: psycopg.AsyncConnection, names: list[str]) -> list[str]:
+    """The tables joined to these by a foreign key, either way, not among them: dropping a table
+    also drops the constraints (and their triggers) on those, which locks them too."""
+    if not names:
+        return []
+    cur = await conn.execute(
+        "with t as (select to_regclass(q) as oid from unnest(%s::text[]) q where to_regclass(q) is not null) "
+        "select distinct p.oid::regclass::text from ("
+        "  select c.conrelid as oid from pg_constraint c where c.contype = 'f' and c.confrelid in (select oid from t)"
+        "  union select c.confrelid from pg_constraint c where c.contype = 'f' and c.conrelid in (select oid from t)) p "
+        "where p.oid not in (select oid from t) order by 1", ([qualified(conn, n) for n in names],))
+    return [r[0] for r in await cur.fetchall()]
+
+
 LOCK_HOLDERS_SQL = """
 select l.relation::regclass::text as table_name, l.mode, l.pid, coalesce(a.application_name, '') as application_name,
        coalesce(a.state, '') as state,

@@ -158,17 +158,20 @@ async def _snapshot(conn: "psycopg.AsyncConnection", core: list[str]) -> dict[st
 
 
 async def _lock_up_front(conn: "psycopg.AsyncConnection", ctx: StepContext, tables: list[str], wait: str,
-                         data: dict[str, Any]) -> None:
-    """ACCESS EXCLUSIVE on every table the file drops or alters (those that exist), in one LOCK
-    statement under one short timeout: the migration gets them all or gives up, and nobody queues
-    behind it for longer than `wait` in total (a lock_timeout alone is per lock, so the statement's
-    timeout bounds the whole)."""
+                         data: dict[str, Any], dropped: list[str] | None = None) -> None:
+    """ACCESS EXCLUSIVE on every table the file drops or alters (those that exist), and on the
+    tables a dropped one is joined to by a foreign key (the drop removes the constraint's triggers
+    there, which locks them as well), in one LOCK statement under one short timeout: the migration
+    gets them all or gives up, and nobody queues behind it for longer than `wait` in total (a
+    lock_timeout alone is per lock, so the statement's timeout bounds the whole)."""
     import psycopg
     from psycopg import sql
 
     from wizard import db
 
     present = await db.existing_tables(conn, tables)
+    partners = await db.foreign_key_partners(conn, await db.existing_tables(conn, dropped or []))
+    present += [t for t in partners if t not in present and t.split(".")[-1] not in present]
     data["locked_up_front"] = present
     if not present:
         return
@@ -266,7 +269,7 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
                     # If the wizard is killed mid-migration, the server notices within a second
                     # and rolls back, instead of holding locks until the statement ends.
                     await conn.execute("set local client_connection_check_interval = '1s'")
-                await _lock_up_front(conn, ctx, plan.exclusive_tables, lock_wait, data)
+                await _lock_up_front(conn, ctx, plan.exclusive_tables, lock_wait, data, plan.dropped_tables)
                 await conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(lock_timeout)))
                 await conn.execute(sql.SQL("set local statement_timeout = {}").format(sql.Literal(statement_timeout)))
                 data["before"] = await _snapshot(conn, core)
