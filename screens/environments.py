@@ -25,7 +25,7 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, S
 
 from screens.actions import bindings
 from screens.base import WizardModal, WizardScreen
-from screens.dialogs import EnvChip, PasswordScreen
+from screens.dialogs import ConfirmScreen, EnvChip, PasswordScreen
 from wizard.banner import BannerInfo, banner_for
 from wizard.session import KINDS, ROLES, SANDBOX_ROLES, Environment, journal_path
 from wizard.session import environments as envs
@@ -245,7 +245,7 @@ class EnvironmentsScreen(WizardScreen):
             envs.prepare_environment(env)  # a sandbox cluster is started (first use creates it)
             path, journal = self._journal_for(env)
             tested = await envs.check_environment(
-                env, path, journal=journal, pin=True,
+                env, path, journal=journal, pin=False,
                 asker=self._password_asker(env), say=lambda text: self.app.call_from_thread(self.app.notify, text))
         except WizardError as exc:
             self.app.call_from_thread(self._tested, None, exc)
@@ -286,6 +286,28 @@ class EnvironmentsScreen(WizardScreen):
         if problem is not None:
             self.say(_problem_text(problem), "error")
             return
+        if tested.pin == "not pinned":  # pinning binds the profile to this server: the operator says so first
+            fp = tested.fingerprint
+            self.app.push_screen(
+                ConfirmScreen(f"Pin {tested.env.name} to this server?",
+                              f"{_lines_text(tested.lines())}\n\nFrom here on {tested.env.name} must reach "
+                              f"{fp['system_identifier']}/{fp['database']}; a profile that later reaches another "
+                              "server is refused before any SQL runs.", banner_for(tested.env),
+                              yes="Pin it (y)", no="Not now (n)"),
+                lambda yes: self._pin(tested) if yes else self._show_tested(tested))
+            return
+        self._show_tested(tested)
+
+    def _pin(self, tested: Any) -> None:
+        path, journal = self._journal_for(tested.env)
+        try:
+            tested = envs.pin_tested(tested, journal)
+        except WizardError as exc:
+            self.say(_problem_text(exc), "error")
+            return
+        self._show_tested(tested)
+
+    def _show_tested(self, tested: Any) -> None:
         self.say(_lines_text(tested.lines()), "ok")
         self.refresh_view()
 

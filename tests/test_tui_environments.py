@@ -112,10 +112,18 @@ async def add_profile(pilot, name: str, url: str, *, password: str = "", token: 
     return shots
 
 
-async def run_env_test(pilot, screen: EnvironmentsScreen, name: str) -> str:  # noqa: ANN001
+async def run_env_test(pilot, screen: EnvironmentsScreen, name: str, pin: bool = True) -> str:  # noqa: ANN001
+    """`t` on an environment; a first test asks before pinning (answered `pin`)."""
+    from screens.dialogs import ConfirmScreen
+
     await select(pilot, screen, name)
     await pilot.press("t")
     await until(pilot, lambda: not screen.busy or isinstance(pilot.app.screen, PasswordScreen), what=f"testing {name}")
+    await pilot.pause()
+    if isinstance(pilot.app.screen, ConfirmScreen):
+        assert "Pin " in str(pilot.app.screen.title_text)
+        await pilot.press("y" if pin else "n")
+        await until(pilot, lambda: pilot.app.screen is screen, what="the pin question to close")
     return flat(result_text(pilot.app))
 
 
@@ -244,7 +252,12 @@ async def test_a_refused_password_is_asked_again_masked(clusters, memory, profil
             shot = app.export_screenshot()
             await pilot.press("enter")
             await until(pilot, lambda: not screen.busy, what="the test")
-            assert "✓ connected to lab" in flat(result_text(app))
+            from screens.dialogs import ConfirmScreen
+
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question before pinning")
+            await pilot.press("n")  # not pinned: the test still says what it found
+            await until(pilot, lambda: app.screen is screen, what="the question to close")
+            assert "✓ connected to lab" in flat(result_text(app)) and "not pinned" in flat(result_text(app))
             assert memory.store[(SERVICE, "lab:db_password")] == RIGHT
             assert RIGHT not in shot and RIGHT not in app.export_screenshot()
         assert RIGHT not in (tmp_path / "j.jsonl").read_text()

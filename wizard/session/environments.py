@@ -251,6 +251,18 @@ async def check_environment(env: Environment, path: Path, *, journal: "Journal |
     return Tested(env, fingerprint.server_version, tls, seen, path, status, shared)
 
 
+def pin_tested(tested: Tested, journal: "Journal | None" = None) -> Tested:
+    """Pin the server a test found (the TUI asks first; `env test` pins on first success)."""
+    import dataclasses
+
+    if tested.pin != "not pinned":
+        return tested
+    env = tested.env
+    _append_to(tested.journal, journal, lambda target: target.append(
+        "env_pinned", env=env.name, kind=env.kind, role=env.role, fingerprint=tested.fingerprint, by="env test"))
+    return dataclasses.replace(tested, pin="pinned now")
+
+
 def _append_to(path: Path, journal: "Journal | None", write: Callable[["Journal"], Any]) -> Any:
     """Write to the journal at `path`: through `journal` when it is open in this process, else
     under the writer lock (another wizard writing it is one clear message)."""
