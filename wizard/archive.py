@@ -97,8 +97,21 @@ async def _save_column(conn: "psycopg.AsyncConnection", folder: Path, schema: st
 
 
 async def before_migration(conn: "psycopg.AsyncConnection", text: str, migration: Path, env_name: str,
-                           cancelled: "asyncio.Event | None" = None) -> dict[str, Any] | None:
-    """Archive what `text` would drop from the connected database; None when it drops nothing present."""
+                           cancelled: "asyncio.Event | None" = None, lock_wait: str = "2s") -> dict[str, Any] | None:
+    """Archive what `text` would drop from the connected database; None when it drops nothing present.
+    Reading a table another session holds exclusively waits at most `lock_wait`, then the archive
+    (and so the migration) gives up, as the migration's own locks would."""
+    from psycopg import sql
+
+    await conn.execute(sql.SQL("set lock_timeout = {}").format(sql.Literal(lock_wait)))
+    try:
+        return await _archive(conn, text, migration, env_name, cancelled, lock_wait)
+    finally:
+        await conn.execute("reset lock_timeout")
+
+
+async def _archive(conn: "psycopg.AsyncConnection", text: str, migration: Path, env_name: str,
+                   cancelled: "asyncio.Event | None", lock_wait: str) -> dict[str, Any] | None:
     import datetime as dt
 
     from psycopg import sql
@@ -112,6 +125,12 @@ async def before_migration(conn: "psycopg.AsyncConnection", text: str, migration
     present_columns = await _existing(conn, list(dict.fromkeys(t for t, _ in columns)))
     if not tables and not present_columns:
         return None
+    # Every table to read, at once and within lock_wait (set on the session): a table another
+    # session holds exclusively makes the archive, and so the migration, give up (55P03) before
+    # anything is written.
+    held = [sql.Identifier(t["schema"], t["table"]) for t in tables + present_columns]
+    async with conn.transaction():
+        await conn.execute(sql.SQL("lock table {} in access share mode").format(sql.SQL(", ").join(held)))
     t0 = time.monotonic()
     stamp = dt.datetime.now(dt.timezone.utc)
     folder = pgclient.private_dir(archives_dir(env_name) / f"{stamp:%Y%m%dT%H%M%S.%fZ}-{migration.stem}")
@@ -122,7 +141,8 @@ async def before_migration(conn: "psycopg.AsyncConnection", text: str, migration
     client_version = None
     for t in tables:
         quoted = '"{}"."{}"'.format(t["schema"].replace('"', '""'), t["table"].replace('"', '""'))
-        done = await dump(conn, folder / f"{t['schema']}.{t['table']}.dump", ["-t", quoted], cancelled)
+        done = await dump(conn, folder / f"{t['schema']}.{t['table']}.dump",
+                          ["-t", quoted, f"--lock-wait-timeout={lock_wait}"], cancelled)
         client_version = done["pg_dump_version"]
         cur = await conn.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(t["schema"], t["table"])))
         rows = (await cur.fetchone())[0]  # type: ignore[index]

@@ -195,7 +195,8 @@ def _holder(h: dict[str, Any]) -> str:
             f"query: {h['query'] or '(none)'})")
 
 
-def _gave_up(file: str, data: dict[str, Any]) -> str:
+def _gave_up(file: str, data: dict[str, Any], reading: bool = False) -> str:
+    """`reading`: the archive of what the file drops could not read those tables (held exclusively)."""
     blockers = data.get("lock_blockers") or []
     wait = data["lock_wait"]
     if blockers:
@@ -205,9 +206,10 @@ def _gave_up(file: str, data: dict[str, Any]) -> str:
                "then run the same command again.")
     else:
         held, more, end = "another session held one of them and has let go since", "", "Run the same command again."
-    return (f"lock wait gave up: {file} needs ACCESS EXCLUSIVE on {', '.join(data['locked_up_front'])} and could "
-            f"not take them all within {wait}: {held}{more}. Nothing was changed: {file} was not applied, and no "
-            f"session waited on it for longer than {wait}. {end}")
+    need = (f"archives {', '.join(data['locked_up_front'])} before dropping them and could not read them"
+            if reading else f"needs ACCESS EXCLUSIVE on {', '.join(data['locked_up_front'])} and could not take them all")
+    return (f"lock wait gave up: {file} {need} within {wait}: {held}{more}. Nothing was changed: {file} was "
+            f"not applied, and no session waited on it for longer than {wait}. {end} (SQLSTATE 55P03, lock not available)")
 
 
 async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
@@ -251,7 +253,14 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
     if mode == "apply":  # on every environment: what it drops is saved before anything is dropped
         from wizard.archive import before_migration
 
-        data["archive"] = await before_migration(conn, text, path, ctx.env.name, ctx.cancelled)
+        try:
+            data["archive"] = await before_migration(conn, text, path, ctx.env.name, ctx.cancelled, lock_wait)
+        except psycopg.errors.LockNotAvailable:
+            data["rolled_back"] = True
+            data["locked_up_front"] = await db.existing_tables(conn, plan.dropped_tables)
+            async with db.read_only(conn):
+                data["lock_blockers"] = await db.lock_holders(conn, data["locked_up_front"])
+            raise StepFailure(_gave_up(path.name, data, reading=True), data) from None
     async with db.read_only(conn):
         data["lock_holders"] = await db.lock_holders(conn, plan.touched_tables)
     # Named up front: a session holding a table now is the one the locks below may wait for.
