@@ -28,7 +28,6 @@ Two more guards, for every environment:
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
@@ -63,19 +62,6 @@ def prompt_for(env: Environment, step: Step) -> str:
 
 
 # --- confirmers ------------------------------------------------------------------------------
-
-def typed_confirmer(read: Callable[[str], str] = input) -> Confirm:
-    """The CLI: the operator types the name at the terminal."""
-
-    async def confirm(env: Environment, step: Step) -> str | None:
-        try:
-            return await asyncio.to_thread(read, prompt_for(env, step))
-        except (EOFError, KeyboardInterrupt):
-            return None
-
-    confirm.source = "typed"  # type: ignore[attr-defined]
-    return confirm
-
 
 def flag_confirmer(value: str | None) -> Confirm:
     """Headless: the name given with --confirm-production, or nothing."""
