@@ -53,7 +53,8 @@ def test_run_refuses_a_journal_that_cannot_be_trusted(tmp_path: Path, kind: str)
     before = path.read_bytes() if path.exists() else None
     run = _cli(tmp_path, "run", "--headless", "--env", "sandbox-staging", "--day", "monday", "--journal", str(path))
     assert run.returncode == 2, run.stdout + run.stderr
-    assert EXPECTED[kind] in run.stderr and "--journal NEW" in run.stderr, run.stderr
+    said = " ".join(run.stderr.split())  # the console wraps long lines at its width
+    assert EXPECTED[kind] in said and "--journal NEW" in said, run.stderr
     assert "Traceback" not in run.stderr + run.stdout
     assert (path.read_bytes() if path.exists() else None) == before, "the refused journal was changed"
     assert not list((tmp_path / "data").glob("clusters/*/PG_VERSION")), "a server was set up for a refused journal"
@@ -66,7 +67,7 @@ def test_status_and_export_on_something_that_is_not_a_journal(tmp_path: Path):
     notes.write_text("# Week 1\n\n- [ ] backups\n")
     for args in (("status", "--journal", str(notes)), ("export", "--journal", str(notes), "--out", str(tmp_path / "out"))):
         done = _cli(tmp_path, *args)
-        assert done.returncode == 2 and "is not a journal" in done.stderr, done.stdout + done.stderr
+        assert done.returncode == 2 and "is not a journal" in " ".join(done.stderr.split()), done.stdout + done.stderr
     assert not (tmp_path / "out").exists()
 
 
@@ -74,7 +75,8 @@ def test_status_on_an_edited_journal_exits_1_and_says_so(tmp_path: Path):
     path = _journal(tmp_path / "week.jsonl")
     _tamper("edited", path)
     done = _cli(tmp_path, "status", "--journal", str(path))
-    assert done.returncode == 1 and "BROKEN" in done.stdout and "was edited" in done.stdout, done.stdout
+    said = " ".join(done.stdout.split())
+    assert done.returncode == 1 and "BROKEN" in said and "was edited" in said, done.stdout
 
 
 def test_a_second_writer_through_a_symlink_is_refused(tmp_path: Path):
@@ -83,7 +85,7 @@ def test_a_second_writer_through_a_symlink_is_refused(tmp_path: Path):
     link.symlink_to(path)
     with writer_lock(path):
         run = _cli(tmp_path, "run", "--headless", "--env", "sandbox-staging", "--day", "monday", "--journal", str(link))
-    assert run.returncode == 2 and "Another migration-wizard is writing" in run.stderr, run.stdout + run.stderr
+    assert run.returncode == 2 and "Another migration-wizard is writing" in " ".join(run.stderr.split()), run.stdout + run.stderr
 
 
 def test_an_edit_made_while_the_session_is_open_stops_the_next_production_write(tmp_path: Path):

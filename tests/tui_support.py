@@ -16,20 +16,22 @@ def steady_cursors(app: Any) -> None:
             widget.cursor_blink = False
 
 
-async def settle(pilot: Any, rounds: int = 3, max_frames: int = 40) -> None:
-    """Wait for the workers (journal open, replay, chain check) and the redraws they cause, then
-    until two screenshots in a row are the same: a late layout pass (a scrollbar resized after a
-    preview was measured) would otherwise make a snapshot depend on the machine's speed."""
+async def settle(pilot: Any, rounds: int = 3, max_frames: int = 80, steady: int = 4) -> None:
+    """Wait for the workers (journal open, replay) and the redraws they cause, then until the
+    screen has not changed for `steady` frames in a row (0.2 s): a late layout pass (a scrollbar
+    resized after a preview was measured), or the review's chain check answering from its own
+    process, would otherwise make a snapshot depend on the machine's speed."""
     for _ in range(rounds):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
     steady_cursors(pilot.app)
-    previous = None
+    previous, same = None, 0
     for _ in range(max_frames):
-        await pilot.pause(0.02)
+        await pilot.pause(0.05)
         await pilot.app.workers.wait_for_complete()
         current = pilot.app.export_screenshot()
-        if current == previous:
+        same = same + 1 if current == previous else 0
+        if same >= steady:
             return
         previous = current
 
