@@ -221,7 +221,8 @@ class Session:
                                 source=getattr(dialogue, "drops_source", dialogue.confirm_source),
                                 headless=dialogue.headless, say=dialogue.say)
         engine = Engine(self.runbook, self.env, self.journal, ask=dialogue.ask, on_start=on_start,
-                        on_result=on_result, guards=[self._history, guards.migration_order, gate, drops])
+                        on_result=on_result,
+                        guards=[g for g in (self._history, guards.migration_order, gate, drops) if g is not None])
         with self._mutex:
             if self._engine is not None:
                 raise WizardError("A step is already running on this session.", "Wait for it, or cancel it.")
