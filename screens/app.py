@@ -29,6 +29,7 @@ from screens.palette import WizardCommands
 from screens.dialogue import ScreenDialogue
 from wizard.banner import BannerInfo, banner_for
 from wizard.errors import WizardError
+from wizard.redact import redact
 from wizard.session import SANDBOX_ROLES, Environment, Fold, Runbook, RunOutcome, Session, Step, StepResult, Task
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 
 from screens.actions import bindings
 from screens.base import WizardScreen
-from screens.model import MARKS, NOT_STARTED, STYLES, day_summary, latest_step, standing, step_result, step_state, task_seconds, task_state
+from screens.model import MARKS, STYLES, day_summary, latest_step, standing, step_result, step_state, task_seconds, task_state
 from screens.widgets.step_view import StepView
 from wizard.runbook.model import Task
 
@@ -112,7 +112,6 @@ class WeekOverview(WizardScreen):
         options = []
         for day in app.runbook.days:
             summary = day_summary(state, env.name, env.role, day, running_step, live=app.run_active)
-            word = summary.verdict if summary.other_role is None or summary.verdict != NOT_STARTED else f"needs {summary.other_role}"
             mark = MARKS.get(summary.verdict, "✗" if summary.verdict.startswith("stopped") else "·")
             # The day's verdict in words is the task table's title (the selected day), so the list
             # stays narrow enough for the table's titles at 80 columns.

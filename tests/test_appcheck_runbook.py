@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from wizard.session import AnswersDialogue
 from wizard.engine import Engine

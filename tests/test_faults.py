@@ -8,7 +8,6 @@ migration nor the state after it: a migration is one transaction, so nothing in 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -3,7 +3,6 @@ dry run's catalogue difference and timings, and the zero-data-loss fingerprints.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
