@@ -245,7 +245,9 @@ async def test_only_production_writes_are_gated(dbs, tmp_path):
 
 
 async def test_the_rehearsal_confirms_only_sandbox_production():
-    confirm = guards.rehearsal_confirmer()
+    from wizard.session import RehearsalDialogue
+
+    confirm = RehearsalDialogue({}).confirm_production
     step = Step("4.4.apply_011", "migration", "m", "production", {"file": "x"})
     prod = Environment("sandbox-production", "sandbox", "production")
     assert await confirm(prod, step) == "sandbox-production"

@@ -74,16 +74,6 @@ def flag_confirmer(value: str | None) -> Confirm:
     return confirm
 
 
-def rehearsal_confirmer() -> Confirm:
-    """The rehearsal confirms its own sandbox-production, and nothing else."""
-
-    async def confirm(env: Environment, step: Step) -> str | None:
-        return env.name if env.kind == "sandbox" and env.name == "sandbox-production" else None
-
-    confirm.source = "rehearsal"  # type: ignore[attr-defined]
-    return confirm
-
-
 # --- the production gate -------------------------------------------------------------------
 
 def _parse_time(value: Any) -> dt.datetime | None:

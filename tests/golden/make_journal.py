@@ -32,7 +32,7 @@ from rich.console import Console  # noqa: E402
 
 from wizard import paths
 from wizard.rehearsal import clusters as sandbox  # noqa: E402
-from wizard.session import AnswersDialogue, Session  # noqa: E402
+from wizard.session import RehearsalDialogue, Session  # noqa: E402
 from wizard.session.journals import open_journal  # noqa: E402
 from wizard.rehearsal.preparation import rehearsal_answers, take_backup  # noqa: E402
 from wizard.environments import resolve_environment  # noqa: E402
@@ -107,8 +107,7 @@ def main() -> None:
     def run(day: str, env, given) -> bool:  # noqa: ANN001
         # Through the session, as the rehearsal runs: it answers and confirms its own sandbox-production.
         session.env = env
-        dialogue = AnswersDialogue(given, source="rehearsal answers", confirm="sandbox-production", confirm_source="rehearsal",
-                                   say=console.print)
+        dialogue = RehearsalDialogue(given, say=console.print)
         outcome = asyncio.run(session.run(day, tasks[day], dialogue=dialogue))
         if outcome.problem is not None:
             raise outcome.problem

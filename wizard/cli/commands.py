@@ -14,7 +14,7 @@ from wizard.cli.console import print_result, print_step_start
 from wizard.cli.dialogue import ConsoleDialogue
 from wizard.cli.launch import open_review, open_tui, tui_available
 from wizard.errors import EnvironmentRefused, WizardError
-from wizard.session import EXIT_OK, EXIT_USAGE, AnswersDialogue, RunOutcome, Session, load_answers, tools
+from wizard.session import EXIT_OK, EXIT_USAGE, RehearsalDialogue, RunOutcome, Session, load_answers, tools
 from wizard.session.rehearsal import REHEARSAL_PLAN, rehearsal_summary
 from wizard.session.views import PASSED, day_summary
 
@@ -156,8 +156,7 @@ def cmd_rehearse(args: Any, console: Console) -> int:
     with session:
         session.prepare(say)
         # The rehearsal answers its own questions and confirms its own sandbox-production.
-        dialogue = AnswersDialogue(session.rehearsal_answers, source="rehearsal answers", confirm="sandbox-production",
-                                   confirm_source="rehearsal", say=say, confirm_drops=True)
+        dialogue = RehearsalDialogue(session.rehearsal_answers, say=say)
 
         async def walk() -> None:
             for day, env_name, tasks in plan:

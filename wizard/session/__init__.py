@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from wizard.results import StepResult
     from wizard.runbook.model import Day, Runbook, Step, Task
     from wizard.session.core import EXIT_FAILED, EXIT_OK, EXIT_USAGE, RunOutcome, Session
-    from wizard.session.dialogue import AnswersDialogue, Dialogue, load_answers
+    from wizard.session.dialogue import AnswersDialogue, Dialogue, RehearsalDialogue, load_answers
     from wizard.session.journals import journal_path, writer_lock
     from wizard.steps.attest import NOT_APPLICABLE, AnswerInvalid, validate as validate_answer
     from wizard.steps.base import StepCancelled, StepFailure
@@ -39,7 +39,8 @@ _HOME = {
     "EXIT_USAGE": ("wizard.session.core", "EXIT_USAGE"), "RunOutcome": ("wizard.session.core", "RunOutcome"),
     "Session": ("wizard.session.core", "Session"),
     "AnswersDialogue": ("wizard.session.dialogue", "AnswersDialogue"),
-    "Dialogue": ("wizard.session.dialogue", "Dialogue"), "load_answers": ("wizard.session.dialogue", "load_answers"),
+    "Dialogue": ("wizard.session.dialogue", "Dialogue"),
+    "RehearsalDialogue": ("wizard.session.dialogue", "RehearsalDialogue"), "load_answers": ("wizard.session.dialogue", "load_answers"),
     "journal_path": ("wizard.session.journals", "journal_path"),
     "writer_lock": ("wizard.session.journals", "writer_lock"),
     "AnswerInvalid": ("wizard.steps.attest", "AnswerInvalid"), "NOT_APPLICABLE": ("wizard.steps.attest", "NOT_APPLICABLE"), "validate_answer": ("wizard.steps.attest", "validate"),

@@ -116,3 +116,17 @@ class AnswersDialogue:
     def say(self, text: str) -> None:
         if self._say is not None:
             self._say(text)
+
+
+class RehearsalDialogue(AnswersDialogue):
+    """The rehearsal answers its own questions, confirms its own drops, and types the name of its
+    own sandbox-production: never of anything else, whatever that is called."""
+
+    def __init__(self, answers: dict[str, Any], *, say: Any = None) -> None:
+        super().__init__(answers, source="rehearsal answers", confirm_source="rehearsal", say=say, confirm_drops=True)
+
+    async def confirm_production(self, env: Environment, step: Step, evidence: dict[str, Any] | None = None) -> str | None:
+        from wizard.environments import SANDBOX_ROLES
+
+        own = env.kind == "sandbox" and SANDBOX_ROLES.get(env.name) == "production"
+        return env.name if own else None
