@@ -305,70 +305,75 @@ class TypedConfirmScreen(WizardModal):
         self.dismiss(None)
 
 
-class ExportScreen(WizardModal):
+class OneLineDialog(WizardModal):
+    """A question answered on one line: the environment repeated, a title, a message, the line and
+    two buttons. Enter or the first button answers; Esc or the second dismisses with None."""
+
+    TITLE = ""
+    INPUT_ID = "answer"
+    PASSWORD = False
+    SUBMIT = "OK (Enter)"
+
+    def __init__(self, message: str, info: BannerInfo, value: str = "") -> None:
+        super().__init__(classes="dialog-screen")
+        self.message, self.info, self.value = message, info, value
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="dialog", classes=f"dialog {self.info.css_class}"):
+            yield EnvChip(self.info)
+            yield Static(self.TITLE, classes="dialog-title")
+            yield Static(self.message, classes="dialog-message", markup=False)
+            yield Input(self.value, password=self.PASSWORD, id=self.INPUT_ID)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.SUBMIT, id="submit", variant="primary")
+                yield Button("Cancel (Esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(f"#{self.INPUT_ID}", Input).focus()
+
+    def answer(self, text: str) -> str | None:
+        return text or None
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#submit")
+    def submit(self) -> None:
+        self.dismiss(self.answer(self.query_one(f"#{self.INPUT_ID}", Input).value))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ExportScreen(OneLineDialog):
     """Where the week's documents go: the folder beside the journal, already in the box (Enter
     accepts it). Dismisses with the folder as typed, or None."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="wizard.export_cancel", key_display="Esc")]
+    TITLE = "Write the week's documents"
+    INPUT_ID = "export-dir"
+    SUBMIT = "Write (Enter)"
 
     def __init__(self, default: str, names: str, info: BannerInfo) -> None:
-        super().__init__(classes="dialog-screen")
-        self.default, self.names, self.info = default, names, info
+        super().__init__(f"From this journal: {names}. Into the folder (created if missing; files of the "
+                         "same name are replaced):", info, default)
+        self.default, self.names = default, names
 
-    def compose_body(self) -> ComposeResult:
-        with Vertical(id="dialog", classes=f"dialog {self.info.css_class}"):
-            yield EnvChip(self.info)
-            yield Static("Write the week's documents", classes="dialog-title")
-            yield Static(f"From this journal: {self.names}. Into the folder (created if missing; files of the "
-                         "same name are replaced):", classes="dialog-message", markup=False)
-            yield Input(self.default, id="export-dir")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Write (Enter)", id="submit", variant="primary")
-                yield Button("Cancel (Esc)", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#export-dir", Input).focus()
-
-    @on(Input.Submitted, "#export-dir")
-    @on(Button.Pressed, "#submit")
-    def submit(self) -> None:
-        self.dismiss(self.query_one("#export-dir", Input).value.strip() or None)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def answer(self, text: str) -> str | None:
+        return text.strip() or None
 
 
-class PasswordScreen(WizardModal):
+class PasswordScreen(OneLineDialog):
     """A database password, masked; kept by wizard.secrets (keyring), never journaled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="wizard.password_cancel", key_display="Esc")]
+    TITLE = "Database password"
+    INPUT_ID = "password"
+    PASSWORD = True
+    SUBMIT = "Connect (Enter)"
 
     def __init__(self, prompt: str, info: BannerInfo) -> None:
-        super().__init__(classes="dialog-screen")
-        self.prompt, self.info = prompt, info
-
-    def compose_body(self) -> ComposeResult:
-        with Vertical(id="dialog", classes=f"dialog {self.info.css_class}"):
-            yield EnvChip(self.info)
-            yield Static("Database password", classes="dialog-title")
-            yield Static(self.prompt.rstrip(": ").rstrip(), classes="dialog-message", markup=False)
-            yield Input(password=True, id="password")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Connect (Enter)", id="submit", variant="primary")
-                yield Button("Cancel (Esc)", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#password", Input).focus()
-
-    @on(Input.Submitted, "#password")
-    @on(Button.Pressed, "#submit")
-    def submit(self) -> None:
-        self.dismiss(self.query_one("#password", Input).value or None)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        super().__init__(prompt.rstrip(": ").rstrip(), info)
+        self.prompt = prompt
 
 
 class EnvironmentScreen(WizardModal):
