@@ -83,7 +83,8 @@ def _answer_hint(step: Step, env_name: str) -> str:
         return "A whole number."
     if kind == "choice":
         # Quoted and on lines of their own: a choice may itself contain a comma.
-        return "One of:\n" + "\n".join(f"  “{c}”" for c in params.get("choices", []))
+        return ("One of (its number or the word before its colon is enough):\n"
+                + "\n".join(f"  {i}. “{c}”" for i, c in enumerate(params.get("choices", []), 1)))
     return "Your answer."
 
 

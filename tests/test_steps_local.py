@@ -98,6 +98,19 @@ def test_typed_confirmation_must_match_the_environment():
     assert validate(step, "production", env_name="production") == "production"
 
 
+def test_a_choice_is_picked_by_its_number_key_or_start_and_recorded_whole():
+    choices = ["now: business hours, minimal traffic", "later: a low-traffic window", "never"]
+    step = _attest(answer_type="choice", choices=choices)
+    assert validate(step, "now") == choices[0]
+    assert validate(step, "LATER") == choices[1]
+    assert validate(step, "2") == choices[1]
+    assert validate(step, "nev") == "never"
+    assert validate(step, choices[0]) == choices[0]
+    for unclear in ("n", "4", "0", "soon"):  # "n" starts two choices; 4 and 0 are no choice's number
+        with pytest.raises(AnswerInvalid, match="Choose one of"):
+            validate(step, unclear)
+
+
 def test_missing_answer_in_headless_mode_is_clear(tmp_path):
     result = _run(tmp_path, _attest(answer_type="text")).results[0]
     assert result.status == "error" and "--answers" in result.error and result.data["answer_missing"]

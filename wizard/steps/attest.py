@@ -132,12 +132,32 @@ def validate(step: "Step", raw: Any, *, now: dt.datetime | None = None, env_name
             raise AnswerInvalid(f"{text!r} is not a whole number.") from None
     if kind == "choice":
         choices = p.choices or []
-        if text not in choices:
-            raise AnswerInvalid("Choose one of: " + " | ".join(choices) + ".")
-        return text
+        picked = pick_choice(text, choices)
+        if picked is None:
+            raise AnswerInvalid("Choose one of: " + " | ".join(choices) + ". Its number, the word before its "
+                                "colon or the start of it is enough.")
+        return picked
     if not text:
         raise AnswerInvalid("An answer is needed.")
     return text
+
+
+def pick_choice(text: str, choices: list[str]) -> str | None:
+    """The choice an operator meant: the whole text, its number (1-based), the word before its colon
+    ("now" for "now: business hours ...") or a prefix that fits one choice only. Always the whole
+    choice is recorded, so the journal says what was chosen, not what was typed."""
+    if text in choices:
+        return text
+    folded = text.casefold()
+    if not folded:
+        return None
+    if folded.isdigit() and 1 <= int(folded) <= len(choices):
+        return choices[int(folded) - 1]
+    keyed = [c for c in choices if c.split(":", 1)[0].strip().casefold() == folded]
+    if len(keyed) == 1:
+        return keyed[0]
+    started = [c for c in choices if c.casefold().startswith(folded)]
+    return started[0] if len(started) == 1 else None
 
 
 def preview(step: "Step", ctx: StepContext) -> dict[str, str]:
