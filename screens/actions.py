@@ -39,8 +39,9 @@ ACTIONS: tuple[WizardAction, ...] = (
                  "Every environment (sandboxes and profiles): add a profile, test a connection and its pin, forget "
                  "a profile's secrets.", "app", show=False, key_display="E"),  # the footer is full: F1 and Ctrl+P list it
     WizardAction("wizard.export", "x", "export", "Export",
-                 "Write the week's documents (migration log, verification results, final report, week 2 checklist, "
-                 "team update) from the journal, into the folder beside it.", "app"),
+                 "Write the week's documents (the ones its runbook declares: for Week 1 the migration log, verification "
+                 "results, final report, next week's checklist and team update) from the journal; asks where, "
+                 "beside the journal by default.", "app"),
     WizardAction("wizard.new_week", "N", "new_week", "New week",
                  "Rehearsal only: start a new week (asks first, naming where the current journal is kept; both "
                  "sandbox clusters are rebuilt). Opening the rehearsal again otherwise reopens the week where it stopped.",

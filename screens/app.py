@@ -263,7 +263,8 @@ class WizardApp(App[int]):
         from screens.dialogs import ExportScreen
 
         default = str(self.session.default_export_dir())
-        names = "migration log, verification results, final report, Week 2 checklist, team update"
+        # Which documents a week has is the runbook's to say ([report]); their names are listed once written.
+        names = f"the documents “{self.runbook.title}” declares"
         self.push_screen(ExportScreen(default, names, self.banner_info or banner_for(self.env)), self._export_to)
 
     def _export_to(self, folder: str | None) -> None:

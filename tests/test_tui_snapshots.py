@@ -301,8 +301,8 @@ def test_export_asks_where(snap_compare, tmp_path, runbook):
         assert pilot.app.screen.default == str(tmp_path / "journal-documents")
         pilot.app.pop_screen()
         pilot.app.push_screen(ExportScreen("/home/operator/.local/share/migration-wizard/journals/rehearsal-documents",
-                                           "migration log, verification results, "
-                                           "final report, Week 2 checklist, team update", pilot.app.banner_info))
+                                           f"the documents “{pilot.app.runbook.title}” declares",
+                                           pilot.app.banner_info))
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=ask)
