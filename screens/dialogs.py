@@ -119,6 +119,7 @@ class AttestScreen(WizardModal):
         self.suggestion = "" if suggestion is None or typed_name else str(suggestion)
         self.note = note
         self.refusals = 0
+        self.took_suggestion = False  # Ctrl+S, not an answer that happens to equal it: the journal says which
 
     def compose_body(self) -> ComposeResult:
         step = self.step
@@ -158,6 +159,7 @@ class AttestScreen(WizardModal):
             field.value = self.suggestion
             field.cursor_position = len(self.suggestion)
             field.focus()
+            self.took_suggestion = True
 
     @on(Button.Pressed, "#not-applicable")
     def action_not_applicable(self) -> None:

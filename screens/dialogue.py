@@ -35,11 +35,18 @@ class ScreenDialogue:
         suggestion = app.rehearsal_answers.get(step.id)
         note = app.session.rehearsal_notes.get(step.id)
         info = app.banner_info or banner_for(app.env)
-        answer = await app.ask_on_screen(lambda: AttestScreen(task_id, step, info, suggestion, note))
+        shown: list[AttestScreen] = []
+
+        def form() -> AttestScreen:
+            shown.append(AttestScreen(task_id, step, info, suggestion, note))
+            return shown[-1]
+
+        answer = await app.ask_on_screen(form)
         if answer is None:
             raise StepCancelled("cancelled by the operator: the question was closed without an answer")
         source = "operator"
-        if suggestion is not None and str(answer).strip() == str(suggestion):
+        # Accepted only when Ctrl+S put it there and it went in unchanged; typed, it is the operator's own.
+        if shown and shown[-1].took_suggestion and str(answer).strip() == str(suggestion):
             source = "operator (accepted the rehearsal's suggestion)"
         return answer, source
 

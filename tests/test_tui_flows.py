@@ -365,6 +365,33 @@ async def test_attest_form_starts_empty_and_ctrl_s_takes_the_suggestion(tmp_path
         assert named.suggestion == ""  # the typed name is never offered
 
 
+async def test_a_typed_answer_is_the_operators_even_when_it_equals_the_suggestion(tmp_path):
+    """Only Ctrl+S makes an answer "accepted the rehearsal's suggestion" in the journal; the same
+    words typed by hand are the operator's own."""
+    from tui_fixtures import demo_environment
+
+    steps = [Step(f"9.2.{n}", "attest", f"Question {n}", "local", {"question": "Read it?", "answer_type": "confirm"})
+             for n in ("typed", "taken")]
+    app = make_app(demo_environment("sandbox"), journal_path=tmp_path / "journal.jsonl",
+                   runbook=tiny_runbook(tmp_path, steps), prepare=False)
+    app.session.rehearsal_answers.update({"9.2.typed": "yes", "9.2.taken": "yes"})
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.start_run("monday")
+        await until(pilot, lambda: isinstance(app.screen, AttestScreen), what="the first question")
+        await pilot.pause()
+        await answer(pilot, "yes")
+        await until(pilot, lambda: isinstance(app.screen, AttestScreen) and app.screen.step.id == "9.2.taken",
+                    what="the second question")
+        await pilot.pause()
+        await pilot.press("ctrl+s", "enter")
+        await until(pilot, lambda: not app.run_active, what="the run")
+        state = replay(app.journal.events)
+        assert state.latest("9.2.typed", "sandbox-staging").data["answer_source"] == "operator"
+        assert (state.latest("9.2.taken", "sandbox-staging").data["answer_source"]
+                == "operator (accepted the rehearsal's suggestion)")
+
+
 async def test_not_applicable_and_a_no_with_its_hint(tmp_path):
     """An optional question answered "not applicable" is journaled as such and skipped; a "no" to
     a safety question stops the day there with the runbook's hint."""

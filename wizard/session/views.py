@@ -106,8 +106,8 @@ def standing(runbook: Runbook, state: Fold, env: str, role: str, running: tuple[
         if summary.verdict.startswith(STOPPED) or summary.verdict in (INTERRUPTED, PARTLY_DONE):
             return f"{summary.label} {summary.verdict} on {env}: open it to see why, fix, then run it again to resume."
     if week_complete(runbook, state):
-        return ("Week complete: every day has passed in this journal. x writes the documents; review them "
-                "(the final report, the Week 2 checklist, the team update) before sending them.")
+        return ("Week complete: every day has passed in this journal. x writes the week's documents; read "
+                "them before you send them (review JOURNAL opens this week again, read-only).")
     upcoming = next((s for s in summaries if s.verdict == NOT_STARTED and s.other_role is None), None)
     head = f"{', '.join(s.label for s in finished)} passed on {env}. " if finished else f"Nothing run on {env} yet. "
     if upcoming is None:
