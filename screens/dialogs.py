@@ -199,17 +199,17 @@ class DropConfirmScreen(ConfirmScreen):
 
     def __init__(self, step: Step, preview: dict[str, Any], info: BannerInfo) -> None:
         from screens.widgets.drop_preview import summary_line
+        from wizard.session import takes_text
 
-        drops = preview.get("drops", [])
         super().__init__(
-            f"{step.title}: drop {len(drops)} table{'s' if len(drops) != 1 else ''} on {info.name}?",
+            f"{step.title}: {takes_text(preview, names=False)} on {info.name}?",
             f"Step {step.id} applies this file in one transaction; what it drops is archived first. "
-            "Check the list: these tables and everything that depends on them go.",
-            info, yes="Drop them and apply", no="Don't run")
+            "Check the list: these tables, their dependents and the rewritten data go.",
+            info, yes="Apply it", no="Don't run")
         self.step, self.preview, self.summary = step, preview, summary_line(preview)
 
     def compose_body(self) -> ComposeResult:
-        from screens.widgets.drop_preview import DropPreview
+        from screens.widgets.drop_preview import DropPreview, GateEvidence
 
         # The dialog scrolls on a small terminal; the focused button (No) stays in view, y/n still answer.
         with VerticalScroll(id="dialog", classes=f"dialog {self.info.css_class}"):
@@ -217,6 +217,7 @@ class DropConfirmScreen(ConfirmScreen):
             yield Static(self.title_text, classes="dialog-title", markup=False)
             yield Static(self.message, classes="dialog-message", markup=False)
             yield DropPreview(self.preview, id="drop-preview")
+            yield GateEvidence(self.preview, id="drop-evidence")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes} (y)", id="yes", variant="warning")
                 yield Button(f"{self.no} (n)", id="no", variant="default")

@@ -203,7 +203,7 @@ async def test_backup_missing_or_stale_is_refused(dbs, tmp_path):
     # stage() answered no backup: 1.4 was not run. Only 4.4, so no 4.1 either.
     with pytest.raises(EnvironmentRefused) as err:
         await engine(production, journal, Typed("production")).run_day("thursday", ["4.4"])
-    assert "no backup is attested or taken in this run" in err.value.what and "task 4.1" in err.value.fix
+    assert "no backup is attested or taken in this run" in err.value.what and "4.1.backup" in err.value.fix
     # 4.1 accepts a backup 23 h old; by the time the migration runs, two hours later, it is too old.
     old = (NOW - dt.timedelta(hours=23)).isoformat()
     assert (await engine(production, journal, answers={"4.1.backup": old}).run_day("thursday", ["4.1"])).ok
@@ -291,7 +291,7 @@ def test_headless_thursday_on_production(dbs, profile_file, tmp_path, capsys):
     assert "has not passed on a staging environment in this run" in err and "Traceback" not in err
     assert main([*run, "--env", "staging", "--day", "monday", "--task", "1.1"]) == 0
     assert main([*run, "--env", "staging", "--day", "monday", "--task", "1.6"]) == 0
-    assert main([*run, "--env", "staging", "--day", "tuesday", "--task", "2.2"]) == 0
+    assert main([*run, "--env", "staging", "--day", "tuesday", "--task", "2.2", "--confirm-drops"]) == 0
     assert main([*run, "--env", "production", "--day", "thursday", "--task", "4.4"]) == 2  # no flag, no terminal
     assert "needs --confirm-production production" in capsys.readouterr().err
     assert main([*run, "--env", "production", "--day", "thursday", "--task", "4.4", "--confirm-production", "production"]) == 0
@@ -487,7 +487,8 @@ async def test_012_on_staging_shows_the_nine_tables_and_asks(dbs, tmp_path):
     no = Drops(False)
     with pytest.raises(EnvironmentRefused) as err:
         await drop_engine(staging, journal, no).run_step(*step_of(load_runbook(), "2.4.apply_012"))
-    assert "would drop 9 tables on staging" in err.value.what and "Nothing was run" in err.value.what
+    assert "would drop 9 tables (public.quest_milestones" in err.value.what
+    assert "on staging, and that was not confirmed. Nothing was run" in err.value.what
     assert tables(staging.conninfo) == before
     [(env_name, step_id, preview)] = no.shown
     assert (env_name, step_id) == ("staging", "2.4.apply_012")
@@ -540,17 +541,22 @@ def test_headless_drops_need_confirm_drops_on_a_real_staging(dbs, profile_file, 
     assert main([*run, "--day", "tuesday", "--task", "2.4"]) == 2  # 011 first
     err = flat(capsys.readouterr().err)
     assert "comes after 2.2.apply_011 (011_fix_migration_conflicts.sql)" in err and "Apply 011_fix_migration_conflicts.sql first" in err
-    for day, task in (("monday", "1.1"), ("monday", "1.2"), ("monday", "1.6"), ("tuesday", "2.2")):
+    for day, task in (("monday", "1.1"), ("monday", "1.2"), ("monday", "1.6")):
         assert main([*run, "--day", day, "--task", task]) == 0, capsys.readouterr()
+    # 011 rebuilds a table and rewrites a column: it asks too, and names what it rewrites.
+    assert main([*run, "--day", "tuesday", "--task", "2.2"]) == 2
+    out = flat(capsys.readouterr().out)
+    assert "rewrites line 152: backfill public.agent_trust_scores.workspace_id" in out and "Backup:" in out
+    assert main([*run, "--day", "tuesday", "--task", "2.2", "--confirm-drops"]) == 0, capsys.readouterr()
     capsys.readouterr()
     before = tables(dbs["staging"])
     assert main([*run, "--day", "tuesday", "--task", "2.4"]) == 2
     out = capsys.readouterr()
     assert "012_remove_unused_features.sql drops 9 tables:" in out.out and "public.quests: 3 rows" in flat(out.out)
-    assert "--confirm-drops" in flat(out.err) and "would drop 9 tables on staging" in flat(out.err)
+    assert "--confirm-drops" in flat(out.err) and "would drop 9 tables (" in flat(out.err)
     assert tables(dbs["staging"]) == before
     main([*run, "--day", "tuesday", "--task", "2.4", "--confirm-drops"])
     assert len(set(before) - set(tables(dbs["staging"]))) == 9
     lines = [json.loads(line) for line in Path(journal).read_text().splitlines()]
-    [confirmed] = [e for e in lines if e["type"] == "drops_confirmed"]
+    [confirmed] = [e for e in lines if e["type"] == "drops_confirmed" and e["step"] == "2.4.apply_012"]
     assert confirmed["confirmed_by"] == "--confirm-drops" and len(confirmed["tables"]) == 9

@@ -309,15 +309,19 @@ def test_export_asks_where(snap_compare, tmp_path, runbook):
 
 
 def test_tuesday_drop_confirmation_lists_the_nine_tables(snap_compare, tmp_path, runbook):
-    """Before 012 runs on staging: the nine tables it drops, with their rows, sizes and dependents."""
+    """Before 012 runs on staging: the nine tables it drops, with their rows, sizes and dependents,
+    the backup's age and where it is, and that no dry run of these bytes was made there."""
     from screens.dialogs import DropConfirmScreen
     from tui_fixtures import preview_012
 
     app = make_app(tmp_path, runbook, "staging")
+    preview = {**preview_012(), "dry_run": None,
+               "backup": {"time": "2026-11-24T02:00:00+00:00", "how": "attested in step 1.4.backup", "age_hours": 12.0,
+                          "max_age_hours": 24.0, "too_old": False, "attest_steps": "step 1.4.backup or 4.1.backup"}}
 
     async def ask(pilot):  # noqa: ANN001
         await settle(pilot)
-        pilot.app.push_screen(DropConfirmScreen(runbook.step("2.4.apply_012"), preview_012(), pilot.app.banner_info))
+        pilot.app.push_screen(DropConfirmScreen(runbook.step("2.4.apply_012"), preview, pilot.app.banner_info))
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=ask)
@@ -332,6 +336,8 @@ def test_production_gate_shows_drops_backup_age_and_staging_match(snap_compare, 
     evidence = {"file": "012_remove_unused_features.sql", "sha256": "9f2c" + "0" * 60,
                 "staging_pass": {"env": "staging", "step": "2.4.apply_012", "ts": "2026-11-24T14:05:12+00:00"},
                 "backup": {"time": "2026-11-26T06:00:00+00:00", "how": "attested in step 4.1.backup", "age_hours": 3.25},
+                "dry_run": {"step": "4.3.dry_run_012", "ts": "2026-11-26T08:40:00+00:00", "status": "passed",
+                            "seconds": 0.412, "catalog_diff": "0 added, 142 removed, 3 changed"},
                 "preview": preview_012()}
 
     async def ask(pilot):  # noqa: ANN001

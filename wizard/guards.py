@@ -115,6 +115,47 @@ def latest_backup(state: Any, env: str | None = None, attested_by: set[str] | fr
     return max(found, key=lambda f: f[0]) if found else None
 
 
+def _utc(iso: str) -> str:
+    return f"{dt.datetime.fromisoformat(iso).astimezone(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
+
+
+def backup_evidence(engine: "Engine", state: Any, now: dt.datetime) -> dict[str, Any]:
+    """The freshest backup this journal knows for the engine's environment, its age against the
+    runbook's `facts.backup_max_age_hours`, and where the runbook asks for one (its attest steps)."""
+    runbook = engine.runbook
+    hours = float(runbook.facts.get("backup_max_age_hours", DEFAULT_BACKUP_HOURS))
+    steps = sorted(backup_attestations(runbook))
+    where = ("step " + " or ".join(steps)) if steps else "a backup step of the runbook"
+    latest = latest_backup(state, engine.env.name, frozenset(steps))
+    if latest is None:
+        return {"missing": "no backup is attested or taken in this run", "attest_steps": where,
+                "max_age_hours": hours}
+    when, how = latest
+    age_h = (now - when).total_seconds() / 3600
+    return {"time": when.isoformat(timespec="seconds"), "how": how, "age_hours": round(age_h, 2),
+            "max_age_hours": hours, "too_old": age_h > hours, "attest_steps": where}
+
+
+def dry_run_evidence(state: Any, env_name: str, sha256: str | None) -> dict[str, Any] | None:
+    """The latest dry run of exactly these bytes on this environment: when, its verdict, how long
+    its statements took and the catalogue difference it measured (then rolled back)."""
+    runs = [m for m in state.migrations
+            if m.get("env") == env_name and m.get("mode") == "dry_run" and sha256 and m.get("sha256") == sha256]
+    if not runs:
+        return None
+    last = runs[-1]
+    found: dict[str, Any] = {"step": last["step"], "ts": last["ts"], "status": last["status"]}
+    result = state.latest(last["step"], env_name)
+    data = (getattr(result, "data", None) or {}) if result is not None else {}
+    summary = (data.get("catalog_diff") or {}).get("summary")
+    if summary:
+        found["catalog_diff"] = summary
+    times = [t.get("seconds") for t in data.get("statement_times") or [] if isinstance(t.get("seconds"), (int, float))]
+    if times:
+        found["seconds"] = round(sum(times), 3)
+    return found
+
+
 class ProductionGate:
     """A guard for Engine(guards=[...]): hashes, backup and the typed name before a production write."""
 
@@ -147,15 +188,23 @@ class ProductionGate:
             self.say(f"{evidence['file']} sha256 {evidence['sha256']}: the file that passed on {passed['env']} "
                      f"(step {passed['step']}, {passed['ts']}); these bytes, read once, are what will run.")
         shown = dict(evidence)
+        if step.kind == "migration":
+            dry = dry_run_evidence(state, env.name, evidence.get("sha256"))
+            shown["dry_run"] = dry or {"none": f"no dry run of these bytes on {env.name} in this journal"}
+            if dry is not None:
+                evidence["dry_run"] = dry
         if step.kind == "migration" and self.preview is not None:
             shown["preview"] = await preview_migration(step, engine, self.preview)
             if self.headless or not self.with_evidence:
                 for line in drop_lines(shown["preview"]):
                     self.say(line)
             evidence["drops"] = [{"table": d.get("table"), "rows": d.get("rows")} for d in shown["preview"].get("drops", [])]
-        if "backup" in evidence and (self.headless or not self.with_evidence):  # a screen shows it in the dialog
-            self.say(f"Backup: {evidence['backup']['time']} ({evidence['backup']['how']}), "
-                     f"{evidence['backup']['age_hours']:.1f} h old.")
+        if self.headless or not self.with_evidence:  # a screen shows these in the dialog
+            if "backup" in evidence:
+                self.say(f"Backup: {evidence['backup']['time']} ({evidence['backup']['how']}), "
+                         f"{evidence['backup']['age_hours']:.1f} h old.")
+            if "dry_run" in shown:
+                self.say(dry_run_line(shown["dry_run"]))
         source = self.source
         if self.confirm is None:
             typed = None
@@ -212,21 +261,18 @@ class ProductionGate:
 
     def _check_backup(self, engine: "Engine", state: Any, missing: list[str], todo: list[str],
                       evidence: dict[str, Any]) -> None:
-        hours = float(engine.runbook.facts.get("backup_max_age_hours", DEFAULT_BACKUP_HOURS))
-        latest = latest_backup(state, engine.env.name, backup_attestations(engine.runbook))
-        now = self.now()
-        if latest is None:
-            missing.append("no backup is attested or taken in this run")
-            todo.append("Check the backup and note its time (task 4.1) before any production change.")
+        backup = backup_evidence(engine, state, self.now())
+        where = backup["attest_steps"]
+        if backup.get("missing"):
+            missing.append(backup["missing"])
+            todo.append(f"Check the backup and note its time ({where}) before any production change.")
             return
-        when, how = latest
-        age_h = (now - when).total_seconds() / 3600
-        if age_h > hours:
-            missing.append(f"the latest backup ({when:%Y-%m-%d %H:%M} UTC, {how}) is {age_h:.1f} h old; "
-                           f"the runbook needs one from the last {hours:g} h")
-            todo.append("Take a fresh backup, then attest its time (task 4.1).")
+        if backup["too_old"]:
+            missing.append(f"the latest backup ({_utc(backup['time'])}, {backup['how']}) is {backup['age_hours']:.1f} h "
+                           f"old; the runbook needs one from the last {backup['max_age_hours']:g} h")
+            todo.append(f"Take a fresh backup, then attest its time ({where}).")
             return
-        evidence["backup"] = {"time": when.isoformat(timespec="seconds"), "how": how, "age_hours": round(age_h, 2)}
+        evidence["backup"] = {k: backup[k] for k in ("time", "how", "age_hours")}
 
     def _refuse(self, engine: "Engine", step: Step, missing: list[str], todo: list[str]) -> None:
         env = engine.env
@@ -291,18 +337,90 @@ def drop_lines(preview: dict[str, Any]) -> list[str]:
     if findings:
         lines.append(f"  squawk: {len(findings)} finding{'s' if len(findings) != 1 else ''} ("
                      + ", ".join(sorted({str(f.get('rule')) for f in findings})) + ")")
+    for r in rewrites(preview):
+        lines.append(f"  rewrites {rewrite_line(r)}")
     if preview.get("error"):
         lines.append(f"  note: {preview['error']}")
+    if "backup" in preview:
+        lines.append(f"  {backup_line(preview['backup'])}")
+    if preview.get("dry_run"):
+        lines.append(f"  {dry_run_line(preview['dry_run'])}")
     return lines
+
+
+# Statement kinds that take or rewrite data a rollback would need: the operator confirms them first.
+REWRITE_KINDS = ("drop column", "alter column type", "backfill", "delete", "truncate")
+
+
+def rewrites(preview: dict[str, Any]) -> list[dict[str, Any]]:
+    """The file's statements that drop columns or rewrite rows: line, kind, tables and columns."""
+    found = []
+    for s in preview.get("statements", []):
+        kinds = [k.strip() for k in str(s.get("kind", "")).split(",")]
+        # INSERT … SELECT is a "backfill" too, but adds rows; only an UPDATE's backfill rewrites values.
+        hit = [k for k in kinds if k in REWRITE_KINDS and (k != "backfill" or s.get("columns"))]
+        if hit:
+            found.append({"line": s.get("line"), "kind": ", ".join(dict.fromkeys(hit)),
+                          "tables": s.get("rows_written") or s.get("tables") or [], "columns": s.get("columns") or {}})
+    return found
+
+
+def rewrite_line(r: dict[str, Any]) -> str:
+    cols = [f"{t}.{c}" for t, cs in (r.get("columns") or {}).items() for c in cs]
+    what = ", ".join(cols) if cols else ", ".join(r.get("tables") or []) or "?"
+    return f"line {r.get('line')}: {r.get('kind')} {what}"
+
+
+def backup_line(backup: dict[str, Any] | None) -> str:
+    if not backup:
+        return "Backup: not checked."
+    if backup.get("missing"):
+        return f"Backup: none — {backup['missing']} ({backup.get('attest_steps')} notes one)."
+    state = "too old" if backup.get("too_old") else "within"
+    return (f"Backup: {_utc(backup['time'])}, {backup['age_hours']:.1f} h old ({state} the runbook's "
+            f"{backup['max_age_hours']:g} h), {backup['how']}.")
+
+
+def dry_run_line(dry: dict[str, Any]) -> str:
+    if dry.get("none"):
+        return f"Dry run: {dry['none']}."
+    parts = [f"Dry run: {dry.get('status')} ({dry.get('step')}, {_utc(str(dry.get('ts')))})"]
+    if dry.get("seconds") is not None:
+        parts.append(f"statements {dry['seconds']:.2f} s")
+    if dry.get("catalog_diff"):
+        parts.append(f"catalogue: {dry['catalog_diff']}")
+    return ", ".join(parts) + "; rolled back."
 
 
 def is_destructive_apply(step: Step) -> bool:
     return step.kind == "migration" and step.params.get("mode", "apply") == "apply"
 
 
+def takes_text(preview: dict[str, Any], *, names: bool = True) -> str:
+    """What a migration takes, in a few words: "drop 9 tables (…)", "rebuild 1 table (…)", "rewrite data (…)"
+    (without the names in brackets when a list beside it names them)."""
+    lost = lost_tables(preview)
+    rebuilt = [d for d in preview.get("drops", []) if d.get("rebuilt")]
+    rw = rewrites(preview)
+    def named(items: list[str], sep: str = ", ") -> str:
+        return f" ({sep.join(items)})" if names else ""
+
+    parts = []
+    if lost:
+        parts.append(f"drop {len(lost)} table{'s' if len(lost) != 1 else ''}" + named([str(d.get("table")) for d in lost]))
+    if rebuilt:
+        parts.append(f"rebuild {len(rebuilt)} table{'s' if len(rebuilt) != 1 else ''}"
+                     + named([str(d.get("table")) for d in rebuilt]))
+    if rw:
+        parts.append(f"rewrite data in {len(rw)} statement{'s' if len(rw) != 1 else ''}"
+                     + named([rewrite_line(r) for r in rw], "; "))
+    return " and ".join(parts) or "change nothing it could lose"
+
+
 class DropGate:
-    """Before a migration that drops tables is applied (off production: the production gate shows the
-    same), the operator sees the tables, rows and dependents and confirms."""
+    """Before a migration that drops tables, rebuilds them or rewrites data is applied (off
+    production: the production gate shows the same), the operator sees what goes (tables with rows
+    and dependents, columns, rewritten rows), the backup and any dry run, and confirms."""
 
     def __init__(self, confirm: ConfirmDrops | None, preview: Previewer, *, source: str = "confirm",
                  headless: bool = False, say: Callable[[str], None] = lambda text: None) -> None:
@@ -314,8 +432,13 @@ class DropGate:
             return
         preview = await preview_migration(step, engine, self.preview)
         lost = lost_tables(preview)
-        if not lost:
+        rebuilt = [d for d in preview.get("drops", []) if d.get("rebuilt")]
+        if not (lost or rebuilt or rewrites(preview)):
             return
+        # What a rollback would rest on, in the same dialog: the backup and any dry run of these bytes.
+        state = engine.state()
+        preview["backup"] = backup_evidence(engine, state, dt.datetime.now(dt.timezone.utc))
+        preview["dry_run"] = dry_run_evidence(state, env.name, preview.get("sha256"))
         if self.headless:
             for line in drop_lines(preview):
                 self.say(line)
@@ -325,18 +448,20 @@ class DropGate:
             if self.headless and env.kind == "sandbox":
                 how = "sandbox (headless: shown, not asked)"
             else:
-                names = ", ".join(str(d.get("table")) for d in lost)
+                takes = takes_text(preview)
                 engine.journal.append("guard_refused", env=env.name, role=env.role, step=step.id, kind=step.kind,
-                                      missing=[f"the drop of {len(lost)} tables was not confirmed"])
+                                      missing=[f"not confirmed: {takes}"])
                 fix = (f"Check the list, then run it again with {CONFIRM_DROPS_FLAG} (or \"{step.id}\" = \"yes\" "
                        "under [answers] in the --answers file)." if self.headless else
-                       "Run it again and confirm the drops when asked, if they are the ones you expect.")
+                       "Run it again and confirm when asked, if that is what you expect it to take.")
                 raise EnvironmentRefused(
-                    f"Refused: step {step.id} would drop {len(lost)} table{'s' if len(lost) != 1 else ''} on "
-                    f"{env.name} ({names}), and the drop was not confirmed. Nothing was run.", fix)
+                    f"Refused: step {step.id} would {takes} on {env.name}, and that was not confirmed. "
+                    "Nothing was run.", fix)
         engine.journal.append("drops_confirmed", env=env.name, role=env.role, step=step.id,
                               file=Path(str(preview.get("file"))).name, sha256=preview.get("sha256"),
                               tables=[{"table": d.get("table"), "rows": d.get("rows")} for d in lost],
+                              rebuilt=[str(d.get("table")) for d in rebuilt],
+                              rewrites=[{"line": r["line"], "kind": r["kind"]} for r in rewrites(preview)],
                               confirmed_by=how)
 
 

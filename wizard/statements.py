@@ -45,7 +45,8 @@ class Statement:
 
     def to_data(self) -> dict[str, Any]:
         return {"index": self.index, "line": self.line, "end_line": self.end_line, "kind": self.kind,
-                "tables": self.tables, "text": self.text}
+                "tables": self.tables, "columns": self.written_columns, "rows_written": self.rows_written,
+                "text": self.text}
 
 
 def _rel(rel: ast.RangeVar) -> str:

@@ -76,9 +76,13 @@ class DropPreview(Static):
     def on_mount(self) -> None:
         from rich.console import Group
 
+        from wizard.session import rewrite_line, rewrites
+
         parts: list[Any] = [Text(summary_line(self.preview), style="bold")]
         if self.preview.get("drops"):
             parts.append(drops_table(self.preview))
+        for r in rewrites(self.preview):
+            parts.append(Text(f"rewrites {rewrite_line(r)}"))
         if self.preview.get("error"):
             parts.append(Text(f"note: {self.preview['error']}", style="italic"))
         self.update(Group(*parts))
@@ -94,17 +98,26 @@ def _when(value: Any) -> str:
 
 
 def evidence_lines(evidence: dict[str, Any]) -> list[str]:
-    """The production gate's evidence as sentences: the staging match, then the backup's age."""
+    """What a gate checked, as sentences: the staging match, the backup's age, the dry run."""
+    from wizard.session import dry_run_line
+
     lines = []
-    if evidence.get("sha256"):
-        passed = evidence.get("staging_pass") or {}
+    if evidence.get("staging_pass"):
+        passed = evidence["staging_pass"]
         lines.append(f"✓ Passed on {passed.get('env', '?')} ({passed.get('step', '?')}, {_when(passed.get('ts', '?'))}), "
-                     f"same sha256 {str(evidence['sha256'])[:8]}…")
+                     f"same sha256 {str(evidence.get('sha256'))[:8]}…")
     backup = evidence.get("backup")
-    if backup:
+    if backup and backup.get("missing"):
+        lines.append(f"✗ Backup: none — {backup['missing']} ({backup.get('attest_steps')} notes one)")
+    elif backup:
         age = backup.get("age_hours")
         age_text = f"{age:.1f} h old" if isinstance(age, (int, float)) else "age unknown"
-        lines.append(f"✓ Backup: {_when(backup.get('time'))}, {age_text} ({backup.get('how')})")
+        mark = "✗" if backup.get("too_old") else "✓"
+        lines.append(f"{mark} Backup: {_when(backup.get('time'))}, {age_text} ({backup.get('how')})")
+    dry = evidence.get("dry_run")
+    if dry:
+        mark = "·" if dry.get("none") else ("✓" if dry.get("status") == "passed" else "✗")
+        lines.append(f"{mark} {dry_run_line(dry)}")
     return lines
 
 

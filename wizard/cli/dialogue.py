@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.console import Console
 
-from wizard.session import AnswersDialogue, Environment, Step, drop_lines, prompt_for_production
+from wizard.session import AnswersDialogue, Environment, Step, drop_lines, dry_run_line, prompt_for_production
 
 
 class ConsoleDialogue(AnswersDialogue):
@@ -43,7 +43,7 @@ class ConsoleDialogue(AnswersDialogue):
             self._show({"preview": preview})
         try:
             answer = await asyncio.to_thread(
-                input, f"{step.title}\nThis drops the tables listed above on {env.name.upper()} ({env.kind}). "
+                input, f"{step.title}\nThis takes what is listed above on {env.name.upper()} ({env.kind}). "
                        "Type yes to go on: ")
         except (EOFError, KeyboardInterrupt):
             return False
@@ -59,6 +59,8 @@ class ConsoleDialogue(AnswersDialogue):
         if evidence.get("backup"):
             backup = evidence["backup"]
             lines.append(f"Backup: {backup['time']} ({backup['how']}), {backup.get('age_hours', 0):.1f} h old")
+        if evidence.get("dry_run"):
+            lines.append(dry_run_line(evidence["dry_run"]))
         for line in lines:
             self.console.print(line, highlight=False, markup=False)
 

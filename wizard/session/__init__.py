@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from wizard.environments.model import KINDS, ROLES, SANDBOX_ROLES, Environment
-    from wizard.guards import drop_lines, prompt_for as prompt_for_production
+    from wizard.guards import backup_line, drop_lines, dry_run_line, prompt_for as prompt_for_production, rewrite_line, rewrites, takes_text
     from wizard.journal.fold import Fold
     from wizard.results import StepResult
     from wizard.runbook.model import Day, Runbook, Step, Task
@@ -31,6 +31,10 @@ _HOME = {
     "SANDBOX_ROLES": ("wizard.environments.model", "SANDBOX_ROLES"),
     "Environment": ("wizard.environments.model", "Environment"),
     "prompt_for_production": ("wizard.guards", "prompt_for"), "drop_lines": ("wizard.guards", "drop_lines"),
+    # what a migration takes and what a rollback would rest on, in the gates' own words
+    "takes_text": ("wizard.guards", "takes_text"), "rewrites": ("wizard.guards", "rewrites"),
+    "rewrite_line": ("wizard.guards", "rewrite_line"), "backup_line": ("wizard.guards", "backup_line"),
+    "dry_run_line": ("wizard.guards", "dry_run_line"),
     "Fold": ("wizard.journal.fold", "Fold"),
     "StepResult": ("wizard.results", "StepResult"),
     "Day": ("wizard.runbook.model", "Day"), "Runbook": ("wizard.runbook.model", "Runbook"),
