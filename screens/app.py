@@ -505,7 +505,10 @@ class WizardApp(App[int]):
             return
         if outcome.problem is not None:
             problem = outcome.problem
-            self.notify(f"{problem.what}\n→ {problem.fix}" if problem.fix else problem.what, title="Nothing more was run",
+            fix = problem.fix
+            if getattr(problem, "needs_role", None):
+                fix += f" Press e to switch (to the environment that plays {problem.needs_role})."
+            self.notify(f"{problem.what}\n→ {fix}" if fix else problem.what, title="Nothing more was run",
                         severity="error", timeout=15)
         elif outcome.step_result is not None:
             if not outcome.ok:

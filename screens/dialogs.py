@@ -136,10 +136,10 @@ class AttestScreen(WizardModal):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Answer (Enter)", id="submit", variant="primary")
                 if self.suggestion:
-                    yield Button("Use suggestion (Ctrl+S)", id="use-suggestion")
+                    yield Button("Suggestion (Ctrl+S)", id="use-suggestion")
                 if step.optional:
-                    yield Button("Not applicable (Ctrl+N)", id="not-applicable")
-                yield Button("Cancel step (Esc)", id="cancel")
+                    yield Button("N/A (Ctrl+N)", id="not-applicable")
+                yield Button("Cancel (Esc)", id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#answer", Input).focus()

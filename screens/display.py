@@ -25,6 +25,8 @@ class Display:
         if seconds < 60:
             return f"{seconds:.2f} s"
         minutes, secs = divmod(int(seconds), 60)
+        if minutes >= 10:  # seconds no longer matter, and the overview's column stays 10 wide
+            return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
         return f"{minutes} min {secs:02d} s"
 
     def estimate(self, minutes: int) -> str:

@@ -144,12 +144,14 @@ class Engine:
         wrong = [(t, s) for t, s in steps if s.target in ("staging", "production") and s.target != self.env.role]
         if wrong:
             task, step = wrong[0]
-            raise EnvironmentRefused(
+            refused = EnvironmentRefused(
                 f"Task {task.id} ({task.title}) is for {step.target}, but {self.env.name} is a "
                 f"{self.env.role} environment. Nothing was run.",
                 # Said by both faces: names the environment to use, not a flag of one of them.
                 f"Switch to a {step.target} environment and run it there.",
             )
+            refused.needs_role = step.target
+            raise refused
 
     # --- running ---------------------------------------------------------------
     def _selected(self, day_id: str, task_ids: list[str] | None) -> list[tuple[Task, Step]]:

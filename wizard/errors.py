@@ -22,3 +22,6 @@ class ConnectionFailed(WizardError):
 
 class EnvironmentRefused(WizardError):
     """A guard refused to run a step on this environment."""
+
+    # The role the step needs, when the fix is to switch environments: a face names its own way to.
+    needs_role: str | None = None
