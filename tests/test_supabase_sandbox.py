@@ -62,7 +62,9 @@ def test_a_blank_supabase_project_then_an_app_applies_unmodified(empty_sandbox):
                 conn.execute(path.read_text())
 
         tables = {r[0] for r in conn.execute("select table_name from information_schema.tables where table_schema = 'public'")}
-        assert tables == {"profiles", "teams", "team_members", "notes"}
+        assert tables == {"profiles", "teams", "team_members", "notes", "note_embeddings"}
+        assert installed.get("vector") is None and conn.execute(  # available, and now created by the app's migration
+            "select extnamespace::regnamespace::text from pg_extension where extname = 'vector'").fetchone()[0] == "extensions"
         alice, bob = "11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"
         conn.execute("insert into auth.users (id, email, raw_user_meta_data) values (%s, 'alice@example.com', '{\"full_name\": \"Alice\"}'),"
                      " (%s, 'bob@example.com', '{}')", (alice, bob))
@@ -81,6 +83,8 @@ def test_a_blank_supabase_project_then_an_app_applies_unmodified(empty_sandbox):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):  # not her folder: the storage policy refuses
                 with conn.transaction():
                     conn.execute("insert into storage.objects (bucket_id, name) values ('avatars', %s)", (f"{bob}/x.png",))
+        conn.execute("insert into note_embeddings select id, '[1,0,0]' from notes")
+        assert conn.execute("select round(similarity::numeric, 3) from match_notes('[1,0,0]')").fetchone()[0] == 1
         with conn.transaction():
             as_user(conn, "authenticated", {"sub": bob, "role": "authenticated"})
             assert conn.execute("select count(*) from notes").fetchone()[0] == 0  # not a member
@@ -123,3 +127,13 @@ def test_empty_goes_only_with_reset(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("MIGRATION_WIZARD_DATA", str(tmp_path / "data"))
     assert main(["sandbox", "start", "sandbox-staging", "--empty"]) == 2
     assert "--empty only goes with `sandbox reset`" in capsys.readouterr().err
+
+
+def test_a_missing_vector_build_is_named(tmp_path, monkeypatch):
+    """Where pgvector was not built for Debian's 15 (scripts/install-pgvector.sh), the wizard says so."""
+    monkeypatch.setattr(clusters, "DEBIAN_15_BIN", tmp_path / "usr" / "lib" / "postgresql" / "15" / "bin")
+    assert clusters.debian_missing_extensions() == ["vector"]
+    control = tmp_path / "usr" / "share" / "postgresql" / "15" / "extension" / "vector.control"
+    control.parent.mkdir(parents=True)
+    control.write_text("")
+    assert clusters.debian_missing_extensions() == []

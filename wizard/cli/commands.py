@@ -201,6 +201,10 @@ def cmd_sandbox(args: Any, console: Console) -> int:
         elif args.action == "reset":
             what = "as a blank Supabase project (PostgreSQL 15)" if args.empty else "from the pre-clean-up schema"
             console.print(f"[green]{name}[/] rebuilt {what} · {done}")
+            missing = tools.missing_supabase_extensions() if args.empty else []
+            if missing:
+                console.print(f"[yellow]note[/]: {', '.join(missing)} is not installed for PostgreSQL 15 here, so a "
+                              "migration that creates it fails; as root: bash scripts/install-pgvector.sh")
         else:
             state = "running" if done.running else ("stopped" if done.initialised else "not created yet")
             extra = f" · system id {done.system_identifier} · {done.tables} tables in public" if done.running else ""

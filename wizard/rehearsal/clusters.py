@@ -38,6 +38,14 @@ _BUILD_FILE = "migration_wizard_build.json"  # in the data dir: {"build": ..., "
 PGSERVER, DEBIAN_15 = "pgserver", "debian-15"
 DEBIAN_15_BIN = Path("/usr/lib/postgresql/15/bin")
 PRE_CLEANUP, SUPABASE_EMPTY = "pre-clean-up", "supabase-empty"
+# Extensions Supabase projects use that Debian 12 does not package for 15 (scripts/install-pgvector.sh builds it).
+BUILT_SEPARATELY = ("vector",)
+
+
+def debian_missing_extensions() -> list[str]:
+    """Of BUILT_SEPARATELY, those Debian's PostgreSQL 15 cannot CREATE EXTENSION yet."""
+    share = DEBIAN_15_BIN.parent.parent.parent.parent / "share" / "postgresql" / "15" / "extension"
+    return [name for name in BUILT_SEPARATELY if not (share / f"{name}.control").exists()]
 
 
 def bin_dir(build: str = PGSERVER) -> Path:

@@ -93,6 +93,11 @@ def sandbox_url(name: str) -> str:
     return sandbox.url(name)
 
 
+def missing_supabase_extensions() -> list[str]:
+    """Extensions a blank Supabase sandbox cannot create on this machine yet (see scripts/install-pgvector.sh)."""
+    return sandbox.debian_missing_extensions()
+
+
 def sandbox_action(action: str, name: str, *, empty: bool = False) -> Any:
     """start | stop | reset | status of one sandbox cluster; returns what the CLI prints.
     `empty` resets it to a blank Supabase project instead of the pre-clean-up database."""
