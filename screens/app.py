@@ -223,7 +223,8 @@ class WizardApp(App[int]):
         if self.journal is not None:
             self._check_files(passed_files(self.runbook, self.state, self.env.name))
 
-    @work(thread=True, exclusive=True, group="files", name="files", description="check the passed files")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="files", name="files",
+          description="check the passed files")  # an unexpected error leaves the marks as they were: never ends the wizard
     def _check_files(self, files: tuple[PassedFile, ...]) -> None:
         changes = file_changes(files)
         if not get_current_worker().is_cancelled:  # a later check is under way: its answer is newer

@@ -507,12 +507,12 @@ def file_change(path: str, sha: str, name: str | None = None) -> str | None:
     name = name or path
     try:
         now = file_sha256(path)
+        if now == sha or _text_sha256(path) == sha:
+            return None
     except FileNotFoundError:
         return f"{name} is gone since it passed"
     except OSError as exc:
         return f"{name} cannot be read ({exc.strerror or exc})"
-    if now == sha or _text_sha256(path) == sha:
-        return None
     return f"{name} changed since it passed (sha256 {now[:12]} now, {sha[:12]} then)"
 
 
@@ -533,8 +533,8 @@ _RACY_SECONDS = 2.0
 
 
 def file_sha256(path: str) -> str:
-    """The file's SHA-256, remembered while its size, inode and mtime stay the same: the screens
-    ask on every redraw, and a backup's dump may be large. A file written in the last seconds is
+    """The file's SHA-256, remembered while its size, inode and mtime stay the same: the TUI asks
+    every few seconds, and a backup's dump may be large. A file written in the last seconds is
     hashed again each time (a second write within the clock's tick keeps the mtime, as git knows)."""
     st = os.stat(path)
     key = (path, st.st_size, st.st_ino, st.st_mtime_ns)
