@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from textual import work
+from textual.worker import get_current_worker
 from textual.app import App
 from textual.message import Message
 from textual.reactive import reactive
@@ -31,6 +32,7 @@ from wizard.banner import BannerInfo, banner_for
 from wizard.errors import WizardError
 from wizard.redact import redact
 from wizard.session import SANDBOX_ROLES, Environment, Fold, Runbook, RunOutcome, Session, Step, StepResult, Task
+from wizard.session.views import FileChange, PassedFile, file_changes, passed_files
 
 if TYPE_CHECKING:
     from screens.dialogs import ConfirmScreen
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 # the week overview paints without paying for them.
 
 ResultHook = Callable[[Task, Step, StepResult], None]
+FILES_EVERY_S = 3.0  # how often the passed steps' files are looked at again (a stat each; hashed when changed)
 
 
 class WizardApp(App[int]):
@@ -65,6 +68,7 @@ class WizardApp(App[int]):
         self.follow_run = False  # a run started on a task screen: its screen follows the run from task to task
         self.wizard_keymap: dict[str, str] = {}
         self.archived_journals: list[Path] = []  # earlier rehearsal weeks, listed on the overview
+        self.file_changes: dict[str, FileChange] = {}  # step id → why its file changed since it passed
         self.result_hooks: list[ResultHook] = []
         self.first_paint_at: float | None = None
         self.cancel_requested_at: float | None = None
@@ -180,6 +184,8 @@ class WizardApp(App[int]):
         self.refresh_state()
         self.refresh_bindings()
         self.call_after_refresh(self._warm_styles)
+        # A file may be edited while the wizard is open: looked at again every few seconds.
+        self.set_interval(FILES_EVERY_S, self.check_files)
 
     def _warm_styles(self) -> None:
         """Mount, hidden, one of each widget a result or a question shows, then drop them: Textual
@@ -210,6 +216,24 @@ class WizardApp(App[int]):
         self._refresh_pending = False
         self.banner_info = banner_for(self.env, fingerprint=self._fingerprint, pins=self.state.pins)
         self.state_version += 1
+        self.check_files()
+
+    def check_files(self) -> None:
+        """Which passed steps' files changed since: the fold is read here, the files in a thread."""
+        if self.journal is not None:
+            self._check_files(passed_files(self.runbook, self.state, self.env.name))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="files", name="files",
+          description="check the passed files")  # an unexpected error leaves the marks as they were: never ends the wizard
+    def _check_files(self, files: tuple[PassedFile, ...]) -> None:
+        changes = file_changes(files)
+        if not get_current_worker().is_cancelled:  # a later check is under way: its answer is newer
+            self.call_from_thread(self._files_checked, changes)
+
+    def _files_checked(self, changes: dict[str, FileChange]) -> None:
+        if changes != self.file_changes:
+            self.file_changes = changes
+            self.state_version += 1
 
     # --- navigation ---------------------------------------------------------------------
     def day_of(self, task_id: str) -> str:

@@ -3,13 +3,15 @@ never alone). The states and the view data come from the session layer (wizard.s
 
 from __future__ import annotations
 
-from wizard.session.views import (ATTESTED, CANCELLED, ERROR, FAILED, INTERRUPTED, NOT_STARTED, OPTIONAL_FAILED,
-                                  PARTLY_DONE, PASSED, RUNNING, SKIPPED, STOPPED, DaySummary, day_summary, latest_step,
-                                  standing, step_result, step_state, task_seconds, task_state)
+from wizard.session.views import (ATTESTED, CANCELLED, CHANGED, ERROR, FAILED, INTERRUPTED, NOT_STARTED,
+                                  OPTIONAL_FAILED, PARTLY_DONE, PASSED, RUNNING, SKIPPED, STOPPED, DaySummary, FileChange,
+                                  changed_note, day_summary, latest_step, shown_state, standing, step_result, step_state,
+                                  task_seconds, task_state)
 
-__all__ = ["ATTESTED", "CANCELLED", "ERROR", "FAILED", "INTERRUPTED", "MARKS", "NOT_STARTED", "OPTIONAL_FAILED",
-           "PARTLY_DONE", "PASSED", "RUNNING", "SKIPPED", "STOPPED", "STYLES", "DaySummary", "css_state", "day_summary",
-           "latest_step", "standing", "step_result", "step_state", "task_seconds", "task_state"]
+__all__ = ["ATTESTED", "CANCELLED", "CHANGED", "ERROR", "FAILED", "INTERRUPTED", "MARKS", "NOT_STARTED",
+           "OPTIONAL_FAILED", "PARTLY_DONE", "PASSED", "RUNNING", "SKIPPED", "STOPPED", "STYLES", "DaySummary",
+           "FileChange", "changed_note", "css_state", "day_summary", "latest_step", "shown_state", "standing",
+           "step_result", "step_state", "task_seconds", "task_state"]
 
 MARKS = {
     NOT_STARTED: "·",
@@ -23,12 +25,13 @@ MARKS = {
     INTERRUPTED: "?",
     PARTLY_DONE: "◐",
     OPTIONAL_FAILED: "✓",
+    CHANGED: "Δ",
 }
 
 STYLES = {
     PASSED: "green", ATTESTED: "cyan", SKIPPED: "dim", FAILED: "bold red", ERROR: "bold red",
     CANCELLED: "yellow", RUNNING: "bold yellow", INTERRUPTED: "magenta", PARTLY_DONE: "yellow", NOT_STARTED: "dim",
-    OPTIONAL_FAILED: "yellow",
+    OPTIONAL_FAILED: "yellow", CHANGED: "bold yellow",
 }
 
 

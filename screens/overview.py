@@ -12,7 +12,8 @@ from textual.widgets.option_list import Option
 
 from screens.actions import bindings
 from screens.base import WizardScreen
-from screens.model import MARKS, STYLES, day_summary, latest_step, standing, step_result, step_state, task_seconds, task_state
+from screens.model import (CHANGED, MARKS, STYLES, changed_note, day_summary, latest_step, shown_state, standing, step_result,
+                           step_state, task_seconds, task_state)
 from screens.widgets.step_view import StepView
 from wizard.runbook.model import Task
 
@@ -106,8 +107,9 @@ class WeekOverview(WizardScreen):
         if app.journal is None:
             self._text("#standing", app.progress or "Opening the journal…")
         else:
-            self._text("#standing", standing(app.runbook, state, env.name, env.role, app.running,
-                                                   live=app.run_active))
+            said = standing(app.runbook, state, env.name, env.role, app.running, live=app.run_active)
+            note = changed_note(app.file_changes.values())
+            self._text("#standing", f"{said}\n{MARKS[CHANGED]} {note}" if note else said)
         days = self.query_one("#days", OptionList)
         options = []
         for day in app.runbook.days:
@@ -138,7 +140,8 @@ class WeekOverview(WizardScreen):
         table = self.query_one("#tasks", DataTable)
         rows = []
         for task in tasks:
-            word = task_state(app.state, app.env.name, task, running_step)
+            changed = any(c.task == task.id for c in app.file_changes.values())
+            word = shown_state(task_state(app.state, app.env.name, task, running_step), changed)
             passed = sum(step_state(app.state, app.env.name, s.id) in ("passed", "attested", "skipped") for s in task.steps)
             rows.append((word, task.id, task.title, app.fmt.estimate(task.estimate_minutes),
                          app.fmt.duration(task_seconds(app.state, task, app.env.name)), f"{passed}/{len(task.steps)}"))

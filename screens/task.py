@@ -10,7 +10,7 @@ from textual.widgets.option_list import Option
 
 from screens.actions import bindings
 from screens.base import WizardScreen
-from screens.model import MARKS, step_result, step_state, task_seconds, task_state
+from screens.model import CHANGED, MARKS, shown_state, step_result, step_state, task_seconds, task_state
 from screens.widgets.step_view import StepView
 from screens.widgets.task_layout import compose_task_layout
 from wizard.runbook.model import Step, Task
@@ -59,16 +59,19 @@ class TaskScreen(WizardScreen):
         task, env = self.the_task, app.env.name
         running_step = app.running[1].id if app.running else None
         self._follow(running_step)
-        word = task_state(app.state, env, task, running_step)
+        changes = [c for c in app.file_changes.values() if c.task == task.id]
+        word = shown_state(task_state(app.state, env, task, running_step), bool(changes))
         day = task.day_id.capitalize() if task.day_id else ""
+        # The one line that says why: which file, its sha256 then and now (re-checked on resume).
+        why = "".join(f"\n{MARKS[CHANGED]} {c.step}: {c.reason}; re-checked on resume." for c in changes)
         self.query_one("#task-title", Static).update(
             f"{MARKS.get(word, '?')} Task {task.id} · {task.title} · {day} · estimate "
             f"{app.fmt.estimate(task.estimate_minutes)} · actual {app.fmt.duration(task_seconds(app.state, task, app.env.name))}"
-            f" · {word}")
+            f" · {word}{why}")
         steps = self.query_one("#steps", OptionList)
         options = []
         for step in task.steps:
-            s_word = step_state(app.state, env, step.id, running_step)
+            s_word = shown_state(step_state(app.state, env, step.id, running_step), step.id in app.file_changes)
             optional = " (optional)" if step.optional else ""
             options.append(Option(f"{MARKS.get(s_word, '?')} {step.id}  {step.kind}{optional}\n   {s_word} · {step.title}",
                                   id=step.id))

@@ -78,6 +78,80 @@ def test_billing_runbook_monday_and_tuesday(cli, book):
     assert [t.id for t in review.runbook.tasks()] == ["1.1", "1.2", "2.1"]
 
 
+async def _each_day(pilot, screen) -> list[tuple[str, list[str]]]:  # noqa: ANN001 - an overview or review
+    """Each day's line in the day list with its tasks' titles in the table, as drawn (→ moves to the next day)."""
+    from textual.widgets import DataTable, OptionList
+
+    days = screen.query_one("#days", OptionList)
+    table = screen.query_one("#tasks", DataTable)
+    shown = []
+    for _ in range(days.option_count):
+        line = str(days.get_option_at_index(days.highlighted or 0).prompt)
+        shown.append((line, [str(table.get_row_at(r)[2]) for r in range(table.row_count)]))
+        await pilot.press("right")
+        await pilot.pause()
+    return shown
+
+
+@pytest.fixture
+def in_process(cli, monkeypatch, tmp_path):
+    """This process set up as the CLI's (same data folder), its working directory somewhere else."""
+    _wizard, data, _ = cli
+    monkeypatch.setenv("MIGRATION_WIZARD_DATA", str(data))
+    monkeypatch.setenv("MIGRATION_WIZARD_CONFIG", str(tmp_path / "config"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    journal = data / "journals" / "billing-rehearsal.jsonl"
+    if not journal.exists():
+        pytest.skip("needs the Monday run")
+    return journal
+
+
+async def _overview_of(journal: Path, check) -> None:  # noqa: ANN001
+    """The TUI as `migration-wizard --journal J` opens it (wizard/cli/launch.py → run_app), minus the
+    sandbox start: `check(pilot, app)` runs once the journal is open and the screen has settled."""
+    from screens.app import WizardApp
+    from tui_support import ready, settle
+    from wizard.session import Session
+
+    with Session.open("sandbox-staging", journal=journal) as session:
+        app = WizardApp(session, prepare=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await ready(pilot)
+            await settle(pilot)
+            await check(pilot, app)
+
+
+async def test_tui_and_review_show_the_billing_week_from_elsewhere(in_process):
+    from screens.review import ReviewApp
+    from tui_support import settle
+    from wizard.runbook import load_runbook
+
+    journal = in_process
+    billing = load_runbook(DATA / "billing.toml")
+    week1_titles = {t.title for t in load_runbook().tasks()}
+
+    def same_week(shown: list[tuple[str, list[str]]]) -> None:
+        assert [label.split()[1] for label, _ in shown] == ["Monday", "Tuesday"], shown
+        assert [titles for _, titles in shown] == [[t.title for t in d.tasks] for d in billing.days], shown
+        assert not week1_titles & {t for _, titles in shown for t in titles}
+
+    async def overview(pilot, app) -> None:  # noqa: ANN001
+        assert app.runbook.title == "Billing clean-up"
+        shown = await _each_day(pilot, app.screen)
+        same_week(shown)
+        assert all(label.startswith("✓") for label, _ in shown), "both days passed, per the journal"
+        assert not app.file_changes, "nothing changed since the run"
+
+    await _overview_of(journal, overview)
+
+    review = ReviewApp(journal)  # `migration-wizard review JOURNAL`: the runbook is the journal's own
+    async with review.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        same_week(await _each_day(pilot, review.screen))
+
+
 def test_a_journal_refuses_another_runbook(cli, book):
     wizard, data, _ = cli
     journal = data / "journals" / "billing-rehearsal.jsonl"
@@ -169,3 +243,38 @@ def test_a_moved_runbook_is_followed_by_its_content(tmp_path, monkeypatch):
     assert "no longer there" in refused.value.what and "--runbook" in refused.value.fix
     book, note = bind_runbook(journal_file, moved)
     assert book.title == "Billing clean-up" and "moved" in note and "same content" in note
+
+
+async def test_tui_marks_the_tasks_whose_file_changed(cli, book, in_process):
+    """After 002 was edited (the test above), the overview marks the tasks that passed with it,
+    says they are re-checked on resume, and the task screen says which file and both SHA-256s."""
+    from textual.widgets import DataTable, Static
+
+    journal = in_process
+    edited = book / "sql" / "002_drop_legacy.sql"
+    if "-- edited" not in edited.read_text():
+        pytest.skip("needs the edit of the test above")
+
+    async def overview(pilot, app) -> None:  # noqa: ANN001
+        assert set(app.file_changes) == {"1.2.read", "2.1.apply"}, app.file_changes
+        shown = {}
+        for _day in app.runbook.days:
+            table = app.screen.query_one("#tasks", DataTable)
+            shown.update({str(table.get_row_at(r)[1]): (str(table.get_row_at(r)[0]), str(table.get_row_at(r)[3]))
+                          for r in range(table.row_count)})
+            await pilot.press("right")
+            await pilot.pause()
+        assert shown == {"1.1": ("✓", "passed"), "1.2": ("Δ", "changed"), "2.1": ("Δ", "changed")}, shown
+        standing = str(app.screen.query_one("#standing", Static).render())
+        assert "Tasks 1.2, 2.1 have files that changed since they passed" in standing
+        assert "re-checked on resume" in standing
+
+        app.open_task("2.1")
+        await pilot.pause()
+        title = str(app.screen.query_one("#task-title", Static).render())
+        assert "· changed" in title
+        reason = next(line for line in title.splitlines() if "2.1.apply" in line)
+        assert "002_drop_legacy.sql changed since it passed (sha256 " in reason and " then)" in reason
+        assert str(book) not in reason, "the file's name, not its whole path"
+
+    await _overview_of(journal, overview)

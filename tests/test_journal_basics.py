@@ -50,3 +50,33 @@ def test_registered_secret_never_written(tmp_path: Path):
     raw = (tmp_path / "j.jsonl").read_bytes()
     assert b"canary-secret-71d2" not in raw
     assert read_events(tmp_path / "j.jsonl").intact
+
+
+def test_a_changed_file_is_seen_at_once_and_line_endings_are_not_a_change(tmp_path: Path):
+    """What the screens' Δ mark reads: a rewrite of the same size right after a look is still
+    seen (a fresh file is never taken from the remembered hashes), and a CRLF migration, whose
+    journaled hash is of its text with universal newlines, is the file it passed with."""
+    import hashlib
+    import os
+
+    from wizard.journal.fold import file_change
+
+    sql = tmp_path / "m.sql"
+    sql.write_bytes(b"CREATE TABLE a (id int);\n")
+    sha = hashlib.sha256(sql.read_bytes()).hexdigest()
+    assert file_change(str(sql), sha) is None
+    sql.write_bytes(b"CREATE TABLE b (id int);\n")  # same size, same second
+    assert "changed since it passed" in file_change(str(sql), sha, name="m.sql")
+    old = os.stat(sql).st_mtime - 60
+    os.utime(sql, (old, old))  # an old file's hash is remembered: the next look is a stat
+    assert file_change(str(sql), sha) == file_change(str(sql), sha)
+    sql.write_bytes(b"CREATE TABLE a (id int);\n")
+    os.utime(sql, (old + 1, old + 1))
+    assert file_change(str(sql), sha) is None
+
+    crlf = tmp_path / "crlf.sql"
+    crlf.write_bytes(b"CREATE TABLE c (id int);\r\nSELECT 1;\r\n")
+    text_sha = hashlib.sha256(b"CREATE TABLE c (id int);\nSELECT 1;\n").hexdigest()
+    assert file_change(str(crlf), text_sha) is None
+    crlf.unlink()
+    assert file_change(str(crlf), text_sha, name="crlf.sql") == "crlf.sql is gone since it passed"

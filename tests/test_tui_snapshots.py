@@ -348,3 +348,61 @@ def test_production_gate_shows_drops_backup_age_and_staging_match(snap_compare, 
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=ask)
+
+
+# --- a runbook of its own (tests/data/billing_runbook): its week, and a file changed after it passed
+
+BILLING = Path(__file__).parent / "data" / "billing_runbook"
+
+
+def billing_monday(tmp_path: Path, monkeypatch) -> tuple[WizardApp, Path]:  # noqa: ANN001
+    """The billing runbook's Monday passed (its results as a run records them, the migration and the
+    parsed file with their SHA-256), opened from a working directory that is neither the runbook's nor the repository."""
+    import hashlib
+    import shutil
+
+    book = tmp_path / "billing"
+    shutil.copytree(BILLING, book)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    billing = load_runbook(book / "billing.toml")
+    create, parse = book / "sql" / "001_create_billing.sql", book / "sql" / "002_drop_legacy.sql"
+    data = {
+        "1.1.create": {"file": create.name, "path": str(create), "sha256": hashlib.sha256(create.read_bytes()).hexdigest(),
+                       "mode": "apply", "statements": 5, "lines": len(create.read_text().splitlines())},
+        "1.1.count": table([("count", "int8")], [[4]]),
+        "1.2.read": {"path": str(parse), "exists": True, "sha256": hashlib.sha256(parse.read_bytes()).hexdigest(),
+                     "dropped_tables": ["billing.legacy_coupons", "billing.legacy_credits"]},
+        "1.2.search": {"files_scanned": 2, "match_count": 0},
+    }
+    results = [passed(step, {"answer": "yes", "answer_source": "operator"}, status="attested") if step.kind == "attest"
+               else passed(step, data[step.id]) for task in billing.day("monday").tasks for step in task.steps]
+    env = demo_environment("sandbox")
+    path = tmp_path / "journal.jsonl"
+    write_journal(path, billing, env, [("monday", results, True)])
+    app = app_on(env, journal_path=path, runbook=billing, prepare=False, fmt=stable_display((str(tmp_path), "<tmp>")))
+    return app, create
+
+
+def test_billing_overview_monday_passed(snap_compare, tmp_path, monkeypatch):
+    app, _create = billing_monday(tmp_path, monkeypatch)
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+
+def test_billing_overview_migration_changed(snap_compare, tmp_path, monkeypatch):
+    app, create = billing_monday(tmp_path, monkeypatch)
+    create.write_text(create.read_text() + "\n-- edited after it passed\n")
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+
+def test_billing_task_screen_migration_changed(snap_compare, tmp_path, monkeypatch):
+    app, create = billing_monday(tmp_path, monkeypatch)
+    create.write_text(create.read_text() + "\n-- edited after it passed\n")
+
+    async def open_task(pilot):  # noqa: ANN001
+        await settle(pilot)
+        pilot.app.open_task("1.1")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=open_task)

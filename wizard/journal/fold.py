@@ -8,6 +8,8 @@ or a day, so no two views can disagree about the same journal.
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
@@ -391,12 +393,18 @@ class Fold:
         later = self.passes[next(i for i, p in enumerate(self.passes) if p is day_pass):]
         return set().union(*(p.passed_steps for p in later if p.env == day_pass.env and p.day == day_pass.day))
 
-    def file_changed(self, step_id: str, env: str | None = None) -> str | None:
-        """Why a passed step's file (a migration, a checked file) is not the one it passed with, or None."""
+    def passed_file(self, step_id: str, env: str | None = None) -> tuple[str, str] | None:
+        """(path, sha256) of the file a passed step hashed (a migration, a checked file), or None."""
         result = self.latest(step_id, env)
         if result is None or result.status not in OK_STATUSES:
             return None
-        return changed_file(result.data)
+        path, sha = result.data.get("path"), result.data.get("sha256")
+        return (str(path), str(sha)) if path and sha else None
+
+    def file_changed(self, step_id: str, env: str | None = None) -> str | None:
+        """Why a passed step's file (a migration, a checked file) is not the one it passed with, or None."""
+        passed = self.passed_file(step_id, env)
+        return file_change(*passed) if passed else None
 
     def interrupted_steps(self) -> list[tuple[str, str]]:
         return [key for key, record in self.steps.items() if record.running]
@@ -491,14 +499,55 @@ def changed_file(data: Mapping[str, Any]) -> str | None:
     sha, path = data.get("sha256"), data.get("path")
     if not sha or not path:
         return None
+    return file_change(str(path), str(sha))
+
+
+def file_change(path: str, sha: str, name: str | None = None) -> str | None:
+    """Why the file at `path` is not the one hashed as `sha` (named `name`, else by its path), or None."""
+    name = name or path
     try:
-        with open(path, "rb") as fh:
-            now = hashlib.file_digest(fh, "sha256").hexdigest()
+        now = file_sha256(path)
+        if now == sha or _text_sha256(path) == sha:
+            return None
     except FileNotFoundError:
-        return f"{path} is gone since it passed"
+        return f"{name} is gone since it passed"
     except OSError as exc:
-        return f"{path} cannot be read ({exc.strerror or exc})"
-    return None if now == sha else f"{path} changed since it passed (sha256 {now[:12]} now, {sha[:12]} then)"
+        return f"{name} cannot be read ({exc.strerror or exc})"
+    return f"{name} changed since it passed (sha256 {now[:12]} now, {sha[:12]} then)"
+
+
+def _text_sha256(path: str) -> str | None:
+    """A migration journals the SHA-256 of its text read with universal newlines, so a CRLF file
+    passed is the same file when this matches. Small files only: SQL, never a backup's dump."""
+    if os.stat(path).st_size > 8 << 20:
+        return None
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    if b"\r" not in raw:
+        return None
+    return hashlib.sha256(raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")).hexdigest()
+
+
+_DIGESTS: dict[tuple[str, int, int, int], str] = {}
+_RACY_SECONDS = 2.0
+
+
+def file_sha256(path: str) -> str:
+    """The file's SHA-256, remembered while its size, inode and mtime stay the same: the TUI asks
+    every few seconds, and a backup's dump may be large. A file written in the last seconds is
+    hashed again each time (a second write within the clock's tick keeps the mtime, as git knows)."""
+    st = os.stat(path)
+    key = (path, st.st_size, st.st_ino, st.st_mtime_ns)
+    known = _DIGESTS.get(key)  # .get: the engine's thread and the screens' may both be here
+    if known is not None:
+        return known
+    with open(path, "rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    if time.time() - st.st_mtime_ns / 1e9 > _RACY_SECONDS:
+        if len(_DIGESTS) > 1000:
+            _DIGESTS.clear()
+        _DIGESTS[key] = digest
+    return digest
 
 
 def replay(events: Iterable[dict[str, Any]]) -> Fold:

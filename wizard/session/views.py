@@ -8,15 +8,74 @@ marks and colours are the face's own (screens/model.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
 
-from wizard.journal.fold import (INTERRUPTED, NOT_STARTED, OPTIONAL_FAILED, PARTLY_DONE, RUNNING, STOPPED,
-                                 Fold)
+from wizard.journal.fold import (INTERRUPTED, NOT_STARTED, OK_TASK_STATES, OPTIONAL_FAILED, PARTLY_DONE, RUNNING,
+                                 STOPPED, Fold, file_change)
 
-__all__ = ["ATTESTED", "CANCELLED", "ERROR", "FAILED", "INTERRUPTED", "NOT_STARTED", "OPTIONAL_FAILED", "PARTLY_DONE",
-           "PASSED", "RUNNING", "SKIPPED", "STOPPED", "DaySummary", "Fold", "day_summary", "latest_step", "other_role",
+__all__ = ["ATTESTED", "CANCELLED", "CHANGED", "ERROR", "FAILED", "INTERRUPTED", "NOT_STARTED", "OPTIONAL_FAILED",
+           "PARTLY_DONE", "PASSED", "RUNNING", "SKIPPED", "STOPPED", "DaySummary", "FileChange", "Fold", "PassedFile",
+           "changed_note", "day_summary", "file_changes", "latest_step", "other_role", "passed_files", "shown_state",
            "standing", "step_result", "week_complete", "step_state", "task_seconds", "task_state"]
 from wizard.results import ATTESTED, CANCELLED, ERROR, FAILED, PASSED, SKIPPED, StepResult
 from wizard.runbook.model import Day, Runbook, Step, Task
+
+# Not a state of the fold: a passed step whose file (a migration, a checked file) is not the one
+# it passed with. The fold still says passed; the engine runs it again when its day resumes.
+CHANGED = "changed"
+
+
+@dataclass(frozen=True)
+class PassedFile:
+    task: str
+    step: str
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class FileChange:
+    task: str
+    step: str
+    reason: str  # one line: the file's name, its sha256 now and then
+
+
+def passed_files(runbook: Runbook, state: Fold, env: str) -> tuple[PassedFile, ...]:
+    """The files this environment's passed steps hashed. Reads the journal's fold only, never the
+    disk, so a face may call it where it draws and hand the reading to file_changes elsewhere."""
+    found = []
+    for task in runbook.tasks():
+        for step in task.steps:
+            if (passed := state.passed_file(step.id, env)) is not None:
+                found.append(PassedFile(task.id, step.id, *passed))
+    return tuple(found)
+
+
+def file_changes(files: Iterable[PassedFile]) -> dict[str, FileChange]:
+    """Step id → why its file is not the one it passed with. Reads (and hashes) the files."""
+    changes = {}
+    for f in files:
+        reason = file_change(f.path, f.sha256, name=Path(f.path).name)
+        if reason is not None:
+            changes[f.step] = FileChange(f.task, f.step, reason)
+    return changes
+
+
+def shown_state(word: str, changed: bool) -> str:
+    """A task's or step's state as shown: CHANGED when it passed with a file that has changed since."""
+    return CHANGED if changed and word in OK_TASK_STATES else word
+
+
+def changed_note(changes: Iterable[FileChange]) -> str:
+    """One sentence for the standing line: which tasks' files changed since they passed."""
+    tasks = list(dict.fromkeys(c.task for c in changes))  # runbook order, as file_changes found them
+    if not tasks:
+        return ""
+    if len(tasks) == 1:
+        return f"Task {tasks[0]}'s file changed since it passed: it is re-checked on resume."
+    return f"Tasks {', '.join(tasks)} have files that changed since they passed: they are re-checked on resume."
+
 
 def step_state(state: Fold, env: str, step_id: str, running: str | None = None) -> str:
     return state.step_state(step_id, env, running)
