@@ -31,11 +31,13 @@ from screens.dialogue import ScreenDialogue
 from wizard.banner import BannerInfo, banner_for
 from wizard.errors import WizardError
 from wizard.redact import redact
-from wizard.session import SANDBOX_ROLES, Environment, Fold, Runbook, RunOutcome, Session, Step, StepResult, Task
+from wizard.session import (SANDBOX_ROLES, Environment, Fold, Runbook, RunOutcome, Session, Step, StepProgress,
+                            StepResult, Task)
 from wizard.session.views import FileChange, PassedFile, file_changes, passed_files
 
 if TYPE_CHECKING:
     from screens.dialogs import ConfirmScreen
+    from screens.widgets.live import LiveStep
 
 # The task, help and dialog screens (Markdown, TextArea, Input…) are imported where first used:
 # the week overview paints without paying for them.
@@ -64,6 +66,7 @@ class WizardApp(App[int]):
         self.run_active = False  # a run of the session is going (a step, or waiting for an answer)
         self.engine_worker: Worker[Any] | None = None
         self.running: tuple[Task, Step] | None = None
+        self.live: LiveStep | None = None  # what the running step has reported so far
         self.last_step: tuple[Task, Step] | None = None
         self.follow_run = False  # a run started on a task screen: its screen follows the run from task to task
         self.wizard_keymap: dict[str, str] = {}
@@ -423,6 +426,23 @@ class WizardApp(App[int]):
             super().__init__()
             self.task, self.step, self.result = task, step, result
 
+    class StepProgressed(Message):
+        """A running step's progress or newest output; a burst of them is handled as one."""
+
+        def __init__(self, task: Task, step: Step, update: StepProgress) -> None:
+            super().__init__()
+            self.task, self.step, self.update = task, step, update
+
+        def can_replace(self, message: Message) -> bool:
+            # Called with the message queued next: it takes this one's news along, so merging
+            # loses no output line, only repaints.
+            if not isinstance(message, WizardApp.StepProgressed) or message.step.id != self.step.id:
+                return False
+            from screens.widgets.live import merged
+
+            message.update = merged(self.update, message.update)
+            return True
+
     class JournalChanged(Message):
         def __init__(self, event: dict[str, Any]) -> None:
             super().__init__()
@@ -440,7 +460,8 @@ class WizardApp(App[int]):
             if self._cancel_requested:
                 return
             outcome = await self.session.run(day_id, task_ids, step=step, dialogue=self.dialogue,
-                                             on_start=self._engine_step_started, on_result=self._engine_step_finished)
+                                             on_start=self._engine_step_started, on_result=self._engine_step_finished,
+                                             on_progress=self._engine_step_progressed)
         except Exception as exc:  # noqa: BLE001 - shown, journaled by the engine, never a crash of the UI
             self.post_message(self.Notice(traceback.format_exc(), log_only=True))
             outcome = RunOutcome(day_id, self.env.name, problem=WizardError(
@@ -468,6 +489,9 @@ class WizardApp(App[int]):
     def _engine_step_finished(self, task: Task, step: Step, result: StepResult) -> None:
         self.post_message(self.StepFinished(task, step, result))
 
+    def _engine_step_progressed(self, task: Task, step: Step, update: StepProgress) -> None:
+        self.post_message(self.StepProgressed(task, step, update))
+
     def ask_on_screen(self, make_screen: Callable[[], Any]) -> Any:
         """From the engine's thread: show a dialog on the UI and return a future of its answer."""
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()
@@ -488,7 +512,10 @@ class WizardApp(App[int]):
 
     # -- back on the UI thread --
     def on_wizard_app_step_started(self, message: "WizardApp.StepStarted") -> None:
+        from screens.widgets.live import LiveStep
+
         self.running = (message.task, message.step)
+        self.live = LiveStep(message.step.id)
         self.last_step = (message.task, message.step)
         self._follow_to(message.task)
         self._schedule_refresh()
@@ -503,8 +530,18 @@ class WizardApp(App[int]):
         if self.screen.the_task.id != task.id:
             self.open_task(task.id)
 
+    def on_wizard_app_step_progressed(self, message: "WizardApp.StepProgressed") -> None:
+        if self.live is None or self.live.step_id != message.step.id:
+            return  # a late report of a step already finished
+        self.live.apply(message.update)
+        from screens.widgets.step_view import StepView
+
+        for view in self.screen.query(StepView):  # in place: the screen is not redrawn for it
+            view.show_live(self.live)
+
     def on_wizard_app_step_finished(self, message: "WizardApp.StepFinished") -> None:
         self.running = None
+        self.live = None
         self.last_step = (message.task, message.step)
         for hook in list(self.result_hooks):
             hook(message.task, message.step, message.result)
@@ -520,6 +557,7 @@ class WizardApp(App[int]):
     def on_wizard_app_run_ended(self, message: "WizardApp.RunEnded") -> None:
         self.run_active = False
         self.running = None
+        self.live = None
         self.follow_run = False
         if not self.is_running or self._exiting:
             return  # quitting: the screens are going away

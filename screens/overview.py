@@ -176,7 +176,7 @@ class WeekOverview(WizardScreen):
             return
         running_step = app.running[1].id if app.running else None
         view.show(task, step, step_result(app.state, app.env.name, step.id),
-                  step_state(app.state, app.env.name, step.id, running_step), app.fmt)
+                  step_state(app.state, app.env.name, step.id, running_step), app.fmt, live=app.live)
         view.border_title = f"Now: task {task.id} · {task.title}"
 
     # --- input ----------------------------------------------------------------------

@@ -82,7 +82,7 @@ class TaskScreen(WizardScreen):
         preview = self.previews.get(step.id)
         self.query_one("#step-view", StepView).show(
             task, step, step_result(app.state, env, step.id), step_state(app.state, env, step.id, running_step),
-            app.fmt, preview or {"language": "text", "text": "(loading…)"})
+            app.fmt, preview or {"language": "text", "text": "(loading…)"}, live=app.live)
 
     def _follow(self, running_step: str | None) -> None:
         """A step of this task has started: select it, once, so it is on screen while it runs."""

@@ -21,11 +21,12 @@ from wizard.environments.pins import production_owner, production_server_refusal
 from wizard.journal import Fold, Journal
 from wizard.journal.fold import changed_file
 from wizard.journal.pins import known_pins
-from wizard.redact import register_secret
-from wizard.results import (ATTESTED, CANCELLED, ERROR, FAILED, PASSED, SKIPPED, Check, StepResult, now_iso)
+from wizard.redact import redact, register_secret
+from wizard.results import (ATTESTED, CANCELLED, ERROR, FAILED, PASSED, SKIPPED, Check, StepProgress, StepResult,
+                            now_iso)
 from wizard.runbook.model import Runbook, Step, Task
 from wizard.steps import module_for, needs_database
-from wizard.steps.base import StepCancelled, StepContext, StepFailure, default_placeholders
+from wizard.steps.base import OUTPUT, PROGRESS, StepCancelled, StepContext, StepFailure, default_placeholders
 from wizard.steps.service import DEFAULT_NAME as DEFAULT_SERVICE
 from wizard.troubleshoot import advice_for
 
@@ -60,6 +61,7 @@ class Engine:
         workspace: Path | None = None,
         on_result: Callable[[Task, Step, StepResult], None] | None = None,
         on_start: Callable[[Task, Step], None] | None = None,
+        on_progress: Callable[[Task, Step, StepProgress], None] | None = None,
         guards: list[Callable[[Step, "Engine"], Awaitable[None]]] | None = None,
     ) -> None:
         self.runbook = runbook
@@ -71,6 +73,7 @@ class Engine:
         self.workspace = workspace or (Path(env.workspace) if env.workspace else None)
         self.on_result = on_result
         self.on_start = on_start
+        self.on_progress = on_progress
         self.guards = guards or []
         self._conn: psycopg.AsyncConnection | None = None
         self._cancel = asyncio.Event()
@@ -278,6 +281,7 @@ class Engine:
         t0 = time.monotonic()
         result = StepResult(step.id, step.kind, PASSED, started_at=started_at, environment=self.env.name)
         module = module_for(step.kind)
+        self._report_live(task, step)
         try:
             if module is None:
                 raise StepFailure(f"the {step.kind!r} step kind is not available in this version")
@@ -297,9 +301,28 @@ class Engine:
             result.duration_s = round(time.monotonic() - t0, 4)
             self._finish(task, step, result)
             raise
+        finally:
+            self.resources.pop(PROGRESS, None)
+            self.resources.pop(OUTPUT, None)
         result.duration_s = round(time.monotonic() - t0, 4)
         self._finish(task, step, result)
         return result
+
+    def _report_live(self, task: Task, step: Step) -> None:
+        """Give the step its live reporters (ctx.resources), bound to it, when the face watches:
+        everything they pass on is redacted here, once for every step kind."""
+        hook = self.on_progress
+        if hook is None:
+            return
+
+        def send(update: StepProgress) -> None:
+            try:
+                hook(task, step, update)
+            except Exception:  # noqa: BLE001 - a display problem must never stop the step
+                pass
+
+        self.resources[PROGRESS] = lambda fraction, text: send(StepProgress(fraction, redact(text)))
+        self.resources[OUTPUT] = lambda lines: send(StepProgress(lines=tuple(redact(line) for line in lines)))
 
     def _judge(self, step: Step, ctx: StepContext, result: StepResult) -> None:
         if result.data.get("not_applicable"):

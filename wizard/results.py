@@ -53,6 +53,16 @@ class StepResult:
         return cls(**raw)
 
 
+@dataclass(frozen=True)
+class StepProgress:
+    """What a running step reports while it runs (never journaled: its result is the record).
+    A field left at its default means "no news" for it, not "cleared"."""
+
+    fraction: float | None = None  # 0..1 of the work done, when the step can tell
+    text: str | None = None  # one line: time left, counts so far
+    lines: tuple[str, ...] = ()  # its newest output lines since the last report, redacted
+
+
 def to_jsonable(value: Any) -> Any:
     """Database values made JSON-safe while keeping numbers numbers (counts stay comparable)."""
     if value is None or isinstance(value, (bool, int, float, str)):

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import time
-
 from rich import box
 from rich.console import Group
 from rich.padding import Padding
@@ -14,11 +12,12 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import ProgressBar, Static
+from textual.widgets import Static
 
 from screens.display import Display
 from screens.model import MARKS, RUNNING, css_state
 from screens.present import Evidence, present, readable_evidence
+from screens.widgets.live import LivePanel, LiveStep
 from screens.widgets.results_table import ResultsTable
 from wizard.results import StepResult
 from wizard.runbook.model import Step, Task
@@ -67,22 +66,6 @@ def checks_text(step: Step, result: StepResult | None) -> Group:
     return Group(*parts)
 
 
-class WatchProgress(ProgressBar):
-    """A running watch (the monitor) as a bar: time elapsed of the duration its parameters give.
-    The engine reports no progress to the screen, so the bar follows the clock from the step's start."""
-
-    def __init__(self, duration_s: float, started: float) -> None:
-        super().__init__(total=max(duration_s, 0.001), show_eta=True, classes="sv-progress")
-        self.started = started
-
-    def on_mount(self) -> None:
-        self.tick()
-        self.set_interval(0.5, self.tick)
-
-    def tick(self) -> None:
-        self.progress = min(self.total or 0, time.monotonic() - self.started)
-
-
 def watch_seconds(step: Step, env_kind: str | None) -> float | None:
     params = step.params
     if env_kind == "sandbox" and params.get("rehearsal_duration_s") is not None:
@@ -99,6 +82,7 @@ class StepView(VerticalScroll):
         self._key: Any = None
         self._preview_key: Any = None
         self.step: Step | None = None
+        self._live_panel: LivePanel | None = None
 
     def allow_focus(self) -> bool:
         # Tab stops here only when there is something to scroll: a stop where the arrows move
@@ -120,7 +104,7 @@ class StepView(VerticalScroll):
         yield self._blocks
 
     def show(self, task: Task, step: Step, result: StepResult | None, word: str, display: Display,
-             preview: dict[str, str] | None = None) -> None:
+             preview: dict[str, str] | None = None, live: LiveStep | None = None) -> None:
         self.step = step
         head = self.query_one(".sv-head", Static)
         mark = MARKS.get(word, "?")
@@ -150,7 +134,14 @@ class StepView(VerticalScroll):
         key = (task.id, step.id, result.started_at if result else None, result.status if result else None, word == RUNNING)
         if key != self._key:
             self._key = key
-            self._rebuild_blocks(step, result, word, display)
+            self._rebuild_blocks(step, result, word, display, live)
+        else:
+            self.show_live(live)
+
+    def show_live(self, live: LiveStep | None) -> None:
+        """The running step reported progress: its panel updated in place (nothing rebuilt)."""
+        if self._live_panel is not None and (live is None or self.step is None or live.step_id == self.step.id):
+            self._live_panel.show(live)
 
     def show_note(self, text: str) -> None:
         """No step to show yet: a note (the day's summary) in the same panel, so the layout stays put."""
@@ -158,6 +149,7 @@ class StepView(VerticalScroll):
             return
         self._key = ("note", text)
         self.step = None
+        self._live_panel = None
         self.query_one(".sv-head", Static).update(text)
         self.query_one(".sv-checks", Static).update("")
         for selector in (".sv-error", ".sv-advice"):
@@ -177,15 +169,18 @@ class StepView(VerticalScroll):
         area.language = language if language in HIGHLIGHTED else None
         area.load_text(display.path(preview.get("text", "")))
 
-    def _rebuild_blocks(self, step: Step, result: StepResult | None, word: str, display: Display) -> None:
+    def _rebuild_blocks(self, step: Step, result: StepResult | None, word: str, display: Display,
+                        live: LiveStep | None = None) -> None:
         widgets: list[Any] = []
+        self._live_panel = None
         if result is None:
             if word == RUNNING:
                 widgets.append(Static("Running… Ctrl+K cancels it (on the server, for SQL).", classes="sv-running"))
                 if step.kind == "monitor":
                     seconds = watch_seconds(step, getattr(getattr(self.app, "env", None), "kind", None))
                     widgets.append(Static(f"watching for {display.duration(seconds)}", classes="sv-text"))
-                    widgets.append(WatchProgress(seconds or 0.0, time.monotonic()))
+                self._live_panel = LivePanel(live if live is not None and live.step_id == step.id else None)
+                widgets.append(self._live_panel)
         else:
             for block in present(step, result, display.path):
                 if block.kind == "table" and block.data is not None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from rich.console import Console
 
-from wizard.cli.console import print_result, print_step_start
+from wizard.cli.console import ProgressLine, print_result, print_step_start
 from wizard.cli.dialogue import ConsoleDialogue
 from wizard.cli.launch import open_review, open_tui, tui_available
 from wizard.errors import EnvironmentRefused, WizardError
@@ -46,9 +46,15 @@ def _print_day_header(console: Console, session: Session, day_id: str) -> None:
 async def _run(console: Console, session: Session, day_id: str, tasks: list[str] | None, dialogue: Any,
                restart: bool = False) -> RunOutcome:
     _print_day_header(console, session, day_id)
+    progress = ProgressLine(console)
+
+    def result(task: Any, step: Any, outcome: Any) -> None:
+        progress.clear()
+        print_result(console, task, step, outcome)
+
     outcome = await session.run(day_id, tasks, restart=restart, dialogue=dialogue,
                                 on_start=lambda t, s: print_step_start(console, t, s),
-                                on_result=lambda t, s, r: print_result(console, t, s, r))
+                                on_result=result, on_progress=progress if console.is_terminal else None)
     if outcome.day is not None and outcome.day.skipped_as_done:
         console.print(f"[dim]resumed: {len(outcome.day.skipped_as_done)} steps had already passed in this journal[/]")
     return outcome

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from wizard.appcheck import histogram
-from wizard.results import StepResult
+from wizard.results import StepProgress, StepResult
 from wizard.runbook.model import Step, Task
 
 MARKS = {
@@ -44,6 +44,47 @@ def table_of(data: dict[str, Any], title: str | None = None, limit: int = 20) ->
 
 def print_step_start(console: Console, task: Task, step: Step) -> None:
     console.print(f"[dim]… {step.id:<22}[/] {step.title}", end="\r" if console.is_terminal else "\n")
+
+
+class ProgressLine:
+    """A running step's progress on one line, rewritten in place: only on a terminal, so a
+    headless run's log holds the same lines from run to run."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.step_id: str | None = None
+        self.fraction: float | None = None
+        self.text = ""
+        self.line = ""  # its newest output line
+        self.shown = False
+
+    def __call__(self, task: Task, step: Step, update: StepProgress) -> None:
+        if not self.console.is_terminal:
+            return
+        if step.id != self.step_id:
+            self.step_id, self.fraction, self.text, self.line = step.id, None, "", ""
+        if update.fraction is not None:
+            self.fraction = update.fraction
+        if update.text is not None:
+            self.text = update.text
+        if update.lines:
+            self.line = update.lines[-1].strip()
+        parts = [f"… {step.id:<22}"]
+        if self.fraction is not None:
+            parts.append(f"{self.fraction:4.0%}")
+        parts += [part for part in (self.text, self.line and f"│ {self.line}") if part]
+        self._write(Text(" ".join(parts), style="dim"))
+        self.shown = True
+
+    def clear(self) -> None:
+        """Before the step's result is printed over it."""
+        if self.shown:
+            self._write(Text(""))
+            self.shown = False
+
+    def _write(self, text: Text) -> None:
+        text.truncate(max(1, self.console.width - 1), pad=True)  # one line, longer ones fully covered
+        self.console.print(text, end="\r", highlight=False, soft_wrap=True)
 
 
 def print_result(console: Console, task: Task, step: Step, result: StepResult) -> None:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from wizard.environments.model import KINDS, ROLES, SANDBOX_ROLES, Environment
     from wizard.guards import backup_line, drop_lines, dry_run_line, prompt_for as prompt_for_production, rewrite_line, rewrites, takes_text
     from wizard.journal.fold import Fold
-    from wizard.results import StepResult
+    from wizard.results import StepProgress, StepResult
     from wizard.runbook.model import Day, Runbook, Step, Task
     from wizard.session.core import EXIT_FAILED, EXIT_OK, EXIT_USAGE, RunOutcome, Session
     from wizard.session.dialogue import AnswersDialogue, Dialogue, RehearsalDialogue, load_answers
@@ -36,7 +36,7 @@ _HOME = {
     "rewrite_line": ("wizard.guards", "rewrite_line"), "backup_line": ("wizard.guards", "backup_line"),
     "dry_run_line": ("wizard.guards", "dry_run_line"),
     "Fold": ("wizard.journal.fold", "Fold"),
-    "StepResult": ("wizard.results", "StepResult"),
+    "StepProgress": ("wizard.results", "StepProgress"), "StepResult": ("wizard.results", "StepResult"),
     "Day": ("wizard.runbook.model", "Day"), "Runbook": ("wizard.runbook.model", "Runbook"),
     "Step": ("wizard.runbook.model", "Step"), "Task": ("wizard.runbook.model", "Task"),
     "EXIT_FAILED": ("wizard.session.core", "EXIT_FAILED"), "EXIT_OK": ("wizard.session.core", "EXIT_OK"),

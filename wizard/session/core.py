@@ -18,7 +18,7 @@ from typing import Any, Callable
 from wizard.environments import Environment, resolve_environment
 from wizard.errors import WizardError
 from wizard.journal import Journal
-from wizard.results import StepResult
+from wizard.results import StepProgress, StepResult
 from wizard.runbook import load_runbook
 from wizard.runbook.model import Runbook, Step, Task
 from wizard.session.dialogue import Dialogue
@@ -27,6 +27,7 @@ from wizard.session.journals import bind_runbook, journal_path, open_journal, wr
 
 StepHook = Callable[[Task, Step], None]
 ResultHook = Callable[[Task, Step, StepResult], None]
+ProgressHook = Callable[[Task, Step, StepProgress], None]  # on the engine's thread, a few times a second
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -202,8 +203,9 @@ class Session:
     # --- running ------------------------------------------------------------------------------
     async def run(self, day_id: str, task_ids: list[str] | None = None, *, step: tuple[Task, Step] | None = None,
                   restart: bool = False, dialogue: Dialogue, on_start: StepHook | None = None,
-                  on_result: ResultHook | None = None) -> RunOutcome:
-        """Run a day, some of its tasks, or one step on this environment, with every guard."""
+                  on_result: ResultHook | None = None, on_progress: ProgressHook | None = None) -> RunOutcome:
+        """Run a day, some of its tasks, or one step on this environment, with every guard.
+        `on_progress` hears a running step's progress and newest output (redacted), if it reports any."""
         from wizard import guards
         from wizard.engine import Engine
         from wizard.environments import secrets
@@ -221,7 +223,7 @@ class Session:
                                 source=getattr(dialogue, "drops_source", dialogue.confirm_source),
                                 headless=dialogue.headless, say=dialogue.say)
         engine = Engine(self.runbook, self.env, self.journal, ask=dialogue.ask, on_start=on_start,
-                        on_result=on_result,
+                        on_result=on_result, on_progress=on_progress,
                         guards=[g for g in (self._history, guards.migration_order, gate, drops) if g is not None])
         with self._mutex:
             if self._engine is not None:

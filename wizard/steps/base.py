@@ -120,6 +120,13 @@ class StepModule(Protocol):
     def preview(self, step: Step, ctx: StepContext) -> dict[str, str]: ...
 
 
+# Where a running step finds the face's live display in ctx.resources, when one is watching:
+# PROGRESS(fraction or None, text) and OUTPUT(newest lines, each once). Both are optional and
+# never raise; a kind calls them at most about four times a second (each call repaints a screen).
+PROGRESS = "progress"
+OUTPUT = "output"
+
+
 @dataclass
 class StepContext:
     env: Environment

@@ -11,8 +11,9 @@ false: then the expectations judge the counts).
 
 Its parameters and result fields are declared in KIND below (docs/RUNBOOKS.md lists them).
 
-Progress: if ctx.resources["progress"] is a callable(fraction, text), it is called about four
-times a second with the time left and the counts so far.
+Progress: if ctx.resources[PROGRESS] is a callable(fraction, text), it is called about four
+times a second with the time left and the counts so far; ctx.resources[OUTPUT], if callable,
+gets the newest lines read at each of those ticks.
 """
 
 
@@ -27,7 +28,7 @@ from msgspec import Meta
 
 from wizard.errors import WizardError
 from wizard.redact import redact
-from wizard.steps.base import (ParamProblem, Params, ResultField, StepCancelled, StepContext, StepFailure,
+from wizard.steps.base import (OUTPUT, PROGRESS, ParamProblem, Params, ResultField, StepCancelled, StepContext, StepFailure,
                                StepKind, param)
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 DEFAULT_PATTERNS = ("ERROR", "connection failed", "deadlock detected")
 MAX_MATCHES = 50
+LIVE_LINES = 20  # the newest lines of one tick passed to the live display
 
 
 class MonitorParams(Params):
@@ -265,7 +267,7 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
     if duration > 0:
         every = min(every, max(0.2, duration / 5))
     fail_on_match = p.fail_on_match
-    progress = ctx.resources.get("progress")
+    progress, output = ctx.resources.get(PROGRESS), ctx.resources.get(OUTPUT)
     follower, source = _source(p, ctx)
 
     counts = {p: 0 for p in patterns}
@@ -283,6 +285,8 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
 
     def scan(lines: list[str]) -> None:
         nonlocal lines_seen
+        if lines and callable(output):
+            output(lines[-LIVE_LINES:])
         for line in lines:
             lines_seen += 1
             for pattern, hit in matchers:

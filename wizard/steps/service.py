@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
 from wizard.redact import redact, register_secret
-from wizard.steps.base import Params, ResultField, StepCancelled, StepContext, StepFailure, StepKind, param
+from wizard.steps.base import (OUTPUT, PROGRESS, Params, ResultField, StepCancelled, StepContext, StepFailure,
+                               StepKind, param)
 
 # What run() needs is imported there: the declaration is read whenever a runbook is loaded.
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
 DEFAULT_NAME = "backend"
 TAIL_LINES = 30
+LIVE_EVERY_S = 0.25  # at most four live reports a second: each one repaints the face
+LIVE_LINES = 20  # the newest lines of one report; a face shows fewer
 
 
 class ServiceParams(Params):
@@ -285,6 +288,30 @@ async def run(step: Step, ctx: StepContext) -> dict[str, Any]:
     return data
 
 
+class LiveTail:
+    """While the service starts: its new output lines and how long it has waited, passed to the
+    face's live display (ctx.resources), throttled, each line once."""
+
+    def __init__(self, ctx: StepContext, handle: ServiceHandle, path: str, timeout: float) -> None:
+        self.output, self.progress = ctx.resources.get(OUTPUT), ctx.resources.get(PROGRESS)
+        self.handle, self.path, self.timeout = handle, path, timeout
+        self.position = handle.logs.oldest_position()
+        self.next_at = 0.0
+
+    def feed(self) -> None:
+        now = time.monotonic()
+        if now < self.next_at:
+            return
+        self.next_at = now + LIVE_EVERY_S
+        if callable(self.output):
+            lines, self.position, _lost = self.handle.logs.since(self.position)
+            if lines:
+                self.output(lines[-LIVE_LINES:])
+        if callable(self.progress):
+            waited = now - self.handle.process.started_at
+            self.progress(None, f"waiting for GET {self.path} · {waited:.1f} s of {self.timeout:g} s")
+
+
 def _seen(handle: ServiceHandle, wanted: list[str]) -> dict[str, bool]:
     lines, _, _ = handle.logs.since(handle.logs.oldest_position())
     text = "\n".join(handle.logs.first + lines)
@@ -299,7 +326,9 @@ async def _wait_ready(ctx: StepContext, handle: ServiceHandle, path: str, ready_
     from wizard.appcheck.loadclient import LoadClient, RequestFailed
 
     client = LoadClient(url, keepalive=False, timeout_s=2)
+    live = LiveTail(ctx, handle, path, timeout)
     while True:
+        live.feed()
         if ctx.cancelled.is_set():
             raise StepCancelled("cancelled by the operator; the service was stopped")
         if not handle.process.running:
