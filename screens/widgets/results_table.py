@@ -179,5 +179,7 @@ class ResultsTable(Vertical):
         grid = self.grid
         wider = grid is not None and grid.is_attached and grid.virtual_size.width > grid.scrollable_content_region.width
         line = truncation_line(self._data) + (" · → more columns (scroll sideways)" if wider else "")
-        if wider or self.loaded:
-            self.query_one(".results-count", Static).update(line)
+        counts = self.query(".results-count")
+        # Deferred until after a refresh: by then the table may be on its way out (its children pruned first).
+        if (wider or self.loaded) and counts:
+            counts.first(Static).update(line)
