@@ -75,7 +75,7 @@ class Typed:
 
 def engine(env: Environment, journal: Journal, confirm=None, answers: dict | None = None) -> Engine:  # noqa: ANN001
     return Engine(load_runbook(), env, journal, ask=AnswersDialogue(answers or {}).ask,
-                  guards=guards.for_environment(env, confirm))
+                  guards=guards.standard(confirm))
 
 
 async def stage(env: Environment, journal: Journal) -> None:

@@ -502,6 +502,15 @@ async def migration_order(step: Step, engine: "Engine") -> None:
         f"Apply {file} first: run step {first.id} ({where}) on {env.name}, then this one.")
 
 
-def for_environment(env: Environment, confirm: Confirm | None) -> list[Guard]:
-    """The guards for an Engine on `env` (the role guard is the engine's own check_targets)."""
-    return [migration_order, ProductionGate(confirm)]
+def standard(confirm: Confirm | None, *, confirm_drops: ConfirmDrops | None = None, preview: Previewer | None = None,
+             history: Guard | None = None, source: str | None = None, drops_source: str | None = None,
+             headless: bool | None = None, say: Callable[[str], None] = lambda text: None,
+             with_evidence: bool = False) -> list[Guard]:
+    """Every guard a run has, in order (the role guard is the engine's own check_targets): the
+    journal's history, migration order, the production gate, and, given a previewer, the drop gate.
+    Session.run builds its list here, so a test engine is guarded as a real run is."""
+    gate = ProductionGate(confirm, source=source, headless=headless, say=say, preview=preview,
+                          with_evidence=with_evidence)
+    drops = (DropGate(confirm_drops, preview, source=drops_source or source or "confirm", headless=bool(headless),
+                      say=say) if preview is not None else None)
+    return [g for g in (history, migration_order, gate, drops) if g is not None]

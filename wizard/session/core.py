@@ -216,15 +216,13 @@ class Session:
         outcome = RunOutcome(what, self.env.name)
         from wizard.session.inspect import preview_sql
 
-        gate = guards.ProductionGate(dialogue.confirm_production, source=dialogue.confirm_source,
-                                     headless=dialogue.headless, say=dialogue.say, preview=preview_sql,
-                                     with_evidence=True)
-        drops = guards.DropGate(getattr(dialogue, "confirm_destructive", None), preview_sql,
-                                source=getattr(dialogue, "drops_source", dialogue.confirm_source),
-                                headless=dialogue.headless, say=dialogue.say)
+        run_guards = guards.standard(dialogue.confirm_production, confirm_drops=getattr(dialogue, "confirm_destructive", None),
+                                     preview=preview_sql, history=self._history, source=dialogue.confirm_source,
+                                     drops_source=getattr(dialogue, "drops_source", dialogue.confirm_source),
+                                     headless=dialogue.headless, say=dialogue.say, with_evidence=True)
         engine = Engine(self.runbook, self.env, self.journal, ask=dialogue.ask, on_start=on_start,
                         on_result=on_result, on_progress=on_progress,
-                        guards=[g for g in (self._history, guards.migration_order, gate, drops) if g is not None])
+                        guards=run_guards)
         with self._mutex:
             if self._engine is not None:
                 raise WizardError("A step is already running on this session.", "Wait for it, or cancel it.")
