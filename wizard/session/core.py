@@ -326,8 +326,10 @@ class Session:
         if self.journal is None:
             raise WizardError("The journal is still opening.")
         env = self.env
-        try:
-            loaded = migration.load(step, self._preview_context())
+        from dataclasses import replace
+
+        try:  # the file as it is now (the context's read-once cache would keep the first bytes it saw)
+            loaded = migration.load(step, replace(self._preview_context(), files={}))
         except StepFailure as exc:
             raise WizardError(str(exc)) from None
         from wizard.journal import replay
@@ -364,8 +366,7 @@ class Session:
                                   "and the preview then uses it.") from None
             raise
         register_secret(password)
-        if env is self.env:
-            self._remember_password(password)
+        self._remember_password(password)
         return password
 
     @staticmethod
