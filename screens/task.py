@@ -17,6 +17,7 @@ from screens.widgets.drop_preview import MigrationPreview
 from screens.widgets.step_view import StepView
 from screens.widgets.task_layout import compose_task_layout
 from wizard.errors import WizardError
+from wizard.redact import redact
 from wizard.runbook.model import Step, Task
 from wizard.session import StepResult
 
@@ -106,7 +107,7 @@ class TaskScreen(WizardScreen):
         if found is None:
             panel.loading(app.env.name)
         elif isinstance(found, WizardError):
-            panel.failed(app.env.name, app.fmt.path(found.what))
+            panel.failed(app.env.name, redact(app.fmt.path(found.what)))
         else:
             panel.show_preview(found, app.fmt.size)
 

@@ -317,6 +317,9 @@ class Session:
         each statement's kind and tables, squawk's findings, and what each drop takes (rows, size,
         dependents). Never asks: it reuses the password a run got connected with (or the keyring's,
         or libpq's own); a WizardError says in one line why there is none."""
+        from dataclasses import replace
+
+        from wizard.journal import replay
         from wizard.session.inspect import preview_sql, read_only_on
         from wizard.steps import migration
         from wizard.steps.base import StepFailure
@@ -326,14 +329,10 @@ class Session:
         if self.journal is None:
             raise WizardError("The journal is still opening.")
         env = self.env
-        from dataclasses import replace
-
         try:  # the file as it is now (the context's read-once cache would keep the first bytes it saw)
             loaded = migration.load(step, replace(self._preview_context(), files={}))
         except StepFailure as exc:
             raise WizardError(str(exc)) from None
-        from wizard.journal import replay
-
         password = await self._known_password(env)
         # A fold of its own (of a copy of the events): the engine's thread may be feeding the journal's.
         pins = replay(list(self.journal.events)).pins
