@@ -360,6 +360,10 @@ class WizardApp(App[int]):
         """What a step will run, as text. Reads files: call it from a thread worker."""
         return self.session.preview(step)
 
+    async def migration_preview(self, step: Step) -> dict[str, Any]:
+        """A migration's live preview on this environment, read only. Call it from a thread worker."""
+        return await self.session.migration_preview(step)
+
     # --- running ------------------------------------------------------------------------
     def can_run(self) -> bool:
         return self.journal is not None and not self.run_active

@@ -1,4 +1,4 @@
-"""How values are written on screen: durations, paths, times.
+"""How values are written on screen: durations, sizes, paths, times.
 
 One object, injected into the app, so tests can make every screen deterministic (no tmp paths,
 no wall-clock durations) without the screens knowing they are under test.
@@ -28,6 +28,18 @@ class Display:
         if minutes >= 10:  # seconds no longer matter, and the overview's column stays 10 wide
             return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
         return f"{minutes} min {secs:02d} s"
+
+    def size(self, n: float | None) -> str:
+        """Bytes on disk: masked in snapshots (a table's files may grow a page after a vacuum)."""
+        if not isinstance(n, (int, float)):
+            return ""
+        if self.stable:
+            return "n kB"
+        for unit in ("B", "kB", "MB", "GB", "TB"):
+            if n < 1024 or unit == "TB":
+                return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+            n /= 1024
+        return ""
 
     def estimate(self, minutes: int) -> str:
         if minutes >= 60 and minutes % 60 == 0:

@@ -3,6 +3,8 @@ command, expectations and verdict, advice on failure, results)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import OptionList, Static
@@ -10,10 +12,14 @@ from textual.widgets.option_list import Option
 
 from screens.actions import bindings
 from screens.base import WizardScreen
-from screens.model import CHANGED, MARKS, shown_state, step_result, step_state, task_seconds, task_state
+from screens.model import CHANGED, MARKS, PASSED, shown_state, step_result, step_state, task_seconds, task_state
+from screens.widgets.drop_preview import MigrationPreview
 from screens.widgets.step_view import StepView
 from screens.widgets.task_layout import compose_task_layout
+from wizard.errors import WizardError
+from wizard.redact import redact
 from wizard.runbook.model import Step, Task
+from wizard.session import StepResult
 
 
 class TaskScreen(WizardScreen):
@@ -26,6 +32,9 @@ class TaskScreen(WizardScreen):
         self.the_task = task
         self.step_index = 0
         self.previews: dict[str, dict[str, str]] = {}
+        # Live previews of migrations, per (environment, step): a preview dict, or a WizardError
+        # saying why there is none; a key present with None is being read.
+        self.migration_previews: dict[tuple[str, str], dict[str, Any] | WizardError | None] = {}
         self._followed: str | None = None  # the running step last moved to: the operator may browse meanwhile
 
     def compose_body(self) -> ComposeResult:
@@ -37,6 +46,16 @@ class TaskScreen(WizardScreen):
         self.query_one("#steps", OptionList).border_title = "Steps  (s runs the selected one)"
         self.refresh_view()
         self.load_previews()
+        self.wizard.result_hooks.append(self._step_finished)
+
+    def on_unmount(self) -> None:
+        if self._step_finished in self.wizard.result_hooks:
+            self.wizard.result_hooks.remove(self._step_finished)
+
+    def _step_finished(self, task: Task, step: Step, result: StepResult) -> None:
+        """A migration ran: the catalogue may have changed, read it again when shown."""
+        if step.kind == "migration":
+            self.migration_previews.clear()
 
     @property
     def step(self) -> Step:
@@ -53,6 +72,44 @@ class TaskScreen(WizardScreen):
         self.previews[step_id] = preview
         if step_id == self.step.id:
             self.refresh_view()
+
+    @work(thread=True, group="migration-preview", exit_on_error=False)
+    async def load_migration_preview(self, key: tuple[str, str], step: Step) -> None:
+        """The migration's live preview, read off the UI thread on a connection of its own."""
+        try:
+            found: dict[str, Any] | WizardError = await self.wizard.migration_preview(step)
+        except WizardError as exc:
+            found = exc
+        except Exception as exc:  # noqa: BLE001 - a preview never takes the screen down, nor stops a run
+            found = WizardError(f"{type(exc).__name__}: {exc}")
+        self.app.call_from_thread(self._migration_preview_ready, key, found)
+
+    def _migration_preview_ready(self, key: tuple[str, str], found: dict[str, Any] | WizardError) -> None:
+        if key in self.migration_previews:  # not cleared meanwhile by a step that finished
+            self.migration_previews[key] = found
+        self.refresh_view()
+
+    def _show_migration_preview(self, step: Step, word: str) -> None:
+        """A migration not yet passed on this environment: its panel, read once and kept."""
+        panel = self.query_one(MigrationPreview)
+        app = self.wizard
+        panel.display = step.kind == "migration" and word != PASSED and app.journal is not None
+        if not panel.display:
+            return
+        key = (app.env.name, step.id)
+        if key not in self.migration_previews:
+            if app.run_active:  # not while a run may hold the locks a preview's counts would wait on
+                panel.note("Preview · read when the run ends.")
+                return
+            self.migration_previews[key] = None
+            self.load_migration_preview(key, step)
+        found = self.migration_previews[key]
+        if found is None:
+            panel.loading(app.env.name)
+        elif isinstance(found, WizardError):
+            panel.failed(app.env.name, redact(app.fmt.path(found.what)))
+        else:
+            panel.show_preview(found, app.fmt.size)
 
     def refresh_view(self) -> None:
         app = self.wizard
@@ -83,6 +140,7 @@ class TaskScreen(WizardScreen):
         self.query_one("#step-view", StepView).show(
             task, step, step_result(app.state, env, step.id), step_state(app.state, env, step.id, running_step),
             app.fmt, preview or {"language": "text", "text": "(loading…)"}, live=app.live)
+        self._show_migration_preview(step, step_state(app.state, env, step.id, running_step))
 
     def _follow(self, running_step: str | None) -> None:
         """A step of this task has started: select it, once, so it is on screen while it runs."""

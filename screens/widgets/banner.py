@@ -42,4 +42,5 @@ class Banner(Static):
         self._info = info
         for css in KIND_CLASSES:
             self.set_class(css == info.css_class, css)
-        self.update(info.text())
+        fmt = getattr(self.app, "fmt", None)  # the app's Display shortens known folders (a sandbox's socket)
+        self.update(fmt.path(info.text()) if fmt is not None else info.text())

@@ -94,6 +94,11 @@ class StepView(VerticalScroll):
         if self.show_preview:
             from textual.widgets import TextArea  # only the task screen shows previews
 
+            from screens.widgets.drop_preview import MigrationPreview
+
+            panel = MigrationPreview(classes="sv-migration")
+            panel.display = False  # only a migration not yet passed here has one (the task screen fills it)
+            yield panel
             yield TextArea("", read_only=True, show_line_numbers=True, soft_wrap=True, classes="sv-preview",
                            tab_behavior="focus")
         yield Static("Expectations", classes="sv-label")

@@ -90,6 +90,9 @@ class Session:
     _mutex: threading.Lock = field(default_factory=threading.Lock)
     _preview_engine: Any = None
     _history: HistoryGuard | None = None
+    # The password a run (or a preview) got connected with: previews reuse it, never ask for it.
+    _password: str | None = None
+    _password_known: bool = False
 
     # --- opening ------------------------------------------------------------------------------
     @classmethod
@@ -172,6 +175,7 @@ class Session:
             raise WizardError("Wait for the running step (or cancel it) before switching.")
         self.env = env
         self._preview_engine = None
+        self._password, self._password_known = None, False  # sandboxes have none; never carried to another server
 
     def ensure_environment(self, say: Callable[[str], None] = lambda text: None) -> None:
         from wizard.rehearsal import preparation as rehearsal_prep
@@ -235,6 +239,7 @@ class Session:
                 from wizard.redact import register_secret
 
                 register_secret(engine.password)
+                self._remember_password(engine.password)
             engine.secret = secrets.provider(self.env.name, prefetch=not self.built_in)
             if step is not None:
                 engine.check_targets([step])
@@ -282,9 +287,19 @@ class Session:
         return self.journal_path.with_name(f"{self.journal_path.stem}-documents")
 
     # --- previews and warm-up ---------------------------------------------------------------------
+    def _preview_context(self) -> Any:
+        """A step context to read a step's files with (placeholders, runbook folder); runs nothing."""
+        from wizard.engine import Engine
+
+        if self._preview_engine is None or self._preview_engine.env is not self.env:
+            async def no_answers(step: Step) -> tuple[Any, str]:
+                raise WizardError("a preview asks nothing")
+
+            self._preview_engine = Engine(self.runbook, self.env, self.journal, ask=no_answers)
+        return self._preview_engine.context()
+
     def preview(self, step: Step) -> dict[str, str]:
         """What a step will run, as text ({"language", "text"}). Reads files: call it off the UI loop."""
-        from wizard.engine import Engine
         from wizard.steps import module_for
 
         module = module_for(step.kind)
@@ -292,15 +307,66 @@ class Session:
             return {"language": "text", "text": f"The {step.kind!r} step kind is not available in this version."}
         if self.journal is None:
             return {"language": "text", "text": "(the journal is still opening)"}
-        if self._preview_engine is None or self._preview_engine.env is not self.env:
-            async def no_answers(step: Step) -> tuple[Any, str]:
-                raise WizardError("a preview asks nothing")
-
-            self._preview_engine = Engine(self.runbook, self.env, self.journal, ask=no_answers)
         try:
-            return module.preview(step, self._preview_engine.context())
+            return module.preview(step, self._preview_context())
         except Exception as exc:  # noqa: BLE001 - a preview must never take the screen down
             return {"language": "text", "text": f"(no preview: {exc})"}
+
+    async def migration_preview(self, step: Step) -> dict[str, Any]:
+        """A migration step's file as the live catalogue of this environment sees it, read only:
+        each statement's kind and tables, squawk's findings, and what each drop takes (rows, size,
+        dependents). Never asks: it reuses the password a run got connected with (or the keyring's,
+        or libpq's own); a WizardError says in one line why there is none."""
+        from dataclasses import replace
+
+        from wizard.journal import replay
+        from wizard.session.inspect import preview_sql, read_only_on
+        from wizard.steps import migration
+        from wizard.steps.base import StepFailure
+
+        if step.kind != "migration":
+            raise WizardError(f"{step.id} is a {step.kind} step, not a migration.")
+        if self.journal is None:
+            raise WizardError("The journal is still opening.")
+        env = self.env
+        try:  # the file as it is now (the context's read-once cache would keep the first bytes it saw)
+            loaded = migration.load(step, replace(self._preview_context(), files={}))
+        except StepFailure as exc:
+            raise WizardError(str(exc)) from None
+        password = await self._known_password(env)
+        # A fold of its own (of a copy of the events): the engine's thread may be feeding the journal's.
+        pins = replay(list(self.journal.events)).pins
+        data = await read_only_on(env, lambda conn: preview_sql(conn, loaded.path, loaded.text), password=password,
+                                  journal=self.journal_path, pins=pins)
+        return {**data, "sha256": loaded.sha256, "env": env.name}
+
+    def _remember_password(self, password: str | None) -> None:
+        self._password, self._password_known = password, True
+
+    async def _known_password(self, env: Environment) -> str | None:
+        if self.built_in:
+            return None
+        if self._password_known:
+            return self._password
+        from wizard.environments import secrets
+        from wizard.errors import ConnectionFailed
+        from wizard.redact import register_secret
+
+        wanted: list[str] = []
+
+        def nobody(prompt: str) -> None:  # a preview never asks: the run does, once
+            wanted.append(prompt)
+
+        try:
+            password = await secrets.verified_password(env, asker=nobody, say=lambda text: None)
+        except ConnectionFailed:
+            if wanted:
+                raise WizardError(f"{env.name} needs its password: running a step here asks for it once, "
+                                  "and the preview then uses it.") from None
+            raise
+        register_secret(password)
+        self._remember_password(password)
+        return password
 
     @staticmethod
     def warm_up() -> None:

@@ -67,18 +67,28 @@ async def _with_read_only(env_name: str, work: Callable[[psycopg.AsyncConnection
                           journal: Path | None = None) -> Any:
     """Open `env_name` as a run would (sandbox started, password, pin checked), run `work` in a
     READ ONLY transaction, close."""
-    from wizard.environments import connect, fingerprint, resolve_environment, secrets
+    from wizard.environments import resolve_environment, secrets
     from wizard.rehearsal.preparation import prepare_environment
-    from wizard.session.environments import SANDBOX_ROLES, check_pin, pins_in
+    from wizard.session.environments import SANDBOX_ROLES, pins_in
     from wizard.session.journals import journal_path
 
     env = resolve_environment(env_name)
     prepare_environment(env)
     password = None if env.name in SANDBOX_ROLES else await secrets.verified_password(env, asker=asker, say=say)
+    path = journal_path(journal, env)
+    return await read_only_on(env, work, password=password, journal=path, pins=pins_in(path))
+
+
+async def read_only_on(env: Any, work: Callable[[psycopg.AsyncConnection], Awaitable[Any]], *,
+                       password: str | None, journal: Path, pins: dict[str, Any]) -> Any:
+    """Connect to `env` (an Environment, its password already known), check its pin against
+    `pins` (those of the journal at `journal`), run `work` in a READ ONLY transaction, close."""
+    from wizard.environments import connect, fingerprint
+    from wizard.session.environments import check_pin
+
     conn = await connect(env, password=password)
     try:
-        path = journal_path(journal, env)
-        check_pin(env, (await fingerprint(conn)).as_dict(), path, pins_in(path))
+        check_pin(env, (await fingerprint(conn)).as_dict(), journal, pins)
         try:
             async with read_only(conn):
                 return await work(conn)
