@@ -88,8 +88,8 @@ def test_the_block_check_agrees_with_the_line_by_line_check(tmp_path: Path, monk
 
 def test_an_intact_journal_is_checked_in_blocks_not_line_by_line():
     lines = JOURNAL.read_bytes().splitlines()
-    assert chain._group_holds(lines, chain.GENESIS, 0) is not None
-    assert chain._group_holds(lines[1:], chain.GENESIS, 1) is None  # the first link does not hold
+    assert chain._block_holds(lines, chain.GENESIS, 0) is not None
+    assert chain._block_holds(lines[1:], chain.GENESIS, 1) is None  # the first link does not hold
 
 
 def test_the_block_check_reads_nested_keys_and_flagged_events_as_the_line_by_line_check(tmp_path: Path, monkeypatch):

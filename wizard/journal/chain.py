@@ -9,8 +9,8 @@ escaped), so `hash`, `prev` and `seq` are read off its bytes, and removing the `
 gives the canonical body that was hashed when it was written. Anything unusual stops the fast
 check (`held` False); then the full read names the problem.
 
-scan_file checks a block of lines at once (`_group_holds`): finds, slices and hashes mapped over
-the lines and compared joined, so the interpreter takes no step per line; a group where anything
+scan_file checks a block of lines at once (`_block_holds`): finds, slices and hashes mapped over
+the lines and compared joined, so the interpreter takes no step per line; a block where anything
 is unusual is checked again line by line (ChainScan), which decides.
 """
 
@@ -121,12 +121,12 @@ def _shift(positions: list[int], by: int) -> list[int]:
     return list(map(add, positions, repeat(by, len(positions))))
 
 
-def _group_holds(lines: list[bytes], prev: str, first: int) -> tuple[str, list[int]] | None:
+def _block_holds(lines: list[bytes], prev: str, first: int) -> tuple[str, list[int]] | None:
     """Complete lines checked at once, as ChainScan checks each: the line without its hash member
     hashes to the member's value, each line's `prev` is the hash of the line before (`prev` before
-    the first), and line i holds seq `first + i`, its only `"seq":` key. (the last line's hash, the
-    lines holding a journal_problem_found event) when all of it holds; None when anything differs
-    (the group is then read line by line).
+    the first), and line i holds seq `first + i`, its only `"seq":` key. Returns the last line's
+    hash and the lines holding a journal_problem_found event, or None when anything differs (then
+    the block is read line by line).
 
     `hash` and `prev` are their first occurrence in the line (keys are sorted: `prev` after
     `hash`), which is not checked to be the only one: a nested key found first would have to carry
@@ -170,7 +170,7 @@ def scan_file(path: str, end: int) -> ChainScan:
             rest = lines.pop()  # after the last newline: the start of the next block's first line
             if not lines:
                 continue
-            checked = _group_holds(lines, scan.prev, scan.count)
+            checked = _block_holds(lines, scan.prev, scan.count)
             if checked is not None:
                 scan.prev = checked[0]
                 scan.flagged += checked[1]

@@ -200,7 +200,7 @@ class JournalIndex:
         torn = lines.pop()  # after the last newline
         # Each line starts one byte (its newline) after the one before ends.
         starts = array("Q", accumulate(map(add, map(len, lines), repeat(1)), initial=0))
-        self.offsets.extend(starts[:-1] if lines else array("Q"))  # before self.end moves: a reader never sees half
+        self.offsets.extend(starts[:-1])  # before self.end moves: a reader never sees half
         self.end = len(raw) - len(torn)
         self.torn = torn
         return lines
