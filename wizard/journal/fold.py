@@ -275,9 +275,9 @@ class Fold:
 
     def _step_started(self, event: dict[str, Any], env: str) -> None:
         step, seq = event["step"], event.get("seq", -1)
-        record = self.steps.setdefault((env, step), StepRecord())
+        record = self._record(env, step)
         record.started_at, record.started_seq, record.running = event["ts"], seq, True
-        timing = self.tasks.setdefault(event.get("task", ""), TaskTiming())
+        timing = self._timing(event.get("task", ""))
         timing.first_start = timing.first_start or event["ts"]
         attempt = Attempt(env, event.get("task", ""), step, event.get("kind", ""), event.get("title", ""), event.get("ts", ""), seq)
         previous = self._open.get((env, step))
@@ -285,6 +285,19 @@ class Fold:
             previous.interrupted = True
         self._open[(env, step)] = attempt
         self._add_attempt(attempt)
+
+    # Found before made: setdefault would build a record for every event, to throw it away.
+    def _record(self, env: str, step: str) -> StepRecord:
+        record = self.steps.get((env, step))
+        if record is None:
+            record = self.steps[(env, step)] = StepRecord()
+        return record
+
+    def _timing(self, task: str) -> TaskTiming:
+        timing = self.tasks.get(task)
+        if timing is None:
+            timing = self.tasks[task] = TaskTiming()
+        return timing
 
     def _add_attempt(self, attempt: Attempt) -> None:
         self.attempts.append(attempt)
@@ -323,9 +336,9 @@ class Fold:
             result: StepResult = LazyStepResult(event["result"], lambda: load(line))
         else:
             result = StepResult.from_dict(event["result"])
-        record = self.steps.setdefault((env, result.step_id), StepRecord())
+        record = self._record(env, result.step_id)
         record.result, record.running = result, False
-        timing = self.tasks.setdefault(event.get("task", ""), TaskTiming())
+        timing = self._timing(event.get("task", ""))
         timing.last_end = event["ts"]
         timing.seconds += result.duration_s
         ok = result.status in OK_STATUSES

@@ -13,6 +13,8 @@ import os
 import re
 from array import array
 from collections import OrderedDict
+from itertools import accumulate, repeat
+from operator import add
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -64,8 +66,7 @@ def _finished_head(line: bytes, index: int) -> dict[str, Any] | None:
         return None
     if head.type != "step_finished" or head.result is UNSET:
         return None
-    event = {name: value for name in _FINISHED_FIELDS if (value := getattr(head, name)) is not UNSET}
-    event["result"] = {name: value for name in _SUMMARY_FIELDS if (value := getattr(head.result, name)) is not UNSET}
+    event = _TO_BUILTINS(head)  # a dict of the fields the line has (msgspec leaves the unset ones out)
     event["line"] = index
     return event
 
@@ -92,6 +93,7 @@ def parse_line(line: bytes, index: int, *, lazy: bool = False) -> dict[str, Any]
 
 _DECODERS: tuple[Any, Any, Any] | None = None
 UNSET: Any = None
+_TO_BUILTINS: Any = None
 # A step_finished event's keys the lazy head keeps (the fold's), and its result's but data, checks, advice.
 _FINISHED_FIELDS = ("env", "role", "run", "save_as", "seq", "session", "step", "task", "ts", "type", "v")
 _SUMMARY_FIELDS = ("duration_s", "environment", "error", "kind", "started_at", "status", "step_id")
@@ -101,11 +103,11 @@ def _decoders() -> tuple[Any, Any, Any]:
     """msgspec's JSON decoders (imported on first use: the first frame does not need them): any
     value, the head of an SQL event (its text skipped), the head of a step_finished event (its
     result's data, checks and advice skipped). The heads read top-level keys, whatever the values hold."""
-    global _DECODERS, UNSET
+    global _DECODERS, UNSET, _TO_BUILTINS
     if _DECODERS is None:
         import msgspec
 
-        UNSET = msgspec.UNSET
+        UNSET, _TO_BUILTINS = msgspec.UNSET, msgspec.to_builtins
 
         class SqlHead(msgspec.Struct):
             env: str = ""
@@ -182,6 +184,26 @@ class JournalIndex:
             fh.seek(pending)
             self.torn = fh.read(size - pending) if size > pending else b""
         return len(self.offsets) - before
+
+    def refresh_lines(self) -> list[bytes]:
+        """refresh(), and the bytes of every complete line (without its newline), from one read of
+        the file: for a reader of every line (the review's fold), which would otherwise read it twice."""
+        if self.offsets:  # already indexed: index what was appended, then read the lines
+            self.refresh()
+            return [line for _, line in self.lines()]
+        try:
+            with self.path.open("rb") as fh:
+                raw = fh.read()
+        except FileNotFoundError:
+            return []
+        lines = raw.split(b"\n")
+        torn = lines.pop()  # after the last newline
+        # Each line starts one byte (its newline) after the one before ends.
+        starts = array("Q", accumulate(map(add, map(len, lines), repeat(1)), initial=0))
+        self.offsets.extend(starts[:-1])  # before self.end moves: a reader never sees half
+        self.end = len(raw) - len(torn)
+        self.torn = torn
+        return lines
 
     # --- reading --------------------------------------------------------------------------------
     def __len__(self) -> int:

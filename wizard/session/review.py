@@ -1,8 +1,8 @@
 """What the offline review shows, read from a saved journal with no database and no engine.
 
 Three stages, so the first screen never waits for a large journal:
-  1. the line index (one buffered pass over the file, in the load thread): then the event log
-     shows any part of the journal;
+  1. the line index (one read of the file, in the load thread, whose lines the fold then reads):
+     then the event log shows any part of the journal;
   2. the fold (the same thread): every event fed to a Fold, the SQL texts and results' data left
      on disk until a step is opened (parse_line(lazy=True)); gives the week overview, steps,
      verdicts, timings, results;
@@ -64,7 +64,7 @@ class ReviewData:
         from wizard.journal.index import parse_line
         from wizard.journal.store import ChainCheckProcess
 
-        self.index.refresh()  # stage 1, when open() left it to this thread (else: only lines appended since)
+        lines = self.index.refresh_lines()  # stage 1 (when open() left it to this thread) and every line, from one read
         if self._chain is None:  # the chain is checked in a second process, on the other core, while this one folds
             self._chain = ChainCheckProcess(self.path, self.index.end)
         fold = Fold(load=self.index.event)
@@ -73,7 +73,7 @@ class ReviewData:
         collecting = gc.isenabled()
         gc.disable()  # the fold makes ~10 objects an event and frees none: the collector would only walk them
         try:
-            for i, line in self.index.lines():
+            for i, line in enumerate(lines):
                 event = parse_line(line, i, lazy=True)
                 if event is not None:
                     fold.feed(event)
