@@ -68,7 +68,8 @@ KIND = StepKind(
         ResultField("statement_timeout", "string", "the statement timeout used"),
         ResultField("before", "table", "a snapshot taken in the transaction before the file ran: tables and "
                     "table_count (the public schema's), all_tables (every non-system schema's, schema-qualified), "
-                    "schema_counts (tables per schema), core_counts (rows of each of facts.core_tables), schema_digest"),
+                    "schema_counts (tables per schema), core_counts (rows of each of facts.core_tables, counted by the "
+                    "zero-data-loss fingerprints; after, a table the file wrote no row to keeps its count), schema_digest"),
         ResultField("after", "table", "the same snapshot after the file ran"),
         ResultField("tables_removed", "list of strings", "tables present before and gone after, in any schema "
                     "(public's bare, others schema-qualified)"),
