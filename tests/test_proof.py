@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from wizard import catalog
 from wizard.catalog import read_only
@@ -204,3 +205,19 @@ async def test_types_without_a_hash_fall_back_to_the_rows_text(fresh_env):
         conn.execute("""update public.raw_events set body = '{"a": 2}' where id = 1""")
     second = (await _look(fresh_env, lambda c: fingerprints(c, ["public.raw_events"])))["public.raw_events"]
     assert first.rows == second.rows == 2 and first.hash != second.hash
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known gap, not fixed yet: hash_record_extended combines a row's column hashes linearly "
+    "(h = h1*31^(n-1) + ... + hn, mod 2^64), so a sum of row hashes is a weighted sum of per-column "
+    "sums and values moved between rows in one column leave it unchanged; a per-row mix before the sum "
+    "would catch it, but changes every recorded fingerprint (the journal's chain needs a scheme marker)"))
+async def test_values_swapped_between_two_rows_change_the_fingerprint(fresh_env):
+    with psycopg.connect(**fresh_env.conninfo, autocommit=True) as conn:
+        conn.execute("create table public.owners (id int primary key, owner text)")
+        conn.execute("insert into public.owners values (1, 'ana'), (2, 'ben')")
+    first = (await _look(fresh_env, lambda c: fingerprints(c, ["public.owners"])))["public.owners"]
+    with psycopg.connect(**fresh_env.conninfo, autocommit=True) as conn:
+        conn.execute("update public.owners set owner = case id when 1 then 'ben' else 'ana' end")
+    second = (await _look(fresh_env, lambda c: fingerprints(c, ["public.owners"])))["public.owners"]
+    assert first.hash != second.hash

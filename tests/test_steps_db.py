@@ -111,6 +111,30 @@ async def test_migrations_apply_measure_and_are_idempotent(fresh_env, tmp_path):
     assert not any(r.data.get("changed") for r in second.results if r.kind == "migration"), "second run changed something"
 
 
+async def test_core_counts_are_the_real_counts_before_and_after(fresh_env, tmp_path):
+    """The step takes its core counts from the proof's fingerprints (the same count(*) in the same
+    transaction): a table the file inserts into, one it updates, one it leaves alone (its count is
+    the proved-untouched print's), another schema's and a missing one all come out as count(*) says."""
+    file = tmp_path / "014_counts.sql"
+    file.write_text("INSERT INTO cohorts (workspace_id, name) SELECT workspace_id, 'extra' FROM cohorts LIMIT 3;\n"
+                    "ALTER TABLE campaigns ADD COLUMN note text;\n"
+                    "UPDATE campaigns SET note = 'n';\n")
+    core = ["moves", "cohorts", "campaigns", "auth.users", "no_such_table"]
+
+    def counts() -> dict[str, int]:
+        with psycopg.connect(**fresh_env.conninfo) as conn:
+            return {t: conn.execute(f"select count(*) from {t}").fetchone()[0] for t in core[:-1]}
+
+    before = counts()
+    step = Step("2.2.c", "migration", "counts", "staging", {"file": str(file)})
+    result = (await _engine(fresh_env, tmp_path, _runbook(step, facts={"core_tables": core})).run_day("tuesday")).results[0]
+    assert result.ok, result.error
+    assert result.data["before"]["core_counts"] == before
+    assert result.data["after"]["core_counts"] == counts() == {**before, "cohorts": before["cohorts"] + 3}
+    assert result.data["data_loss"]["proved_untouched"] >= 2  # moves and auth.users among them
+    assert result.data["changed"]
+
+
 async def test_dry_run_rolls_back(fresh_env, tmp_path):
     step = Step("2.2.dry", "migration", "dry", "staging",
                 {"file": str(MIGRATIONS / "012_remove_unused_features.sql"), "mode": "dry_run"})

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Mapping
 
 import psycopg
 from psycopg import sql
@@ -183,16 +183,29 @@ async def schema_digest(conn: psycopg.AsyncConnection) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-async def row_counts(conn: psycopg.AsyncConnection, tables: list[str]) -> dict[str, int]:
-    """Rows of each table that exists; a bare name is public's, `schema.table` another schema's."""
-    present = set(await user_tables(conn))
+async def row_counts(conn: psycopg.AsyncConnection, tables: list[str],
+                     known: Mapping[str, int] | None = None) -> dict[str, int]:
+    """Rows of each table that exists; a bare name is public's, `schema.table` another schema's.
+    `known`: rows this transaction already counted (a fingerprint's count), by "schema.table" as
+    format('%I.%I') writes it; those tables are not read a second time."""
+    if not tables:
+        return {}
+    parts = [table.rpartition(".") for table in tables]
+    cur = await conn.execute(
+        "select u.i, format('%%I.%%I', u.s, u.t) from unnest(%s::text[], %s::text[]) with ordinality u(s, t, i) "
+        "where exists (select from information_schema.tables where table_type = 'BASE TABLE' and "
+        + USER_SCHEMA.format(col="table_schema").replace("%", "%%")
+        + " and table_schema = u.s and table_name = u.t) order by u.i",
+        ([schema or "public" for schema, _, _ in parts], [name for _, _, name in parts]))
     counts: dict[str, int] = {}
-    for table in tables:
-        schema, _, name = table.rpartition(".")
-        key = (schema or "public", name)
-        if key in present:
-            cur = await conn.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(*key)))
-            counts[table] = (await cur.fetchone())[0]  # type: ignore[index]
+    for index, name in await cur.fetchall():
+        table = tables[index - 1]
+        if known is not None and name in known:
+            counts[table] = known[name]
+            continue
+        schema, _, bare = parts[index - 1]
+        cur = await conn.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(schema or "public", bare)))
+        counts[table] = (await cur.fetchone())[0]  # type: ignore[index]
     return counts
 
 

@@ -90,8 +90,13 @@ class Hasher:
             return sql.SQL("hash_record_extended({}, 0)").format(row)
         return sql.SQL("hashtextextended({}::text, 0)").format(sql.SQL("t") if cols is None else row)
 
+    def names(self) -> dict[str, list[str]]:
+        """user_tables()'s answer, from the same catalogue read."""
+        return {name: [c for c, _ in cols] for name, cols in self.columns.items()}
 
-async def hasher(conn: psycopg.AsyncConnection, tables: Iterable[str] | None = None) -> Hasher:
+
+async def hasher(conn: psycopg.AsyncConnection, tables: Iterable[str] | None = None,
+                 known: Hasher | None = None) -> Hasher:
     """Column types of the user tables, and which types hash_record_extended can hash (probed
     once per type, in a savepoint: json, xml and point cannot; servers before 14 have none)."""
     cur = await conn.execute(f"""
@@ -105,8 +110,11 @@ async def hasher(conn: psycopg.AsyncConnection, tables: Iterable[str] | None = N
     for name, col, typ in await cur.fetchall():
         if wanted is None or name in wanted:
             columns.setdefault(name, []).append((col, typ))
-    hashable = set()
-    for typ in sorted({t for cols in columns.values() for _, t in cols}):
+    # A type `known` already probed is hashed as it was then: prints taken before and after a
+    # migration in one transaction are compared, so they must hash alike.
+    probed = {t for cols in known.columns.values() for _, t in cols} if known else set()
+    hashable = set(known.hashable) if known else set()
+    for typ in sorted({t for cols in columns.values() for _, t in cols} - probed):
         try:
             async with conn.transaction():  # a savepoint: a type without a hash must not end the transaction
                 await conn.execute(sql.SQL("select hash_record_extended(row(NULL::{}), 0)").format(sql.SQL(typ)))

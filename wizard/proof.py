@@ -22,7 +22,7 @@ from typing import Any, Sequence
 import psycopg
 
 from wizard import catalog
-from wizard.fingerprint import TablePrint, canonical_output, hasher, table_prints, user_tables
+from wizard.fingerprint import Hasher, TablePrint, canonical_output, hasher, table_prints
 from wizard.statements import Statement
 
 _STATE = """
@@ -52,14 +52,26 @@ async def qualify(conn: psycopg.AsyncConnection, name: str) -> str:
     return row[0] if row else (name if "." in name else f"public.{name}")
 
 
+async def qualify_all(conn: psycopg.AsyncConnection, names: Sequence[str]) -> dict[str, str]:
+    """qualify() of each name, in one round trip."""
+    cur = await conn.execute(
+        "select u.n, format('%%I.%%I', n.nspname, c.relname) from unnest(%s::text[]) u(n) "
+        "join pg_class c on c.oid = to_regclass(u.n) join pg_namespace n on n.oid = c.relnamespace", (list(names),))
+    found = dict(await cur.fetchall())
+    return {name: found.get(name) or (name if "." in name else f"public.{name}") for name in names}
+
+
 async def expected(conn: psycopg.AsyncConnection, statements: Sequence[Statement]) -> Expected:
+    named = [n for s in statements for n in
+             [n for what, n, _ in s.drops if what == "table"] + s.rows_written + s.renamed + list(s.written_columns)]
+    q = await qualify_all(conn, list(dict.fromkeys(named))) if named else {}
     out = Expected()
     for s in statements:
-        out.dropped.update([await qualify(conn, n) for what, n, _ in s.drops if what == "table"])
-        out.rows_written.update([await qualify(conn, n) for n in s.rows_written])
-        out.renamed.update([await qualify(conn, n) for n in s.renamed])
+        out.dropped.update([q[n] for what, n, _ in s.drops if what == "table"])
+        out.rows_written.update([q[n] for n in s.rows_written])
+        out.renamed.update([q[n] for n in s.renamed])
         for table, cols in s.written_columns.items():
-            out.columns.setdefault(await qualify(conn, table), set()).update(cols)
+            out.columns.setdefault(q[table], set()).update(cols)
     return out
 
 
@@ -96,6 +108,8 @@ class MigrationProof:
     storage: dict[str, int] = field(default_factory=dict)  # relfilenode before
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # every column before, in order
     not_compared: dict[str, str] = field(default_factory=dict)
+    how: Hasher | None = None  # how rows were hashed before: after hashes them the same way
+    whole_after: dict[str, TablePrint] = field(default_factory=dict)
 
     async def run(self, conn: psycopg.AsyncConnection) -> list[dict[str, Any]]:
         return await run_statements(conn, self.statements)
@@ -103,8 +117,8 @@ class MigrationProof:
     async def before(self, conn: psycopg.AsyncConnection) -> None:
         self.plan = await expected(conn, self.statements)
         self.catalog_before = await catalog.snapshot(conn)
-        tables = await user_tables(conn)
-        how = await hasher(conn)
+        self.how = how = await hasher(conn)
+        tables = how.names()
         async with canonical_output(conn):
             for name, cols in tables.items():
                 self.columns[name] = tuple(cols)
@@ -121,6 +135,14 @@ class MigrationProof:
             if reason:
                 self.not_compared[name] = reason
 
+    def rows_before(self) -> dict[str, int]:
+        """Each table's rows when the file began (its fingerprint's count)."""
+        return {name: p.rows for name, p in self.whole.items()}
+
+    def rows_after(self) -> dict[str, int]:
+        """Each table's rows once the file ran, as after() found or proved them."""
+        return {name: p.rows for name, p in self.whole_after.items()}
+
     def since_last(self) -> list[dict[str, Any]]:
         """Tables whose rows changed since the last applied migration's after-fingerprints."""
         return _changes(self.last_after, {k: v.to_data() for k, v in self.whole.items()})
@@ -132,8 +154,8 @@ class MigrationProof:
 
     async def _after(self, conn: psycopg.AsyncConnection) -> dict[str, Any]:
         diff = catalog.diff(self.catalog_before, await catalog.snapshot(conn))
-        now = await user_tables(conn)
-        how = await hasher(conn)
+        how = await hasher(conn, known=self.how)
+        now = how.names()
         checked = [n for n in self.whole if n not in self.not_compared]
         cur = await conn.execute(_STATE, (checked,))
         state = {name: (node, writes) for name, node, writes in await cur.fetchall()}
@@ -167,6 +189,7 @@ class MigrationProof:
         for name in now:  # tables the file created or rebuilt: their after-prints start the chain
             if name not in after_whole:
                 after_whole[name] = (await table_prints(conn, name, [None], how))[0]
+        self.whole_after = after_whole
         between = self.since_last()
         verdict = {
             "ok": not changed,

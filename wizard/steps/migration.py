@@ -68,7 +68,8 @@ KIND = StepKind(
         ResultField("statement_timeout", "string", "the statement timeout used"),
         ResultField("before", "table", "a snapshot taken in the transaction before the file ran: tables and "
                     "table_count (the public schema's), all_tables (every non-system schema's, schema-qualified), "
-                    "schema_counts (tables per schema), core_counts (rows of each of facts.core_tables), schema_digest"),
+                    "schema_counts (tables per schema), core_counts (rows of each of facts.core_tables, counted by the "
+                    "zero-data-loss fingerprints; after, a table the file wrote no row to keeps its count), schema_digest"),
         ResultField("after", "table", "the same snapshot after the file ran"),
         ResultField("tables_removed", "list of strings", "tables present before and gone after, in any schema "
                     "(public's bare, others schema-qualified)"),
@@ -139,7 +140,9 @@ def preview(step: "Step", ctx: StepContext) -> dict[str, str]:
         return {"language": "text", "text": f"Migration file not found: {path}"}
 
 
-async def _snapshot(conn: "psycopg.AsyncConnection", core: list[str]) -> dict[str, Any]:
+async def _snapshot(conn: "psycopg.AsyncConnection", core: list[str], rows: dict[str, int]) -> dict[str, Any]:
+    """`rows`: the proof's row counts, taken in this transaction by its fingerprints (the same
+    count(*)), so a core table is not read again only to be counted."""
     from wizard import db
 
     every = await db.user_tables(conn)
@@ -152,7 +155,7 @@ async def _snapshot(conn: "psycopg.AsyncConnection", core: list[str]) -> dict[st
         "table_count": len(tables),
         "all_tables": [f"{schema}.{t}" for schema, t in every],
         "schema_counts": schema_counts,
-        "core_counts": await db.row_counts(conn, core),
+        "core_counts": await db.row_counts(conn, core, known=rows),
         "schema_digest": await db.schema_digest(conn),
     }
 
@@ -281,12 +284,13 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
                 await _lock_up_front(conn, ctx, plan.exclusive_tables, lock_wait, data, plan.dropped_tables)
                 await conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(lock_timeout)))
                 await conn.execute(sql.SQL("set local statement_timeout = {}").format(sql.Literal(statement_timeout)))
-                data["before"] = await _snapshot(conn, core)
                 await proof.before(conn)
+                data["before"] = await _snapshot(conn, core, proof.rows_before())
                 ctx.record_sql(text)
                 data["statement_times"] = await proof.run(conn)
-                data["after"] = await _snapshot(conn, core)
-                data.update(await proof.after(conn))
+                proved = await proof.after(conn)
+                data["after"] = await _snapshot(conn, core, proof.rows_after())
+                data.update(proved)
                 problem = failure(data["data_loss"], p.between_migrations)
                 if problem:
                     data["rolled_back"] = True
