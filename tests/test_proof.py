@@ -207,12 +207,8 @@ async def test_types_without_a_hash_fall_back_to_the_rows_text(fresh_env):
     assert first.rows == second.rows == 2 and first.hash != second.hash
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known gap, not fixed yet: hash_record_extended combines a row's column hashes linearly "
-    "(h = h1*31^(n-1) + ... + hn, mod 2^64), so a sum of row hashes is a weighted sum of per-column "
-    "sums and values moved between rows in one column leave it unchanged; a per-row mix before the sum "
-    "would catch it, but changes every recorded fingerprint (the journal's chain needs a scheme marker)"))
 async def test_values_swapped_between_two_rows_change_the_fingerprint(fresh_env):
+    """hash_record_extended is linear in its columns: only the per-row mix (SCHEME 2) sees a swap."""
     with psycopg.connect(**fresh_env.conninfo, autocommit=True) as conn:
         conn.execute("create table public.owners (id int primary key, owner text)")
         conn.execute("insert into public.owners values (1, 'ana'), (2, 'ben')")

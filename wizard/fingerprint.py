@@ -5,7 +5,9 @@ with hash_record_extended (each column's own type hash: no text is made, so it i
 independent of display settings) when every column's type has an extended hash function, else
 with hashtextextended over the row's text (in one canonical output form). A table's fingerprint
 is the row count and the exact sum of the row hashes (sum(bigint) is numeric, accumulated in
-128 bits). Row order and physical layout do not matter, nothing reaches the client but two
+128 bits). Each row hash goes through hashint8extended before the sum: hash_record_extended
+combines a row's column hashes linearly (h*31 + next), so a plain sum would be a weighted sum of
+per-column sums, blind to values swapped between rows of one column (SCHEME 2; 1 was the plain sum). Row order and physical layout do not matter, nothing reaches the client but two
 numbers per column set, one row deleted, added or changed changes it, and the aggregate runs in
 parallel workers where the server allows. Equal values hash equal: 1.0 becoming 1.00 is no change.
 """
@@ -23,6 +25,9 @@ from psycopg import sql
 from wizard.catalog.objects import USER_SCHEMA
 
 
+SCHEME = 2  # recorded with every print: prints of different schemes are never compared
+
+
 @dataclass(frozen=True)
 class TablePrint:
     rows: int
@@ -30,7 +35,7 @@ class TablePrint:
     columns: tuple[str, ...] | None = None  # None: the whole row
 
     def to_data(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"rows": self.rows, "hash": self.hash}
+        data: dict[str, Any] = {"rows": self.rows, "hash": self.hash, "scheme": SCHEME}
         if self.columns is not None:
             data["columns"] = list(self.columns)
         return data
@@ -87,8 +92,10 @@ class Hasher:
         chosen = [c for c, _ in self.columns.get(name, [])] if cols is None else list(cols)
         row = sql.SQL("row({})").format(sql.SQL(", ").join(sql.SQL("t.") + sql.Identifier(c) for c in chosen))
         if chosen and all(types.get(c) in self.hashable for c in chosen):
-            return sql.SQL("hash_record_extended({}, 0)").format(row)
-        return sql.SQL("hashtextextended({}::text, 0)").format(sql.SQL("t") if cols is None else row)
+            raw = sql.SQL("hash_record_extended({}, 0)").format(row)
+        else:
+            raw = sql.SQL("hashtextextended({}::text, 0)").format(sql.SQL("t") if cols is None else row)
+        return sql.SQL("hashint8extended({}, 0)").format(raw)  # the per-row mix: see SCHEME
 
     def names(self) -> dict[str, list[str]]:
         """user_tables()'s answer, from the same catalogue read."""

@@ -90,6 +90,11 @@ def _changes(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]
     out = []
     for name in sorted(set(before) & set(after)):
         b, a = before[name], after[name]
+        if b.get("scheme", 1) != a.get("scheme", 1):  # hashed another way (an older wizard): rows only
+            if b["rows"] != a["rows"]:
+                out.append({"table": name, "rows_before": b["rows"], "rows_after": a["rows"],
+                            "what": "rows removed" if a["rows"] < b["rows"] else "rows added"})
+            continue
         if b["rows"] != a["rows"] or b["hash"] != a["hash"]:
             out.append({"table": name, "rows_before": b["rows"], "rows_after": a["rows"],
                         "what": "rows removed" if a["rows"] < b["rows"] else
