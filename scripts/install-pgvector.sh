@@ -17,7 +17,8 @@ if [ -f "$("$PG_CONFIG" --sharedir)/extension/vector.control" ]; then
 fi
 [ "$(id -u)" = 0 ] || { echo "install-pgvector: run it as root (it installs into $("$PG_CONFIG" --pkglibdir))" >&2; exit 1; }
 if [ ! -f "$("$PG_CONFIG" --pgxs)" ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql-server-dev-15 >/dev/null
+  get() { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql-server-dev-15 >/dev/null; }
+  get || { apt-get update -qq && get; }  # package lists may be older than the archive
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
