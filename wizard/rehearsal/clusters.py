@@ -158,9 +158,9 @@ def is_initialised(name: str) -> bool:
     return (cluster_dir(name) / "PG_VERSION").exists()
 
 
-def is_running(name: str) -> bool:
-    pgdata = cluster_dir(name)
-    pidfile = pgdata / "postmaster.pid"
+def _postmaster_alive(name: str) -> bool:
+    """The server named in the data dir's postmaster.pid is alive (reachable or not)."""
+    pidfile = cluster_dir(name) / "postmaster.pid"
     if not pidfile.exists():
         return False
     try:
@@ -170,8 +170,12 @@ def is_running(name: str) -> bool:
         return False
     except PermissionError:
         pass  # alive, owned by the service account
-    sock = socket_dir(name) / ".s.PGSQL.5432"
-    return sock.exists()
+    return True
+
+
+def is_running(name: str) -> bool:
+    """Alive and reachable: its socket is there."""
+    return _postmaster_alive(name) and (socket_dir(name) / ".s.PGSQL.5432").exists()
 
 
 def _initdb(name: str, build: str = PGSERVER, contents: str = PRE_CLEANUP) -> None:
@@ -192,6 +196,10 @@ def start(name: str) -> None:
         _initdb(name)
     if is_running(name):
         return
+    if _postmaster_alive(name):
+        # Alive without its socket: a /tmp cleaner, or a server of a removed data dir at the same
+        # path, took the socket file. Nobody can reach it, so it is restarted (fast: nothing is lost).
+        _run([tool("pg_ctl", name), "-D", str(cluster_dir(name)), "-w", "-t", "30", "-m", "fast", "stop"])
     pgdata = cluster_dir(name)
     sockdir = socket_dir(name)
     log = pgdata / "server.log"
@@ -219,7 +227,7 @@ def _wait_ready(name: str, timeout: float = 15) -> None:
 
 
 def stop(name: str) -> bool:
-    if not is_running(name):
+    if not _postmaster_alive(name):  # pg_ctl signals the pid: a server whose socket is gone still stops
         return False
     _run([tool("pg_ctl", name), "-D", str(cluster_dir(name)), "-w", "-t", "30", "-m", "fast", "stop"])
     return True
