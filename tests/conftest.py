@@ -97,3 +97,21 @@ def fresh_env(fresh_db: str):
         conninfo={**sandbox.conninfo("sandbox-staging"), "dbname": fresh_db},
         workspace=str(sandbox.workspace_dir()),
     )
+
+
+@pytest.fixture(scope="session")
+def sandbox_staging(data_dir: Path):
+    """The session's sandbox-staging, started and seeded, with the rehearsal workspace: its conninfo."""
+    from wizard.rehearsal import clusters as sandbox
+
+    sandbox.ensure("sandbox-staging")
+    sandbox.ensure_workspace()
+    return sandbox.conninfo("sandbox-staging")
+
+
+@pytest.fixture
+def env(sandbox_staging):
+    """sandbox-staging as an Environment (the TUI tests' default)."""
+    from wizard.environments import resolve_environment
+
+    return resolve_environment("sandbox-staging")

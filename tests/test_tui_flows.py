@@ -28,22 +28,6 @@ from tui_support import make_app, ready, until
 SIZE = (120, 40)
 
 
-@pytest.fixture(scope="session")
-def sandbox_staging(data_dir: Path):
-    from wizard.rehearsal import clusters as sandbox
-
-    sandbox.ensure("sandbox-staging")
-    sandbox.ensure_workspace()
-    return sandbox.conninfo("sandbox-staging")
-
-
-@pytest.fixture
-def env(sandbox_staging):
-    from wizard.environments import resolve_environment
-
-    return resolve_environment("sandbox-staging")
-
-
 async def answer(pilot, text: str) -> None:  # noqa: ANN001
     screen = pilot.app.screen
     assert isinstance(screen, AttestScreen)

@@ -24,22 +24,6 @@ from wizard.runbook.model import Step
 SIZE = (120, 40)
 
 
-@pytest.fixture(scope="module")
-def sandbox_staging(data_dir: Path):
-    from wizard.rehearsal import clusters as sandbox
-
-    sandbox.ensure("sandbox-staging")
-    sandbox.ensure_workspace()
-    return sandbox.conninfo("sandbox-staging")
-
-
-@pytest.fixture
-def env(sandbox_staging):
-    from wizard.environments import resolve_environment
-
-    return resolve_environment("sandbox-staging")
-
-
 def panel_of(app: WizardApp) -> LivePanel | None:
     found = app.screen.query(LivePanel) if isinstance(app.screen, TaskScreen) else []
     return found[0] if found else None
