@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from pathlib import Path
 
 import psycopg
 import pytest
