@@ -167,7 +167,7 @@ def main() -> int:
     undo()
     last = step_apply.last.data  # type: ignore[attr-defined]
 
-    print(f"fingerprint (sum of hash_record_extended){t_fp * 1000:9.1f} ms")
+    print(f"fingerprint (sum of mixed row hashes)  {t_fp * 1000:9.1f} ms")
     print(f"sum(length(t::text))                      {t_len * 1000:9.1f} ms")
     print(f"COPY t TO STDOUT into the client          {t_copy * 1000:9.1f} ms")
     print(f"migration step apply (013_bench_note.sql) {t_step * 1000:9.1f} ms  "
