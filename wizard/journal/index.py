@@ -124,6 +124,29 @@ def _decoders() -> tuple[Any, Any, Any]:
     return _DECODERS
 
 
+_HEAD_DECODER: Any = None
+# The keys of a journal line the fold reads off its head (Fold.feed_lines): an SQL event's, a
+# step_started's and a step_finished's (with its result's summary), each absent one UNSET.
+HEAD_FIELDS = ("env", "role", "run", "save_as", "seq", "step", "task", "title", "ts", "type", "kind")
+
+
+def head_decoder() -> Any:
+    """msgspec's decoder of a journal line into its head (a struct of HEAD_FIELDS and `result`, a
+    struct of the result's summary fields): the SQL text, the result's data, checks and advice and
+    every other key are skipped, and no dict is made. Raises ValueError when the line is not a JSON
+    object (or its result not one)."""
+    global _HEAD_DECODER
+    if _HEAD_DECODER is None:
+        import msgspec
+
+        _decoders()
+        summary = msgspec.defstruct("HeadSummary", [(name, Any, msgspec.UNSET) for name in _SUMMARY_FIELDS], gc=False)
+        head = msgspec.defstruct("Head", [(name, Any, msgspec.UNSET) for name in HEAD_FIELDS]
+                                 + [("result", summary, msgspec.UNSET)], gc=False)
+        _HEAD_DECODER = msgspec.json.Decoder(head).decode
+    return _HEAD_DECODER
+
+
 def _decode(line: bytes) -> Any:
     """json.loads of a journal line, by msgspec (several times faster); whatever msgspec refuses
     (NaN, huge integers, bad UTF-8…) goes to json, which decides."""

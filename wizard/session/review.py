@@ -3,8 +3,8 @@
 Three stages, so the first screen never waits for a large journal:
   1. the line index (one read of the file, in the load thread, whose lines the fold then reads):
      then the event log shows any part of the journal;
-  2. the fold (the same thread): every event fed to a Fold, the SQL texts and results' data left
-     on disk until a step is opened (parse_line(lazy=True)); gives the week overview, steps,
+  2. the fold (the same thread): every line fed to a Fold (Fold.feed_lines), the SQL texts and
+     results' data left on disk until a step is opened; gives the week overview, steps,
      verdicts, timings, results;
   3. the chain check: its fast check runs in a second process (wizard/journal/chain.py, started
      with the app, on the other core), then `wizard.journal.verify` for the integrity status;
@@ -61,7 +61,6 @@ class ReviewData:
 
         from wizard.exports.context import ExportContext
         from wizard.journal.fold import Fold
-        from wizard.journal.index import parse_line
         from wizard.journal.store import ChainCheckProcess
 
         lines = self.index.refresh_lines()  # stage 1 (when open() left it to this thread) and every line, from one read
@@ -70,16 +69,18 @@ class ReviewData:
         fold = Fold(load=self.index.event)
         total = len(self.index)
         next_progress = 0.0
+
+        def tick(i: int) -> None:
+            nonlocal next_progress
+            if (now := time.monotonic()) >= next_progress:
+                next_progress = now + PROGRESS_SECONDS  # each update repaints the screen, on the thread the fold shares
+                progress(i, total)  # type: ignore[misc]
+
         collecting = gc.isenabled()
         gc.disable()  # the fold makes ~10 objects an event and frees none: the collector would only walk them
         try:
-            for i, line in enumerate(lines):
-                event = parse_line(line, i, lazy=True)
-                if event is not None:
-                    fold.feed(event)
-                if progress is not None and i % PROGRESS_EVERY == 0 and (now := time.monotonic()) >= next_progress:
-                    next_progress = now + PROGRESS_SECONDS  # each update repaints the screen, on the thread the fold shares
-                    progress(i, total)
+            # Most events are fed off their heads (no dict made, SQL texts and results' data skipped).
+            fold.feed_lines(lines, tick if progress is not None else None, PROGRESS_EVERY)
         finally:
             if collecting:
                 gc.enable()
