@@ -59,7 +59,10 @@ def _both(path: Path) -> tuple[dict[str, Any], dict[str, Any], Fold, JournalInde
             whole.feed(event)
     heads = Fold(load=index.event)
     ticks: list[int] = []
-    heads.feed_lines(lines, ticks.append, 7)
+    read = JournalIndex(path, build=False)  # as the review reads them: one read, each line with its newline
+    with_newlines = read.refresh_lines(keepends=True)
+    assert with_newlines == [line + b"\n" for line in lines] and read.offsets == index.offsets
+    heads.feed_lines(with_newlines, ticks.append, 7)
     assert ticks == list(range(0, len(lines), 7))
     return _snapshot(whole, index), _snapshot(heads, index), heads, index
 
