@@ -27,7 +27,7 @@ def _result(result: Any) -> Any:
 
 def _attempt(a: Any, index: JournalIndex) -> dict[str, Any]:
     sql = [str((index.event(line) or {}).get("text", "")) for line in a.sql_lines] + a.sql
-    return {"env": a.env, "task": a.task, "step": a.step, "kind": a.kind, "title": a.title, "started_at": a.started_at,
+    return {"sql_lines": a.sql_lines, "sql_read": a.sql, "lazy": type(a.result).__name__,"env": a.env, "task": a.task, "step": a.step, "kind": a.kind, "title": a.title, "started_at": a.started_at,
             "started_seq": a.started_seq, "role": a.role, "save_as": a.save_as, "finished_at": a.finished_at,
             "result": _result(a.result), "sql": sql, "answers": a.answers, "interrupted": a.interrupted,
             "fingerprint": a.fingerprint}
@@ -115,6 +115,9 @@ def test_odd_lines_fold_the_same_off_heads(tmp_path: Path, change: dict[str, Any
         else:
             out.append(line)
     out[5:5] = [b"", b"{not json", b"[1, 2]", b'{"type":"sql","result":3}']
+    # keys out of their canonical order: parse_line reads such an event whole
+    out[9:9] = [json.dumps({"type": e["type"], **e}, separators=(",", ":")).encode() for e in events[:40]
+                if e["type"] in ("sql", "step_finished")][:4]
     path = tmp_path / "odd.jsonl"
     path.write_bytes(b"\n".join(out) + b"\n")
     whole, heads, _, index = _both(path)

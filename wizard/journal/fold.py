@@ -230,11 +230,14 @@ class Fold:
         """Every line of a saved journal fed in order, as feed(parse_line(line, i, lazy=True)) would,
         without building a dict for the most common events: an SQL event, a step_started and a
         step_finished (but a migration's) are read off their head (index.head_decoder) and go to the
-        same handlers as feed()'s; any other line, or one whose head lacks a key they need, is parsed
-        and fed whole. The last event is read whole (self.load) when it was fed by its head.
-        tick(i) is called every `every` lines."""
+        same handlers as feed()'s; any other line, or one parse_line would read whole (a key missing,
+        its type not where the canonical line has it), is parsed and fed whole. The last event is
+        read whole (self.load) when it was fed by its head. tick(i) is called every `every` lines."""
         import msgspec
 
+        from wizard.journal.index import _FINISHED_TYPE as finished_type
+        from wizard.journal.index import _SQL_TYPE as sql_type
+        from wizard.journal.index import _TAIL as tail
         from wizard.journal.index import head_decoder, parse_line
 
         unset = msgspec.UNSET
@@ -259,7 +262,7 @@ class Fold:
                     if step is unset:
                         step = ""
                     if not (type(seq) is int and seq >= 0 and type(ts) is str and ts and type(env) is str
-                            and type(step) is str and load is not None):
+                            and type(step) is str and load is not None and line.find(sql_type, len(line) - tail) >= 0):
                         head = None
                     else:
                         attempt = opened.get((env, step))
@@ -269,13 +272,13 @@ class Fold:
                     if step is unset or ts is unset:
                         head = None
                     else:
-                        seq, task, kind, title = head.seq, head.task, head.kind, head.title
+                        seq, task, step_kind, title = head.seq, head.task, head.kind, head.title
                         started(env, step, -1 if seq is unset else seq, ts, "" if task is unset else task,
-                                "" if kind is unset else kind, "" if title is unset else title)
+                                "" if step_kind is unset else step_kind, "" if title is unset else title)
                 elif kind == "step_finished":
                     summary, role = head.result, head.role
                     if (summary is unset or role is unset or ts is unset or load is None or summary.duration_s is unset
-                            or summary.kind == "migration"):
+                            or summary.kind == "migration" or line.find(finished_type, len(line) - tail) < 0):
                         head = None  # a migration's result is read whole: the fold reads its data
                     else:
                         result = LazyStepResult(to_builtins(summary), lambda line=i: load(line))
