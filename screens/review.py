@@ -325,9 +325,9 @@ class ReviewApp(App[int]):
     def load(self) -> None:
         data = self.data
         def say(done: int, total: int) -> None:
-            text = (f"Reading {total:,} events… {100 * done // max(total, 1)}%" if done < total
-                    else f"Replaying {total:,} events into the week…")
-            self.call_from_thread(self._set_progress, text)
+            if done >= total:
+                return  # the week is filled in at once: a repaint saying so would only delay it
+            self.call_from_thread(self._set_progress, f"Reading {total:,} events… {100 * done // max(total, 1)}%")
 
         try:
             data.load(say)

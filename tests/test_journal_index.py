@@ -20,6 +20,9 @@ def test_refresh_lines_builds_the_same_index_as_refresh(tmp_path: Path, tail: by
     lines = read.refresh_lines()
     assert lines == [line for _, line in built.lines()]
     assert (read.offsets, read.end, read.torn) == (built.offsets, built.end, built.torn)
+    kept = JournalIndex(path, build=False)
+    assert kept.refresh_lines(keepends=True) == [line + b"\n" for line in lines]
+    assert (kept.offsets, kept.end, kept.torn) == (built.offsets, built.end, built.torn)
     assert read.event(len(read) - 1) == built.event(len(built) - 1)
 
 
@@ -30,6 +33,7 @@ def test_refresh_lines_on_an_index_already_built_reads_what_was_appended(tmp_pat
     with path.open("ab") as fh:
         fh.write(b'{"b":2}\n{"c":')
     assert index.refresh_lines() == [b'{"a":1}', b'{"b":2}'] and index.torn == b'{"c":'
+    assert index.refresh_lines(keepends=True) == [b'{"a":1}\n', b'{"b":2}\n']
     assert [index.event(i) for i in range(len(index))] == [{"a": 1}, {"b": 2}]
 
 

@@ -226,6 +226,82 @@ class Fold:
         if handler is not None:
             handler(self, event, env)
 
+    def feed_lines(self, lines: Iterable[bytes], tick: Callable[[int], None] | None = None, every: int = 5000) -> None:
+        """Every line of a saved journal fed in order, as feed(parse_line(line, i, lazy=True)) would,
+        without building a dict for the most common events: an SQL event, a step_started and a
+        step_finished (but a migration's) are read off their head (index.head_decoder) and go to the
+        same handlers as feed()'s; any other line, or one parse_line would read whole (a key missing,
+        its type not where the canonical line has it), is parsed and fed whole. The last event is
+        read whole (self.load) when it was fed by its head. tick(i) is called every `every` lines."""
+        import msgspec
+
+        from wizard.journal.index import _FINISHED_TYPE as finished_type
+        from wizard.journal.index import _SQL_TYPE as sql_type
+        from wizard.journal.index import _TAIL as tail
+        from wizard.journal.index import head_decoder, parse_line
+
+        unset = msgspec.UNSET
+        to_builtins = msgspec.to_builtins
+        decode = head_decoder()
+        load = self.load
+        feed, opened, started, finished = self.feed, self._open, self._started, self._finished
+        head_line = -1  # the line of the last event fed by its head, while it is the last fed
+        for i, line in enumerate(lines):
+            if tick is not None and i % every == 0:
+                tick(i)
+            try:
+                head = decode(line)
+            except ValueError:
+                head = None
+            else:
+                kind, env, ts, step = head.type, head.env, head.ts, head.step
+                if env is unset:
+                    env = ""
+                if kind == "sql":  # fed by its head when parse_line's lazy SQL head would be
+                    seq = head.seq
+                    if step is unset:
+                        step = ""
+                    if not (type(seq) is int and seq >= 0 and type(ts) is str and ts and type(env) is str
+                            and type(step) is str and load is not None and line.find(sql_type, len(line) - tail) >= 0):
+                        head = None
+                    else:
+                        attempt = opened.get((env, step))
+                        if attempt is not None:
+                            attempt.sql_lines.append(i)
+                elif kind == "step_started":
+                    if step is unset or ts is unset:
+                        head = None
+                    else:
+                        seq, task, step_kind, title = head.seq, head.task, head.kind, head.title
+                        started(env, step, -1 if seq is unset else seq, ts, "" if task is unset else task,
+                                "" if step_kind is unset else step_kind, "" if title is unset else title)
+                elif kind == "step_finished":
+                    summary, role = head.result, head.role
+                    if (summary is unset or role is unset or ts is unset or load is None or summary.duration_s is unset
+                            or summary.kind == "migration" or line.find(finished_type, len(line) - tail) < 0):
+                        head = None  # a migration's result is read whole: the fold reads its data
+                    else:
+                        result = LazyStepResult(to_builtins(summary), lambda line=i: load(line))
+                        task, save_as, seq = head.task, head.save_as, head.seq
+                        finished(env, result, ts, "" if task is unset else task, None if save_as is unset else save_as,
+                                 role, -1 if seq is unset else seq)
+                else:
+                    head = None
+            if head is None:
+                event = parse_line(line, i, lazy=True)
+                if event is not None:
+                    feed(event)
+                    head_line = -1
+                continue
+            self.event_count += 1
+            self.last_event_at = ts or self.last_event_at
+            if self.run_id is None:
+                run = head.run
+                self.run_id = None if run is unset else run
+            head_line = i
+        if head_line >= 0 and load is not None:
+            self.last_event = load(head_line) or {}
+
     def _run_started(self, event: dict[str, Any], env: str) -> None:
         self.runbook = {k: event.get(k) for k in ("runbook_path", "runbook_sha256", "runbook_title")}
 
@@ -274,12 +350,15 @@ class Fold:
             self.envs[env] = EnvInfo(env, event.get("environment") or {}, fp, event.get("ts", ""))
 
     def _step_started(self, event: dict[str, Any], env: str) -> None:
-        step, seq = event["step"], event.get("seq", -1)
+        self._started(env, event["step"], event.get("seq", -1), event["ts"], event.get("task", ""), event.get("kind", ""),
+                      event.get("title", ""))
+
+    def _started(self, env: str, step: str, seq: int, ts: str, task: str, kind: str, title: str) -> None:
         record = self._record(env, step)
-        record.started_at, record.started_seq, record.running = event["ts"], seq, True
-        timing = self._timing(event.get("task", ""))
-        timing.first_start = timing.first_start or event["ts"]
-        attempt = Attempt(env, event.get("task", ""), step, event.get("kind", ""), event.get("title", ""), event.get("ts", ""), seq)
+        record.started_at, record.started_seq, record.running = ts, seq, True
+        timing = self._timing(task)
+        timing.first_start = timing.first_start or ts
+        attempt = Attempt(env, task, step, kind, title, ts, seq)
         previous = self._open.get((env, step))
         if previous is not None:
             previous.interrupted = True
@@ -336,19 +415,24 @@ class Fold:
             result: StepResult = LazyStepResult(event["result"], lambda: load(line))
         else:
             result = StepResult.from_dict(event["result"])
+        self._finished(env, result, event["ts"], event.get("task", ""), event.get("save_as"), event.get("role"),
+                       event.get("seq", -1))
+
+    def _finished(self, env: str, result: StepResult, ts: str, task: str, save_as: str | None, role: str | None,
+                  seq: int) -> None:
         record = self._record(env, result.step_id)
         record.result, record.running = result, False
-        timing = self._timing(event.get("task", ""))
-        timing.last_end = event["ts"]
+        timing = self._timing(task)
+        timing.last_end = ts
         timing.seconds += result.duration_s
         ok = result.status in OK_STATUSES
-        if ok and event.get("save_as"):
-            self.facts.save(event["save_as"], result)
-            self.fact_sources[event["save_as"]] = (env, result.step_id)
+        if ok and save_as:
+            self.facts.save(save_as, result)
+            self.fact_sources[save_as] = (env, result.step_id)
         if result.kind == "migration":
-            self.migrations.append({"env": env, "role": event.get("role"), "step": result.step_id, "sha256": result.data.get("sha256"),
+            self.migrations.append({"env": env, "role": role, "step": result.step_id, "sha256": result.data.get("sha256"),
                                     "file": result.data.get("file"), "mode": result.data.get("mode"), "status": result.status,
-                                    "ts": event["ts"]})
+                                    "ts": ts})
             if ok and not result.data.get("rolled_back") and result.data.get("fingerprints_after"):
                 self.last_fingerprints[env] = result.data["fingerprints_after"]
         day_pass = self._open_pass_of(env)
@@ -356,12 +440,12 @@ class Fold:
             day_pass.passed_steps.add(result.step_id)
         attempt = self._open.pop((env, result.step_id), None)
         if attempt is None:  # a finish without its start (an older journal): keep it anyway
-            attempt = Attempt(env, event.get("task", ""), result.step_id, result.kind, "", result.started_at, event.get("seq", -1))
+            attempt = Attempt(env, task, result.step_id, result.kind, "", result.started_at, seq)
             self._add_attempt(attempt)
         attempt.result = result
-        attempt.finished_at = event.get("ts")
-        attempt.role = event.get("role")
-        attempt.save_as = event.get("save_as")
+        attempt.finished_at = ts
+        attempt.role = role
+        attempt.save_as = save_as
         if _needs_database(attempt.kind):
             attempt.fingerprint = self._connected.get(env)
 

@@ -13,12 +13,12 @@ import os
 import re
 from array import array
 from collections import OrderedDict
-from itertools import accumulate, repeat
-from operator import add
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, Iterator
 
 CHUNK = 4 << 20  # 4 MiB reads
+READLINES_BUFFER = 1 << 20  # refresh_lines: readlines is fastest with a buffer of about 1 MiB
 
 # SQL events are nearly half of a journal's bytes and step results' data most of the rest; a view
 # of states and timings needs neither. The canonical line has sorted keys and no spaces, and a
@@ -124,6 +124,29 @@ def _decoders() -> tuple[Any, Any, Any]:
     return _DECODERS
 
 
+_HEAD_DECODER: Any = None
+# The keys of a journal line the fold reads off its head (Fold.feed_lines): an SQL event's, a
+# step_started's and a step_finished's (with its result's summary), each absent one UNSET.
+HEAD_FIELDS = ("env", "role", "run", "save_as", "seq", "step", "task", "title", "ts", "type", "kind")
+
+
+def head_decoder() -> Any:
+    """msgspec's decoder of a journal line into its head (a struct of HEAD_FIELDS and `result`, a
+    struct of the result's summary fields): the SQL text, the result's data, checks and advice and
+    every other key are skipped, and no dict is made. Raises ValueError when the line is not a JSON
+    object (or its result not one)."""
+    global _HEAD_DECODER
+    if _HEAD_DECODER is None:
+        import msgspec
+
+        _decoders()
+        summary = msgspec.defstruct("HeadSummary", [(name, Any, msgspec.UNSET) for name in _SUMMARY_FIELDS], gc=False)
+        head = msgspec.defstruct("Head", [(name, Any, msgspec.UNSET) for name in HEAD_FIELDS]
+                                 + [("result", summary, msgspec.UNSET)], gc=False)
+        _HEAD_DECODER = msgspec.json.Decoder(head).decode
+    return _HEAD_DECODER
+
+
 def _decode(line: bytes) -> Any:
     """json.loads of a journal line, by msgspec (several times faster); whatever msgspec refuses
     (NaN, huge integers, bad UTF-8…) goes to json, which decides."""
@@ -185,25 +208,27 @@ class JournalIndex:
             self.torn = fh.read(size - pending) if size > pending else b""
         return len(self.offsets) - before
 
-    def refresh_lines(self) -> list[bytes]:
+    def refresh_lines(self, *, keepends: bool = False) -> list[bytes]:
         """refresh(), and the bytes of every complete line (without its newline), from one read of
-        the file: for a reader of every line (the review's fold), which would otherwise read it twice."""
+        the file: for a reader of every line (the review's fold), which would otherwise read it twice.
+        keepends: each line keeps its newline (JSON ignores it), so no line is copied to drop it."""
         if self.offsets:  # already indexed: index what was appended, then read the lines
             self.refresh()
-            return [line for _, line in self.lines()]
+            lines = [line for _, line in self.lines()]
+            return [line + b"\n" for line in lines] if keepends else lines
         try:
-            with self.path.open("rb") as fh:
-                raw = fh.read()
+            # readlines straight from the file (big buffer): no copy of the whole file held beside the lines
+            with self.path.open("rb", buffering=READLINES_BUFFER) as fh:
+                lines = fh.readlines()
         except FileNotFoundError:
             return []
-        lines = raw.split(b"\n")
-        torn = lines.pop()  # after the last newline
-        # Each line starts one byte (its newline) after the one before ends.
-        starts = array("Q", accumulate(map(add, map(len, lines), repeat(1)), initial=0))
+        torn = lines.pop() if lines and not lines[-1].endswith(b"\n") else b""  # after the last newline
+        # Each line starts where the one before it (with its newline) ends.
+        starts = array("Q", accumulate(map(len, lines), initial=0))
         self.offsets.extend(starts[:-1])  # before self.end moves: a reader never sees half
-        self.end = len(raw) - len(torn)
+        self.end = starts[-1]
         self.torn = torn
-        return lines
+        return lines if keepends else [line[:-1] for line in lines]
 
     # --- reading --------------------------------------------------------------------------------
     def __len__(self) -> int:

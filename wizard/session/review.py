@@ -3,8 +3,8 @@
 Three stages, so the first screen never waits for a large journal:
   1. the line index (one read of the file, in the load thread, whose lines the fold then reads):
      then the event log shows any part of the journal;
-  2. the fold (the same thread): every event fed to a Fold, the SQL texts and results' data left
-     on disk until a step is opened (parse_line(lazy=True)); gives the week overview, steps,
+  2. the fold (the same thread): every line fed to a Fold (Fold.feed_lines), the SQL texts and
+     results' data left on disk until a step is opened; gives the week overview, steps,
      verdicts, timings, results;
   3. the chain check: its fast check runs in a second process (wizard/journal/chain.py, started
      with the app, on the other core), then `wizard.journal.verify` for the integrity status;
@@ -33,7 +33,7 @@ __all__ = ["ATTESTED", "FAILED", "NOT_RUN", "PASSED", "SKIPPED", "STOPPED", "Att
 NOT_RUN = "not run yet"
 
 PROGRESS_EVERY = 5000
-PROGRESS_SECONDS = 0.25  # at most four progress updates a second
+PROGRESS_SECONDS = 0.5  # at most two progress updates a second, the first after half a second: each repaints
 
 
 @dataclass
@@ -61,27 +61,34 @@ class ReviewData:
 
         from wizard.exports.context import ExportContext
         from wizard.journal.fold import Fold
-        from wizard.journal.index import parse_line
         from wizard.journal.store import ChainCheckProcess
 
-        lines = self.index.refresh_lines()  # stage 1 (when open() left it to this thread) and every line, from one read
+        lines = self.index.refresh_lines(keepends=True)  # stage 1 (when open() left it to this thread) and every line, from one read
         if self._chain is None:  # the chain is checked in a second process, on the other core, while this one folds
             self._chain = ChainCheckProcess(self.path, self.index.end)
         fold = Fold(load=self.index.event)
         total = len(self.index)
-        next_progress = 0.0
+        next_progress = time.monotonic() + PROGRESS_SECONDS  # a journal read in less says nothing until it is done
+
+        def tick(i: int) -> None:
+            nonlocal next_progress
+            if (now := time.monotonic()) >= next_progress:
+                next_progress = now + PROGRESS_SECONDS  # each update repaints the screen, on the thread the fold shares
+                progress(i, total)  # type: ignore[misc]
+
         collecting = gc.isenabled()
         gc.disable()  # the fold makes ~10 objects an event and frees none: the collector would only walk them
         try:
-            for i, line in enumerate(lines):
-                event = parse_line(line, i, lazy=True)
-                if event is not None:
-                    fold.feed(event)
-                if progress is not None and i % PROGRESS_EVERY == 0 and (now := time.monotonic()) >= next_progress:
-                    next_progress = now + PROGRESS_SECONDS  # each update repaints the screen, on the thread the fold shares
-                    progress(i, total)
+            # Most events are fed off their heads (no dict made, SQL texts and results' data skipped).
+            fold.feed_lines(lines, tick if progress is not None else None, PROGRESS_EVERY)
         finally:
             if collecting:
+                # Made with the collector off, the fold's objects (about ten an event, alive as long as
+                # the review) sit in its youngest generation, whose next pass would walk them all (~0.1 s
+                # before the week is shown). freeze + unfreeze moves them to the oldest one, unwalked;
+                # a later full collection still sees them.
+                gc.freeze()
+                gc.unfreeze()
                 gc.enable()
         if progress is not None:
             progress(total, total)
