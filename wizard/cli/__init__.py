@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--confirm-production", metavar="NAME",
                      help="headless confirmation of production writes: the environment's name")
     run.add_argument("--confirm-drops", action="store_true",
-                     help="headless confirmation of a migration that drops tables (the list is printed first)")
+                     help="headless confirmation of a migration that drops, rebuilds or rewrites (what it takes is printed first)")
 
     status = sub.add_parser("status", help="what the journal says has happened")
     status.add_argument("--json", action="store_true")
