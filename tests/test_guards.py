@@ -560,3 +560,15 @@ def test_headless_drops_need_confirm_drops_on_a_real_staging(dbs, profile_file, 
     lines = [json.loads(line) for line in Path(journal).read_text().splitlines()]
     [confirmed] = [e for e in lines if e["type"] == "drops_confirmed" and e["step"] == "2.4.apply_012"]
     assert confirmed["confirmed_by"] == "--confirm-drops" and len(confirmed["tables"]) == 9
+
+
+def test_what_a_migration_rewrites_is_named_even_without_a_live_preview():
+    """A dropped column and an UPDATE are rewrites (the operator confirms them); INSERT … SELECT
+    adds rows and is not. Parsed offline, as when the live preview cannot be read."""
+    text = ("ALTER TABLE t DROP COLUMN c;\nUPDATE t SET a = 1;\nINSERT INTO u SELECT * FROM t;\n"
+            "CREATE TABLE v (id int);\n")
+    preview = {"statements": guards._parsed_statements(text), "drops": []}
+    assert [r["kind"] for r in guards.rewrites(preview)] == ["drop column", "backfill"]
+    assert guards.takes_text(preview) == "rewrite data in 2 statements (line 1: drop column t.c; line 2: backfill t.a)"
+    assert guards.takes_text({"statements": guards._parsed_statements("CREATE TABLE v (id int);"), "drops": []}) == \
+        "change nothing it could lose"

@@ -309,11 +309,23 @@ async def preview_migration(step: Step, engine: "Engine", previewer: Previewer) 
         from wizard.analysis import analyse_text
 
         planned = analyse_text(loaded.text, str(loaded.path))
-        data = {"file": str(loaded.path), "error": f"the live preview failed: {exc}", "lint": [], "statements": [],
+        data = {"file": str(loaded.path), "error": f"the live preview failed: {exc}", "lint": [],
+                "statements": _parsed_statements(loaded.text),
                 "drops": [{"table": t, "rows": None, "exists": True, "dependents": [], "rebuilt": t in planned.rebuilt_tables}
                           for t in [*planned.dropped_tables, *planned.rebuilt_tables]]}
     data["sha256"] = loaded.sha256
     return data
+
+
+def _parsed_statements(text: str) -> list[dict[str, Any]]:
+    """The file's statements as parsed offline (no catalogue), so what it rewrites is still known
+    when the live preview cannot be read."""
+    from wizard.statements import split
+
+    try:
+        return [s.to_data() for s in split(text)]
+    except Exception:  # noqa: BLE001 - unparsable: the step itself says so when it runs
+        return []
 
 
 def lost_tables(preview: dict[str, Any]) -> list[dict[str, Any]]:
@@ -402,6 +414,7 @@ def takes_text(preview: dict[str, Any], *, names: bool = True) -> str:
     lost = lost_tables(preview)
     rebuilt = [d for d in preview.get("drops", []) if d.get("rebuilt")]
     rw = rewrites(preview)
+
     def named(items: list[str], sep: str = ", ") -> str:
         return f" ({sep.join(items)})" if names else ""
 
