@@ -43,9 +43,9 @@ def _local(name: Any) -> str:
 def drops_table(preview: dict[str, Any], size: Callable[[Any], str] = _size) -> Table:
     table = _table()
     table.add_column("table it drops", no_wrap=True)  # a name cut short would name another table
-    table.add_column("rows", justify="right")
-    table.add_column("size", justify="right")
-    table.add_column("dependents", justify="right")
+    table.add_column("rows", justify="right", no_wrap=True)
+    table.add_column("size", justify="right", no_wrap=True)
+    table.add_column("dependents", justify="right", no_wrap=True, min_width=10)  # a narrow panel squeezes the note, not this
     table.add_column("note")
     for d in preview.get("drops", []):
         deps = d.get("dependents") or []
