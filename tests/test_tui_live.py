@@ -42,6 +42,7 @@ async def test_the_monitor_bar_follows_the_watch(env, tmp_path):
                 {"source": "database_log", "duration_s": 3, "sample_every_s": 0.5})
     app = make_app(env, journal_path=tmp_path / "journal.jsonl", runbook=tiny_runbook(tmp_path, [step]))
     seen: list[float] = []
+    texts: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
         await run_only_step(pilot, app)
 
@@ -49,14 +50,18 @@ async def test_the_monitor_bar_follows_the_watch(env, tmp_path):
             panel = panel_of(app)
             if panel is None or not panel.is_mounted:
                 return False
-            bar = panel.query_one(ProgressBar)
+            bars = panel.query(ProgressBar)  # polled while the panel may still be composing its children
+            if not bars:
+                return False
+            bar = bars.first()
             if bar.display and bar.progress and bar.progress not in seen:
                 seen.append(bar.progress)
+                texts.extend(str(t.render()) for t in panel.query(".sv-live-text"))
             return len(seen) >= 2 and app.running is not None
 
         await until(pilot, bar_moved, what="the bar to move while the step runs", timeout=10)
         assert 0 < seen[0] < seen[-1] < 100, seen
-        text = str(panel_of(app).query_one(".sv-live-text").render())
+        text = texts[-1]  # read while the bar moved: the step may have ended since
         assert "s left" in text and "blocked max" in text
         await until(pilot, lambda: not app.run_active, what="the run to end", timeout=20)
         await settle(pilot)
