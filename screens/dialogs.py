@@ -40,13 +40,25 @@ class ConfirmScreen(WizardModal):
         super().__init__(classes="dialog-screen")
         self.title_text, self.message, self.info, self.yes, self.no = title, message, info, yes, no
 
+    YES_KEY = "y"  # shown on the Yes button
+    SCROLLS = False  # a dialog with details scrolls on a small terminal
+
+    def yes_variant(self) -> str:
+        return "error" if self.info.kind == "production" else "warning"
+
+    def compose_details(self) -> ComposeResult:
+        """What a dialog shows between its message and its buttons (none here)."""
+        yield from ()
+
     def compose_body(self) -> ComposeResult:
-        with Vertical(id="dialog", classes=f"dialog {self.info.css_class}"):
+        box = VerticalScroll if self.SCROLLS else Vertical
+        with box(id="dialog", classes=f"dialog {self.info.css_class}"):
             yield EnvChip(self.info)
             yield Static(self.title_text, classes="dialog-title", markup=False)
             yield Static(self.message, classes="dialog-message", markup=False)
+            yield from self.compose_details()
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self.yes} (y)", id="yes", variant="error" if self.info.kind == "production" else "warning")
+                yield Button(f"{self.yes} ({self.YES_KEY})", id="yes", variant=self.yes_variant())
                 yield Button(f"{self.no} (n)", id="no", variant="default")
 
     def on_mount(self) -> None:
@@ -208,19 +220,16 @@ class DropConfirmScreen(ConfirmScreen):
             info, yes="Apply it", no="Don't run")
         self.step, self.preview, self.summary = step, preview, summary_line(preview)
 
-    def compose_body(self) -> ComposeResult:
+    SCROLLS = True  # the focused button (No) stays in view on a small terminal; y/n still answer
+
+    def yes_variant(self) -> str:
+        return "warning"  # off production only: the production gate shows the same list
+
+    def compose_details(self) -> ComposeResult:
         from screens.widgets.drop_preview import DropPreview, GateEvidence
 
-        # The dialog scrolls on a small terminal; the focused button (No) stays in view, y/n still answer.
-        with VerticalScroll(id="dialog", classes=f"dialog {self.info.css_class}"):
-            yield EnvChip(self.info)
-            yield Static(self.title_text, classes="dialog-title", markup=False)
-            yield Static(self.message, classes="dialog-message", markup=False)
-            yield DropPreview(self.preview, id="drop-preview")
-            yield GateEvidence(self.preview, id="drop-evidence")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self.yes} (y)", id="yes", variant="warning")
-                yield Button(f"{self.no} (n)", id="no", variant="default")
+        yield DropPreview(self.preview, id="drop-preview")
+        yield GateEvidence(self.preview, id="drop-evidence")
 
 
 class RetryScreen(ConfirmScreen):
@@ -241,14 +250,10 @@ class RetryScreen(ConfirmScreen):
             info, yes="Retry", no="Not now")
         self.step_id = step_id
 
-    def compose_body(self) -> ComposeResult:
-        with Vertical(id="dialog", classes=f"dialog {self.info.css_class}"):
-            yield EnvChip(self.info)
-            yield Static(self.title_text, classes="dialog-title", markup=False)
-            yield Static(self.message, classes="dialog-message", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Retry (r)", id="yes", variant="warning")
-                yield Button("Not now (n)", id="no", variant="default")
+    YES_KEY = "r"
+
+    def yes_variant(self) -> str:
+        return "warning"  # retrying changes nothing the first try did not mean to
 
 
 class TypedConfirmScreen(WizardModal):
