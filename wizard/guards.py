@@ -115,8 +115,12 @@ def latest_backup(state: Any, env: str | None = None, attested_by: set[str] | fr
     return max(found, key=lambda f: f[0]) if found else None
 
 
-def _utc(iso: str) -> str:
-    return f"{dt.datetime.fromisoformat(iso).astimezone(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
+def utc_minute(value: Any) -> str:
+    """An ISO timestamp as the gates show it, "2026-11-24 14:05 UTC" (anything else as it is)."""
+    try:
+        return f"{dt.datetime.fromisoformat(str(value)).astimezone(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
+    except ValueError:
+        return str(value)
 
 
 def backup_evidence(engine: "Engine", state: Any, now: dt.datetime) -> dict[str, Any]:
@@ -268,7 +272,7 @@ class ProductionGate:
             todo.append(f"Check the backup and note its time ({where}) before any production change.")
             return
         if backup["too_old"]:
-            missing.append(f"the latest backup ({_utc(backup['time'])}, {backup['how']}) is {backup['age_hours']:.1f} h "
+            missing.append(f"the latest backup ({utc_minute(backup['time'])}, {backup['how']}) is {backup['age_hours']:.1f} h "
                            f"old; the runbook needs one from the last {backup['max_age_hours']:g} h")
             todo.append(f"Take a fresh backup, then attest its time ({where}).")
             return
@@ -389,14 +393,14 @@ def backup_line(backup: dict[str, Any] | None) -> str:
     if backup.get("missing"):
         return f"Backup: none — {backup['missing']} ({backup.get('attest_steps')} notes one)."
     state = "too old" if backup.get("too_old") else "within"
-    return (f"Backup: {_utc(backup['time'])}, {backup['age_hours']:.1f} h old ({state} the runbook's "
+    return (f"Backup: {utc_minute(backup['time'])}, {backup['age_hours']:.1f} h old ({state} the runbook's "
             f"{backup['max_age_hours']:g} h), {backup['how']}.")
 
 
 def dry_run_line(dry: dict[str, Any]) -> str:
     if dry.get("none"):
         return f"Dry run: {dry['none']}."
-    parts = [f"Dry run: {dry.get('status')} ({dry.get('step')}, {_utc(str(dry.get('ts')))})"]
+    parts = [f"Dry run: {dry.get('status')} ({dry.get('step')}, {utc_minute(dry.get('ts'))})"]
     if dry.get("seconds") is not None:
         parts.append(f"statements {dry['seconds']:.2f} s")
     if dry.get("catalog_diff"):
@@ -446,7 +450,8 @@ class DropGate:
         preview = await preview_migration(step, engine, self.preview)
         lost = lost_tables(preview)
         rebuilt = [d for d in preview.get("drops", []) if d.get("rebuilt")]
-        if not (lost or rebuilt or rewrites(preview)):
+        rewritten = rewrites(preview)
+        if not (lost or rebuilt or rewritten):
             return
         # What a rollback would rest on, in the same dialog: the backup and any dry run of these bytes.
         state = engine.state()
@@ -474,7 +479,7 @@ class DropGate:
                               file=Path(str(preview.get("file"))).name, sha256=preview.get("sha256"),
                               tables=[{"table": d.get("table"), "rows": d.get("rows")} for d in lost],
                               rebuilt=[str(d.get("table")) for d in rebuilt],
-                              rewrites=[{"line": r["line"], "kind": r["kind"]} for r in rewrites(preview)],
+                              rewrites=[{"line": r["line"], "kind": r["kind"]} for r in rewritten],
                               confirmed_by=how)
 
 

@@ -204,23 +204,14 @@ class MigrationPreview(Static):
         self.update(renderable)
 
 
-def _when(value: Any) -> str:
-    import datetime as dt
-
-    try:
-        return dt.datetime.fromisoformat(str(value)).astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    except ValueError:
-        return str(value)
-
-
 def evidence_lines(evidence: dict[str, Any]) -> list[str]:
     """What a gate checked, as sentences: the staging match, the backup's age, the dry run."""
-    from wizard.session import dry_run_line
+    from wizard.session import dry_run_line, utc_minute
 
     lines = []
     if evidence.get("staging_pass"):
         passed = evidence["staging_pass"]
-        lines.append(f"✓ Passed on {passed.get('env', '?')} ({passed.get('step', '?')}, {_when(passed.get('ts', '?'))}), "
+        lines.append(f"✓ Passed on {passed.get('env', '?')} ({passed.get('step', '?')}, {utc_minute(passed.get('ts', '?'))}), "
                      f"same sha256 {str(evidence.get('sha256'))[:8]}…")
     backup = evidence.get("backup")
     if backup and backup.get("missing"):
@@ -229,7 +220,7 @@ def evidence_lines(evidence: dict[str, Any]) -> list[str]:
         age = backup.get("age_hours")
         age_text = f"{age:.1f} h old" if isinstance(age, (int, float)) else "age unknown"
         mark = "✗" if backup.get("too_old") else "✓"
-        lines.append(f"{mark} Backup: {_when(backup.get('time'))}, {age_text} ({backup.get('how')})")
+        lines.append(f"{mark} Backup: {utc_minute(backup.get('time'))}, {age_text} ({backup.get('how')})")
     dry = evidence.get("dry_run")
     if dry:
         mark = "·" if dry.get("none") else ("✓" if dry.get("status") == "passed" else "✗")
