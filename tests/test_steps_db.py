@@ -276,3 +276,31 @@ async def test_wrong_password_is_one_clear_message(clusters, tmp_path):
         with psycopg.connect(**info, autocommit=True) as conn:
             conn.execute("select pg_reload_conf()")
             conn.execute("drop role if exists pw_probe")
+
+
+async def test_the_rest_of_the_database_is_fingerprinted_before_the_locks_are_taken(fresh_env, tmp_path):
+    """While the step hashes the tables it does not lock, it holds no lock on the ones it does:
+    here it is held up reading `moves` (another session holds it) and `quests`, which the file
+    alters, is still free for everyone."""
+    migration = tmp_path / "013_quests_note.sql"
+    migration.write_text("ALTER TABLE public.quests ADD COLUMN note text;\n")
+    step = Step("2.2.m", "migration", "013", "staging", {"file": str(migration)})
+    with psycopg.connect(**fresh_env.conninfo, application_name="holder") as holder:
+        holder.execute("lock table moves in access exclusive mode")
+        run = asyncio.create_task(_engine(fresh_env, tmp_path, _runbook(step)).run_day("tuesday"))
+        with psycopg.connect(**fresh_env.conninfo, autocommit=True) as watcher:
+            waiting = None
+            for _ in range(200):  # the step's backend, queued behind the holder on moves
+                waiting = watcher.execute(
+                    "select pid from pg_locks where relation = 'public.moves'::regclass and not granted").fetchone()
+                if waiting:
+                    break
+                await asyncio.sleep(0.02)
+            assert waiting, "the step never reached moves"
+            held = watcher.execute("select mode from pg_locks where pid = %s and relation = 'public.quests'::regclass",
+                                   waiting).fetchall()
+            assert held == [], f"quests was locked while the rest was fingerprinted: {held}"
+        holder.rollback()
+    result = (await run).results[0]
+    assert result.ok, result.error
+    assert result.data["locked_up_front"] == ["quests"] and 0 < result.data["locks_held_s"] < 5

@@ -3,7 +3,8 @@ statement's time, and that every table meant to survive kept its rows (zero data
 
 Before the file runs: the catalogue and a fingerprint of every user table (wizard.fingerprint),
 over the columns the file does not mean to change (parsed: UPDATE targets, ALTER COLUMN TYPE,
-DROP/RENAME COLUMN). The file then runs statement by statement, each timed. After it: the
+DROP/RENAME COLUMN); the tables the step locks up front are fingerprinted once it holds them, the
+rest before it takes its locks, so nobody waits on those locks while the database is hashed. The file then runs statement by statement, each timed. After it: the
 catalogue again, and the tables are fingerprinted again, except a table this transaction wrote no
 tuple to and did not rewrite (pg_stat_xact_* and relfilenode say so), whose content is provably the
 same. A table whose rows or fingerprint changed unexpectedly fails the step, so it rolls back.
@@ -119,18 +120,23 @@ class MigrationProof:
     async def run(self, conn: psycopg.AsyncConnection) -> list[dict[str, Any]]:
         return await run_statements(conn, self.statements)
 
-    async def before(self, conn: psycopg.AsyncConnection) -> None:
+    async def before(self, conn: psycopg.AsyncConnection, defer: Sequence[str] = ()) -> None:
+        """Fingerprint every user table but those in `defer` (schema.table): the ones the step is
+        about to lock, fingerprinted by locked() once it holds them, so its exclusive locks are
+        not held while the rest of the database is hashed."""
         self.plan = await expected(conn, self.statements)
-        self.catalog_before = await catalog.snapshot(conn)
-        self.how = how = await hasher(conn)
+        self.how = await hasher(conn)
+        later = set(defer)
+        await self._prints(conn, [n for n in self.how.names() if n not in later])
+
+    async def locked(self, conn: psycopg.AsyncConnection) -> None:
+        """Once the step holds its locks: the deferred tables' prints, the catalogue and each
+        table's storage as the file will find them."""
+        self.how = how = await hasher(conn, known=self.how)
         tables = how.names()
-        async with canonical_output(conn):
-            for name, cols in tables.items():
-                self.columns[name] = tuple(cols)
-                keep = tuple(c for c in cols if c not in self.plan.columns.get(name, set()))
-                sets: list[tuple[str, ...] | None] = [None] if len(keep) == len(cols) else [None, keep]
-                prints = await table_prints(conn, name, sets, how)
-                self.whole[name], self.compare[name] = prints[0], prints[-1]
+        # (a table printed before holds this transaction's ACCESS SHARE: nobody altered it since)
+        await self._prints(conn, [n for n in tables if n not in self.whole])
+        self.catalog_before = await catalog.snapshot(conn)
         cur = await conn.execute(_STATE, (list(tables),))
         self.storage = {name: node for name, node, _ in await cur.fetchall()}
         for name in tables:
@@ -139,6 +145,18 @@ class MigrationProof:
                       "the file inserts into, deletes from or truncates it" if name in self.plan.rows_written else "")
             if reason:
                 self.not_compared[name] = reason
+
+    async def _prints(self, conn: psycopg.AsyncConnection, names: Sequence[str]) -> None:
+        assert self.how is not None
+        cols_of = self.how.names()
+        async with canonical_output(conn):
+            for name in names:
+                cols = cols_of[name]
+                self.columns[name] = tuple(cols)
+                keep = tuple(c for c in cols if c not in self.plan.columns.get(name, set()))
+                sets: list[tuple[str, ...] | None] = [None] if len(keep) == len(cols) else [None, keep]
+                prints = await table_prints(conn, name, sets, self.how)
+                self.whole[name], self.compare[name] = prints[0], prints[-1]
 
     def rows_before(self) -> dict[str, int]:
         """Each table's rows when the file began (its fingerprint's count)."""

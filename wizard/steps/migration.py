@@ -7,6 +7,7 @@ of it and rolls back. Any error rolls everything back: a half-applied migration 
 
 
 import hashlib
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -61,6 +62,8 @@ KIND = StepKind(
         ResultField("lock_timeout", "string", "the lock timeout used once the locks were taken"),
         ResultField("lock_wait", "string", "the most the migration waited for its locks up front"),
         ResultField("locked_up_front", "list of strings", "the tables locked ACCESS EXCLUSIVE before the file ran"),
+        ResultField("locks_held_s", "number", "seconds those locks were held, to the commit or rollback (the rest of "
+                    "the database is fingerprinted before they are taken); absent when nothing was locked"),
         ResultField("touched_tables", "list of strings", "every table the file names (parsed)"),
         ResultField("lock_holders", "list of tables", "other sessions holding locks on those tables when the step "
                     "began: table_name, mode, pid, application_name, state, transaction_open_s, query"),
@@ -160,22 +163,24 @@ async def _snapshot(conn: "psycopg.AsyncConnection", core: list[str], rows: dict
     }
 
 
-async def _lock_up_front(conn: "psycopg.AsyncConnection", ctx: StepContext, tables: list[str], wait: str,
-                         data: dict[str, Any], dropped: list[str] | None = None) -> None:
-    """ACCESS EXCLUSIVE on every table the file drops or alters (those that exist), and on the
-    tables a dropped one is joined to by a foreign key (the drop removes the constraint's triggers
-    there, which locks them as well), in one LOCK statement under one short timeout: the migration
-    gets them all or gives up, and nobody queues behind it for longer than `wait` in total (a
-    lock_timeout alone is per lock, so the statement's timeout bounds the whole)."""
-    import psycopg
-    from psycopg import sql
-
+async def _lock_set(conn: "psycopg.AsyncConnection", tables: list[str], dropped: list[str]) -> list[str]:
+    """Every table the file drops or alters (those that exist), and the tables a dropped one is
+    joined to by a foreign key (the drop removes the constraint's triggers there, which locks
+    them as well), schema-qualified where wizard.db gives them so."""
     from wizard import db
 
     present = await db.existing_tables(conn, tables)
-    partners = await db.foreign_key_partners(conn, await db.existing_tables(conn, dropped or []))
-    present += [t for t in partners if t not in present and t.split(".")[-1] not in present]
-    data["locked_up_front"] = present
+    partners = await db.foreign_key_partners(conn, await db.existing_tables(conn, dropped))
+    return present + [t for t in partners if t not in present and t.split(".")[-1] not in present]
+
+
+async def _lock_up_front(conn: "psycopg.AsyncConnection", ctx: StepContext, present: list[str], wait: str) -> None:
+    """ACCESS EXCLUSIVE on `present` (_lock_set) in one LOCK statement under one short timeout:
+    the migration gets them all or gives up, and nobody queues behind it for longer than `wait`
+    in total (a lock_timeout alone is per lock, so the statement's timeout bounds the whole)."""
+    import psycopg
+    from psycopg import sql
+
     if not present:
         return
     await conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(wait)))
@@ -221,7 +226,7 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
 
     from wizard import db
     from wizard.analysis import analyse_text
-    from wizard.proof import MigrationProof, failure
+    from wizard.proof import MigrationProof, failure, qualify_all
     from wizard.statements import split
     from wizard.steps.sqlrun import cancellable, sql_error
 
@@ -274,6 +279,7 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
         notices.append(f"{diag.severity}: {diag.message_primary}")
 
     conn.add_notice_handler(on_notice)
+    held: dict[str, float] = {}
     try:
         async def apply() -> None:
             async with conn.transaction():
@@ -281,10 +287,19 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
                     # If the wizard is killed mid-migration, the server notices within a second
                     # and rolls back, instead of holding locks until the statement ends.
                     await conn.execute("set local client_connection_check_interval = '1s'")
-                await _lock_up_front(conn, ctx, plan.exclusive_tables, lock_wait, data, plan.dropped_tables)
-                await conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(lock_timeout)))
-                await conn.execute(sql.SQL("set local statement_timeout = {}").format(sql.Literal(statement_timeout)))
-                await proof.before(conn)
+                timeouts = (sql.SQL("set local lock_timeout = {}").format(sql.Literal(lock_timeout)),
+                            sql.SQL("set local statement_timeout = {}").format(sql.Literal(statement_timeout)))
+                for setting in timeouts:
+                    await conn.execute(setting)
+                data["locked_up_front"] = lock = await _lock_set(conn, plan.exclusive_tables, plan.dropped_tables)
+                # The rest of the database is hashed before the locks are taken, not while others wait on them.
+                await proof.before(conn, defer=list((await qualify_all(conn, lock)).values()) if lock else ())
+                await _lock_up_front(conn, ctx, lock, lock_wait)
+                if lock:
+                    held["since"] = time.monotonic()
+                for setting in timeouts:
+                    await conn.execute(setting)
+                await proof.locked(conn)
                 data["before"] = await _snapshot(conn, core, proof.rows_before())
                 ctx.record_sql(text)
                 data["statement_times"] = await proof.run(conn)
@@ -312,6 +327,8 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
             raise sql_error(exc, data) from None
     finally:
         conn.remove_notice_handler(on_notice)
+        if "since" in held:  # to the commit or rollback: how long other sessions were kept off those tables
+            data["locks_held_s"] = round(time.monotonic() - held["since"], 3)
     before, after = data["before"], data["after"]
     # Every schema counts; names as wizard.analysis writes them (public's bare, others qualified).
     was, now = _names(before), _names(after)
