@@ -572,3 +572,17 @@ def test_what_a_migration_rewrites_is_named_even_without_a_live_preview():
     assert guards.takes_text(preview) == "rewrite data in 2 statements (line 1: drop column t.c; line 2: backfill t.a)"
     assert guards.takes_text({"statements": guards._parsed_statements("CREATE TABLE v (id int);"), "drops": []}) == \
         "change nothing it could lose"
+
+
+def test_the_backup_line_has_one_wording_for_every_face():
+    from wizard.guards import backup_line
+
+    fresh = {"time": "2026-12-01T09:00:00+00:00", "how": "attested in step 4.1.backup", "age_hours": 1.5,
+             "max_age_hours": 24.0, "too_old": False}
+    assert backup_line(fresh) == ("Backup: 2026-12-01 09:00 UTC, 1.5 h old (within the runbook's 24 h), "
+                                  "attested in step 4.1.backup.")
+    assert "(too old for the runbook's 24 h)" in backup_line({**fresh, "age_hours": 30.0, "too_old": True})
+    assert backup_line({"missing": "no backup is attested or taken in this run", "attest_steps": "step 4.1.backup"}) \
+        == "Backup: none — no backup is attested or taken in this run (step 4.1.backup notes one)."
+    assert backup_line({"time": "2026-12-01T09:00:00+00:00", "how": "pg_dump"}) == \
+        "Backup: 2026-12-01 09:00 UTC, age unknown, pg_dump."

@@ -335,7 +335,8 @@ def test_production_gate_shows_drops_backup_age_and_staging_match(snap_compare, 
     app = make_app(tmp_path, runbook, "production")
     evidence = {"file": "012_remove_unused_features.sql", "sha256": "9f2c" + "0" * 60,
                 "staging_pass": {"env": "staging", "step": "2.4.apply_012", "ts": "2026-11-24T14:05:12+00:00"},
-                "backup": {"time": "2026-11-26T06:00:00+00:00", "how": "attested in step 4.1.backup", "age_hours": 3.25},
+                "backup": {"time": "2026-11-26T06:00:00+00:00", "how": "attested in step 4.1.backup", "age_hours": 3.25,
+                           "max_age_hours": 24.0, "too_old": False},
                 "dry_run": {"step": "4.3.dry_run_012", "ts": "2026-11-26T08:40:00+00:00", "status": "passed",
                             "seconds": 0.412, "catalog_diff": "0 added, 142 removed, 3 changed"},
                 "preview": preview_012()}

@@ -205,8 +205,7 @@ class ProductionGate:
             evidence["drops"] = [{"table": d.get("table"), "rows": d.get("rows")} for d in shown["preview"].get("drops", [])]
         if self.headless or not self.with_evidence:  # a screen shows these in the dialog
             if "backup" in evidence:
-                self.say(f"Backup: {evidence['backup']['time']} ({evidence['backup']['how']}), "
-                         f"{evidence['backup']['age_hours']:.1f} h old.")
+                self.say(backup_line(evidence["backup"]))
             if "dry_run" in shown:
                 self.say(dry_run_line(shown["dry_run"]))
         source = self.source
@@ -276,7 +275,7 @@ class ProductionGate:
                            f"old; the runbook needs one from the last {backup['max_age_hours']:g} h")
             todo.append(f"Take a fresh backup, then attest its time ({where}).")
             return
-        evidence["backup"] = {k: backup[k] for k in ("time", "how", "age_hours")}
+        evidence["backup"] = {k: backup[k] for k in ("time", "how", "age_hours", "max_age_hours", "too_old")}
 
     def _refuse(self, engine: "Engine", step: Step, missing: list[str], todo: list[str]) -> None:
         env = engine.env
@@ -388,13 +387,18 @@ def rewrite_line(r: dict[str, Any]) -> str:
 
 
 def backup_line(backup: dict[str, Any] | None) -> str:
+    """The one wording of the backup a gate checked, for the terminal, the dialogs and the say lines."""
     if not backup:
         return "Backup: not checked."
     if backup.get("missing"):
         return f"Backup: none — {backup['missing']} ({backup.get('attest_steps')} notes one)."
-    state = "too old" if backup.get("too_old") else "within"
-    return (f"Backup: {utc_minute(backup['time'])}, {backup['age_hours']:.1f} h old ({state} the runbook's "
-            f"{backup['max_age_hours']:g} h), {backup['how']}.")
+    age = backup.get("age_hours")
+    parts = [f"Backup: {utc_minute(backup.get('time'))}",
+             f"{age:.1f} h old" if isinstance(age, (int, float)) else "age unknown"]
+    if isinstance(backup.get("max_age_hours"), (int, float)):
+        parts[-1] += (f" ({'too old for' if backup.get('too_old') else 'within'} the runbook's "
+                      f"{backup['max_age_hours']:g} h)")
+    return ", ".join(parts + [str(backup.get("how"))]) + "."
 
 
 def dry_run_line(dry: dict[str, Any]) -> str:

@@ -206,7 +206,7 @@ class MigrationPreview(Static):
 
 def evidence_lines(evidence: dict[str, Any]) -> list[str]:
     """What a gate checked, as sentences: the staging match, the backup's age, the dry run."""
-    from wizard.session import dry_run_line, utc_minute
+    from wizard.session import backup_line, dry_run_line, utc_minute
 
     lines = []
     if evidence.get("staging_pass"):
@@ -214,13 +214,9 @@ def evidence_lines(evidence: dict[str, Any]) -> list[str]:
         lines.append(f"✓ Passed on {passed.get('env', '?')} ({passed.get('step', '?')}, {utc_minute(passed.get('ts', '?'))}), "
                      f"same sha256 {str(evidence.get('sha256'))[:8]}…")
     backup = evidence.get("backup")
-    if backup and backup.get("missing"):
-        lines.append(f"✗ Backup: none — {backup['missing']} ({backup.get('attest_steps')} notes one)")
-    elif backup:
-        age = backup.get("age_hours")
-        age_text = f"{age:.1f} h old" if isinstance(age, (int, float)) else "age unknown"
-        mark = "✗" if backup.get("too_old") else "✓"
-        lines.append(f"{mark} Backup: {utc_minute(backup.get('time'))}, {age_text} ({backup.get('how')})")
+    if backup:
+        mark = "✗" if backup.get("missing") or backup.get("too_old") else "✓"
+        lines.append(f"{mark} {backup_line(backup)}")
     dry = evidence.get("dry_run")
     if dry:
         mark = "·" if dry.get("none") else ("✓" if dry.get("status") == "passed" else "✗")

@@ -8,7 +8,8 @@ from typing import Any
 
 from rich.console import Console
 
-from wizard.session import AnswersDialogue, Environment, Step, drop_lines, dry_run_line, prompt_for_production
+from wizard.session import (AnswersDialogue, Environment, Step, backup_line, drop_lines, dry_run_line,
+                            prompt_for_production)
 
 
 class ConsoleDialogue(AnswersDialogue):
@@ -57,8 +58,7 @@ class ConsoleDialogue(AnswersDialogue):
             lines.append(f"Staging match: sha256 {str(evidence.get('sha256'))[:12]}… passed on {passed['env']} "
                          f"(step {passed['step']}, {passed['ts']})")
         if evidence.get("backup"):
-            backup = evidence["backup"]
-            lines.append(f"Backup: {backup['time']} ({backup['how']}), {backup.get('age_hours', 0):.1f} h old")
+            lines.append(backup_line(evidence["backup"]))
         if evidence.get("dry_run"):
             lines.append(dry_run_line(evidence["dry_run"]))
         for line in lines:
