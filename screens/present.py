@@ -9,31 +9,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from screens.blocks import Block, rows_table
+from screens.present_migration import migration_blocks
 from wizard.redact import MASK, redact
 from wizard.results import Check, StepResult
 from wizard.runbook.model import Step
-
-
-@dataclass
-class Block:
-    kind: str  # "text" | "table" | "output" | "histogram" (data: {"histogram": [{"upper_ms", "count"}]})
-    text: str = ""
-    title: str | None = None
-    data: dict[str, Any] | None = None
-
-
-def _counts_table(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    rows = [{"measure": "public tables", "before": before.get("table_count"), "after": after.get("table_count")}]
-    b_counts, a_counts = before.get("core_counts") or {}, after.get("core_counts") or {}
-    for table in list(b_counts) + [t for t in a_counts if t not in b_counts]:
-        rows.append({"measure": f"rows in {table}", "before": b_counts.get(table), "after": a_counts.get(table)})
-    return {"columns": ["measure", "before", "after"], "column_types": ["text", "int8", "int8"], "rows": rows,
-            "row_count": len(rows), "shown_rows": len(rows), "truncated": False}
-
-
-def _rows_table(columns: list[str], types: list[str], rows: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"columns": columns, "column_types": types, "rows": rows, "row_count": len(rows), "shown_rows": len(rows),
-            "truncated": False}
 
 
 # Keys whose values are secrets whatever they hold: a body is shown with these masked, on top of
@@ -70,7 +50,7 @@ def _present_appcheck(kind: str, data: dict[str, Any], path: Callable[[str], str
                                     f"{data.get('total_s', 0):,.2f} s in all"))
         names = ("mean", "min", "p50", "p95", "p99", "max")
         row = {name: data.get(f"{name}_ms") for name in names}
-        blocks.append(Block("table", title="latency (ms)", data=_rows_table(list(names), ["ms"] * len(names), [row])))
+        blocks.append(Block("table", title="latency (ms)", data=rows_table(list(names), ["ms"] * len(names), [row])))
         if data.get("histogram"):
             blocks.append(Block("histogram", title="latency histogram", data={"histogram": data["histogram"]}))
         for error in data.get("errors") or []:
@@ -105,10 +85,10 @@ def _present_appcheck(kind: str, data: dict[str, Any], path: Callable[[str], str
                                     + (f" · {data['lines_lost']} lines lost" if data.get("lines_lost") else "")))
         rows = [{"pattern": p, "lines": n} for p, n in (data.get("counts") or {}).items()]
         blocks.append(Block("table", title="matching lines per pattern",
-                            data=_rows_table(["pattern", "lines"], ["text", "int4"], rows)))
+                            data=rows_table(["pattern", "lines"], ["text", "int4"], rows)))
         matches = [{"pattern": m.get("pattern"), "line": redact(str(m.get("line")))} for m in data.get("matches") or []]
         if matches:
-            blocks.append(Block("table", title="matches", data=_rows_table(["pattern", "line"], ["text", "text"], matches)))
+            blocks.append(Block("table", title="matches", data=rows_table(["pattern", "line"], ["text", "text"], matches)))
         for problem in data.get("sample_errors") or []:
             blocks.append(Block("text", f"a database sample failed: {redact(str(problem))}"))
     return blocks
@@ -127,16 +107,7 @@ def present(step: Step, result: StepResult, path: Callable[[str], str] = lambda 
         elif "columns" in data or "status" in data:
             blocks.append(Block("table", data=data))
     elif kind == "migration" and "before" in data and "after" in data:
-        mode = " · dry run, rolled back" if data.get("mode") == "dry_run" else ""
-        blocks.append(Block("text", f"{data.get('file')} · sha256 {str(data.get('sha256'))[:12]} · "
-                                    f"{data.get('statements')} statements in one transaction{mode}"))
-        blocks.append(Block("table", title="before → after", data=_counts_table(data["before"], data["after"])))
-        removed = data.get("tables_removed") or []
-        blocks.append(Block("text", f"removed {len(removed)}: {', '.join(removed) or 'none'}"))
-        if data.get("tables_added"):
-            blocks.append(Block("text", f"added: {', '.join(data['tables_added'])}"))
-        for notice in data.get("notices") or []:
-            blocks.append(Block("text", f"server said: {notice}"))
+        blocks += migration_blocks(data)
     elif kind == "migration" and data.get("sql_error"):
         blocks.append(Block("text", "rolled back: nothing of the file stayed applied" if data.get("rolled_back") else ""))
     elif kind == "code_search" and "match_count" in data:

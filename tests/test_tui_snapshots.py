@@ -351,6 +351,32 @@ def test_production_gate_shows_drops_backup_age_and_staging_match(snap_compare, 
     assert snap_compare(app, terminal_size=SIZE, run_before=ask)
 
 
+def test_migration_result_shows_the_proof_catalogue_and_statement_times(snap_compare, tmp_path, runbook):
+    """Task 2.2 after 011 applied on the sandbox (its result as a real run recorded it): the
+    zero-data-loss verdict and table, the locks it held, the catalogue difference, each statement's time."""
+    import json
+
+    from screens.widgets.step_view import StepView
+    from wizard.paths import sql_dir
+
+    data = json.loads((Path(__file__).parent / "data" / "migration_result_011.json").read_text())
+    data["path"] = str(sql_dir() / "migrations" / data["file"])  # the shipped file, the bytes it applied
+    results = [passed(step, data if step.id == "2.2.apply_011" else table([("ok", "bool")], [[True]]))
+               for task in runbook.day("tuesday").tasks[:2] for step in task.steps]
+    app = make_app(tmp_path, runbook, "sandbox", [("monday", monday_results(runbook), True),
+                                                   ("tuesday", results, None)])
+
+    async def open_task(pilot):  # noqa: ANN001
+        await settle(pilot)
+        pilot.app.open_task("2.2")
+        await settle(pilot)
+        view = pilot.app.screen.query_one(StepView)
+        view.scroll_to_widget(view.query_one(".sv-blocks"), animate=False, top=True)
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=open_task)
+
+
 # --- a runbook of its own (tests/data/billing_runbook): its week, and a file changed after it passed
 
 BILLING = Path(__file__).parent / "data" / "billing_runbook"

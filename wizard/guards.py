@@ -401,6 +401,19 @@ def backup_line(backup: dict[str, Any] | None) -> str:
     return ", ".join(parts + [str(backup.get("how"))]) + "."
 
 
+def locks_line(data: dict[str, Any]) -> str | None:
+    """What a migration step kept other sessions from, and for how long (its result's data);
+    None when it locked nothing up front."""
+    locked = data.get("locked_up_front") or []
+    if not locked:
+        return None
+    names = ", ".join(locked[:6]) + (f" and {len(locked) - 6} more" if len(locked) > 6 else "")
+    held = data.get("locks_held_s")
+    end = "rollback" if data.get("rolled_back") else "commit"
+    return (f"Locks: ACCESS EXCLUSIVE up front on {len(locked)} table{'s' if len(locked) != 1 else ''} ({names})"
+            + (f", held {held:.2f} s to the {end}." if isinstance(held, (int, float)) else "."))
+
+
 def dry_run_line(dry: dict[str, Any]) -> str:
     if dry.get("none"):
         return f"Dry run: {dry['none']}."

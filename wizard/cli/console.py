@@ -169,6 +169,8 @@ def print_proof(console: Console, data: dict[str, Any]) -> None:
     """The catalogue difference, the slowest statements and the data-loss verdict of a migration."""
     from rich.markup import escape
 
+    from wizard.session import locks_line
+
     if "catalog_diff" in data:
         diff = data["catalog_diff"]
         console.print(f"    catalogue: {diff['summary']}")
@@ -179,6 +181,9 @@ def print_proof(console: Console, data: dict[str, Any]) -> None:
     times = sorted(data.get("statement_times", []), key=lambda t: -t["seconds"])[:3]
     if times:
         console.print("    slowest: " + "; ".join(f"#{t['index']} line {t['line']} {t['kind']} {t['seconds']:.3f}s" for t in times))
+    locks = locks_line(data)
+    if locks:
+        console.print(f"    {escape(locks)}")
     verdict = data.get("data_loss")
     if verdict:
         if verdict["ok"] and not verdict["changed_since_last_migration"]:

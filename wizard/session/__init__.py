@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from wizard.environments.model import KINDS, ROLES, SANDBOX_ROLES, Environment
-    from wizard.guards import backup_line, drop_lines, dry_run_line, prompt_for as prompt_for_production, rewrite_line, rewrites, takes_text, utc_minute
+    from wizard.guards import backup_line, drop_lines, dry_run_line, locks_line, prompt_for as prompt_for_production, rewrite_line, rewrites, takes_text, utc_minute
     from wizard.journal.fold import Fold
     from wizard.results import StepProgress, StepResult
     from wizard.runbook.model import Day, Runbook, Step, Task
@@ -35,6 +35,7 @@ _HOME = {
     "takes_text": ("wizard.guards", "takes_text"), "rewrites": ("wizard.guards", "rewrites"),
     "rewrite_line": ("wizard.guards", "rewrite_line"), "backup_line": ("wizard.guards", "backup_line"),
     "dry_run_line": ("wizard.guards", "dry_run_line"), "utc_minute": ("wizard.guards", "utc_minute"),
+    "locks_line": ("wizard.guards", "locks_line"),
     "Fold": ("wizard.journal.fold", "Fold"),
     "StepProgress": ("wizard.results", "StepProgress"), "StepResult": ("wizard.results", "StepResult"),
     "Day": ("wizard.runbook.model", "Day"), "Runbook": ("wizard.runbook.model", "Runbook"),
