@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -53,6 +54,8 @@ async def test_012_is_archived_and_one_table_comes_back_identical(fresh_env, tmp
                                                for t in archive["tables"])
     quests = next(t for t in archive["tables"] if t["table"] == "quests")
     assert quests["rows"] == before[0] and len(quests["sha256"]) == 64
+    # the archive's print is the migration's own before-print of the table it drops
+    assert quests["fingerprint"] == outcome.results[0].data["fingerprints_before"]["public.quests"]
     assert [fk["table"] for fk in archive["incoming_foreign_keys"]] == ["moves"]  # what CASCADE removes silently
     assert _tables(fresh_env) == 43
 
@@ -63,6 +66,8 @@ async def test_012_is_archived_and_one_table_comes_back_identical(fresh_env, tmp
     assert outcome.ok, result.error
     assert _fingerprint(fresh_env, "quests") == before
     assert result.data["restored"] == ["public.quests"] and result.data["table_count"] == 44
+    proved = result.data["fingerprints"]["public.quests"]
+    assert (proved["rows"], proved["hash"]) == (quests["rows"], quests["fingerprint"]["hash"])
     assert result.data["foreign_keys_restored"] == ["public.moves." + archive["incoming_foreign_keys"][0]["name"]]
     assert _fingerprint(fresh_env, "moves") == fk_before
 
@@ -74,6 +79,24 @@ async def test_012_is_archived_and_one_table_comes_back_identical(fresh_env, tmp
                 {"source": str(folder), "tables": ["public.quest_milestones"]})
     outcome, _ = await _run(fresh_env, tmp_path, lone)
     assert outcome.ok, outcome.results[0].error
+
+
+async def test_a_restore_that_does_not_bring_back_the_archived_content_fails(fresh_env, tmp_path):
+    apply = Step("2.2.a012", "migration", "012", "staging", {"file": str(MIGRATIONS / "012_remove_unused_features.sql")})
+    outcome, _ = await _run(fresh_env, tmp_path, apply)
+    archive = outcome.results[0].data["archive"]
+    manifest = Path(archive["folder"]) / "manifest.json"
+    data = json.loads(manifest.read_text())
+    quests = next(t for t in data["tables"] if t["table"] == "quests")
+    quests["fingerprint"]["hash"] = "0" * 16  # as if the dump held other rows than were archived
+    manifest.chmod(0o600)
+    manifest.write_text(json.dumps(data))
+    restore = Step("rollback.restore", "restore", "restore quests", "any",
+                   {"source": archive["folder"], "tables": ["public.quests"]})
+    outcome, _ = await _run(fresh_env, tmp_path, restore)
+    error = outcome.results[0].error
+    assert not outcome.ok and error.startswith("restored, but not as archived: public.quests (3 rows, fingerprint ")
+    assert "archived: 3 rows, 000000000000" in error
 
 
 async def test_a_changed_archive_is_refused(fresh_env, tmp_path):

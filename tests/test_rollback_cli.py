@@ -62,6 +62,7 @@ def test_restore_table_and_rollback_after_tuesday(cli_env, tmp_path):
     restored = wizard(cli_env, "restore-table", "quests", *staging)
     assert restored.returncode == 0, restored.stdout + restored.stderr
     assert psql(cli_env, FINGERPRINT) == before and psql(cli_env, TABLES) == "44"
+    assert "the same as when it was archived" in restored.stdout  # the step's own proof, said
 
     again = wizard(cli_env, "restore-table", "quests", *staging)
     assert again.returncode == 1 and "exists now" in again.stdout

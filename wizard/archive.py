@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
     import psycopg
 
+    from wizard.fingerprint import TablePrint
+
 MANIFEST = "manifest.json"
 
 
@@ -144,11 +146,12 @@ async def _archive(conn: "psycopg.AsyncConnection", text: str, migration: Path, 
         done = await dump(conn, folder / f"{t['schema']}.{t['table']}.dump",
                           ["-t", quoted, f"--lock-wait-timeout={lock_wait}"], cancelled)
         client_version = done["pg_dump_version"]
-        cur = await conn.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(t["schema"], t["table"])))
-        rows = (await cur.fetchone())[0]  # type: ignore[index]
+        print_ = await table_print(conn, t["schema"], t["table"])
         archived.append({
             "schema": t["schema"], "table": t["table"], "rebuilt": t["name"] in plan.rebuilt_tables,
-            "file": Path(done["path"]).name, "size": done["size"], "sha256": done["sha256"], "rows": rows,
+            "file": Path(done["path"]).name, "size": done["size"], "sha256": done["sha256"], "rows": print_.rows,
+            # a restore proves it brought back these rows: the same count and content fingerprint
+            "fingerprint": print_.to_data(),
             "references": sorted(f"{by_oid[o]['schema']}.{by_oid[o]['table']}" for o in references.get(t["oid"], [])),
         })
     for fk in incoming:
@@ -168,6 +171,22 @@ async def _archive(conn: "psycopg.AsyncConnection", text: str, migration: Path, 
         json.dump(manifest, fh, indent=2)
     return {**manifest, "folder": str(folder), "manifest_sha256": pgclient.sha256_file(folder / MANIFEST),
             "seconds": round(time.monotonic() - t0, 3)}
+
+
+async def table_print(conn: "psycopg.AsyncConnection", schema: str, table: str) -> "TablePrint":
+    """One table's whole-row fingerprint (its count included), as the migration step takes them."""
+    from wizard.fingerprint import canonical_output, hasher, table_prints
+
+    name = await _qualified(conn, schema, table)
+    async with conn.transaction():
+        how = await hasher(conn, [name])
+        async with canonical_output(conn):
+            return (await table_prints(conn, name, [None], how))[0]
+
+
+async def _qualified(conn: "psycopg.AsyncConnection", schema: str, table: str) -> str:
+    cur = await conn.execute("select format('%%I.%%I', %s::text, %s::text)", (schema, table))
+    return (await cur.fetchone())[0]  # type: ignore[index]
 
 
 def read_manifest(folder: Path, expected_sha256: str | None) -> dict[str, Any]:

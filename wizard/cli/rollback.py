@@ -68,6 +68,12 @@ def _report(console: Console, result: Any) -> None:
         console.print(f"  {escape(result.error)}")
     for name in data.get("restored", []):
         console.print(f"  restored {escape(name)}: {data['rows'][name]:,} rows (archived: {data['archived_rows'][name]:,})")
+        fingerprint = (data.get("fingerprints") or {}).get(name) or {}
+        archived = fingerprint.get("archived") or {}
+        if fingerprint and archived.get("hash") == fingerprint.get("hash"):
+            console.print(f"  content fingerprint {fingerprint['hash'][:12]}, the same as when it was archived")
+        elif fingerprint and not archived:
+            console.print(f"  content fingerprint {fingerprint['hash'][:12]} (the archive predates fingerprints)")
     for fk in data.get("foreign_keys_restored", []):
         console.print(f"  foreign key put back: {escape(fk)}")
     for fk in data.get("foreign_keys_not_restored", []):

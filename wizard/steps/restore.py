@@ -51,6 +51,9 @@ KIND = StepKind(
         ResultField("restored", "list of strings", "the tables brought back (mode tables)"),
         ResultField("rows", "table", "rows in each restored table after the restore, by table"),
         ResultField("archived_rows", "table", "rows the archive recorded for each, by table"),
+        ResultField("fingerprints", "table", "each restored table's rows and content fingerprint after the restore, "
+                    "with the archive's (taken just before the migration dropped it) under archived: a "
+                    "difference fails the step"),
         ResultField("foreign_keys_restored", "list of strings", "foreign keys of surviving tables put back"),
         ResultField("foreign_keys_not_restored", "list of strings", "those that could not be put back, and why"),
         ResultField("table_count", "integer", "base tables in public after the restore"),
@@ -126,7 +129,7 @@ async def _restore_tables(p: RestoreParams, conn: "psycopg.AsyncConnection", ctx
                           f"(ALTER TABLE … RENAME TO …) or drop it yourself if it is to be replaced, then restore again")
     for entry in chosen:
         _verify(folder / entry["file"], entry["sha256"])
-    data: dict[str, Any] = {"restored": [], "rows": {}, "archived_rows": {}}
+    data: dict[str, Any] = {"restored": [], "rows": {}, "archived_rows": {}, "fingerprints": {}}
     for entry in chosen:
         name = f"{entry['schema']}.{entry['table']}"
         gone = [r for r in entry["references"] if r not in p.tables and not await _exists(conn, r)]
@@ -135,10 +138,11 @@ async def _restore_tables(p: RestoreParams, conn: "psycopg.AsyncConnection", ctx
                               f"{', '.join(gone)} first, or all of the migration's tables together",
                               data)
         data["pg_restore_version"] = await _pg_restore(conn, folder / entry["file"], [], ctx)
-        cur = await conn.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(entry["schema"], entry["table"])))
+        now = await archive.table_print(conn, entry["schema"], entry["table"])
         data["restored"].append(name)
-        data["rows"][name] = (await cur.fetchone())[0]  # type: ignore[index]
+        data["rows"][name] = now.rows
         data["archived_rows"][name] = entry["rows"]
+        data["fingerprints"][name] = {**now.to_data(), "archived": entry.get("fingerprint")}
     data["foreign_keys_restored"], data["foreign_keys_not_restored"] = [], []
     for fk in manifest["incoming_foreign_keys"]:
         if fk["references"] not in data["restored"]:
@@ -153,6 +157,13 @@ async def _restore_tables(p: RestoreParams, conn: "psycopg.AsyncConnection", ctx
             data["foreign_keys_restored"].append(label)
         except psycopg.Error as exc:
             data["foreign_keys_not_restored"].append(f"{label}: {(exc.diag.message_primary or str(exc)).strip()}")
+    differs = [f"{name} ({p_['rows']} rows, fingerprint {p_['hash'][:12]}; archived: {a['rows']} rows, {a['hash'][:12]})"
+               for name, p_ in data["fingerprints"].items()
+               if (a := p_.get("archived")) and a.get("scheme") == p_["scheme"]
+               and (a["rows"], a["hash"]) != (p_["rows"], p_["hash"])]
+    if differs:
+        raise StepFailure("restored, but not as archived: " + "; ".join(differs) + ". The table is back as "
+                          "pg_restore made it; compare it with the archive's dump before relying on it", data)
     return data
 
 
