@@ -403,15 +403,15 @@ def backup_line(backup: dict[str, Any] | None) -> str:
 
 def locks_line(data: dict[str, Any]) -> str | None:
     """What a migration step kept other sessions from, and for how long (its result's data);
-    None when it locked nothing up front."""
+    None when it took no lock up front (nothing to lock, or it gave up waiting)."""
     locked = data.get("locked_up_front") or []
-    if not locked:
+    held = data.get("locks_held_s")
+    if not locked or not isinstance(held, (int, float)):
         return None
     names = ", ".join(locked[:6]) + (f" and {len(locked) - 6} more" if len(locked) > 6 else "")
-    held = data.get("locks_held_s")
     end = "rollback" if data.get("rolled_back") else "commit"
-    return (f"Locks: ACCESS EXCLUSIVE up front on {len(locked)} table{'s' if len(locked) != 1 else ''} ({names})"
-            + (f", held {held:.2f} s to the {end}." if isinstance(held, (int, float)) else "."))
+    return (f"Locks: ACCESS EXCLUSIVE up front on {len(locked)} table{'s' if len(locked) != 1 else ''} ({names}), "
+            f"held {held:.2f} s to the {end}.")
 
 
 def dry_run_line(dry: dict[str, Any]) -> str:

@@ -4,10 +4,11 @@ statement's time, and that every table meant to survive kept its rows (zero data
 Before the file runs: the catalogue and a fingerprint of every user table (wizard.fingerprint),
 over the columns the file does not mean to change (parsed: UPDATE targets, ALTER COLUMN TYPE,
 DROP/RENAME COLUMN); the tables the step locks up front are fingerprinted once it holds them, the
-rest before it takes its locks, so nobody waits on those locks while the database is hashed. The file then runs statement by statement, each timed. After it: the
-catalogue again, and the tables are fingerprinted again, except a table this transaction wrote no
-tuple to and did not rewrite (pg_stat_xact_* and relfilenode say so), whose content is provably the
-same. A table whose rows or fingerprint changed unexpectedly fails the step, so it rolls back.
+rest before it takes its locks, so nobody waits on those locks while the database is hashed. The
+file then runs statement by statement, each timed. After it: the catalogue again, and the tables
+are fingerprinted again, except a table this transaction wrote no tuple to and did not rewrite
+(pg_stat_xact_* and relfilenode say so), whose content is provably the same. A table whose rows
+or fingerprint changed unexpectedly fails the step, so it rolls back.
 
 Across migrations: the journal keeps the last applied migration's after-fingerprints for the
 environment, and this migration's before-fingerprints are compared with them: rows changed

@@ -157,10 +157,10 @@ async def _restore_tables(p: RestoreParams, conn: "psycopg.AsyncConnection", ctx
             data["foreign_keys_restored"].append(label)
         except psycopg.Error as exc:
             data["foreign_keys_not_restored"].append(f"{label}: {(exc.diag.message_primary or str(exc)).strip()}")
-    differs = [f"{name} ({p_['rows']} rows, fingerprint {p_['hash'][:12]}; archived: {a['rows']} rows, {a['hash'][:12]})"
-               for name, p_ in data["fingerprints"].items()
-               if (a := p_.get("archived")) and a.get("scheme") == p_["scheme"]
-               and (a["rows"], a["hash"]) != (p_["rows"], p_["hash"])]
+    differs = [f"{name} ({got['rows']} rows, fingerprint {got['hash'][:12]}; archived: {a['rows']} rows, {a['hash'][:12]})"
+               for name, got in data["fingerprints"].items()
+               if (a := got.get("archived")) and a.get("scheme") == got["scheme"]
+               and (a["rows"], a["hash"]) != (got["rows"], got["hash"])]
     if differs:
         raise StepFailure("restored, but not as archived: " + "; ".join(differs) + ". The table is back as "
                           "pg_restore made it; compare it with the archive's dump before relying on it", data)
