@@ -25,7 +25,7 @@ def test_a_passed_migration_shows_its_proof_catalogue_and_statements():
     proof = tables["zero-data-loss proof"]["rows"]
     assert len(proof) == len(RESULT_011["fingerprints_before"]) == 53  # auth.users too
     first = {r["table"]: r["verdict"] for r in proof[:2]}
-    assert first == {"public.agent_recommendations": "not compared: the file drops it",
+    assert first == {"public.agent_recommendations": "not compared: the file drops it",  # as recorded then
                      "public.agent_trust_scores": "✓ kept, on all but workspace_id"}
     moves = next(r for r in proof if r["table"] == "public.moves")
     assert moves["rows before"] == moves["rows after"] == 15 and moves["fingerprint before"] == moves["fingerprint after"]

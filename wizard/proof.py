@@ -213,6 +213,9 @@ class MigrationProof:
         for name in now:  # tables the file created or rebuilt: their after-prints start the chain
             if name not in after_whole:
                 after_whole[name] = (await table_prints(conn, name, [None], how))[0]
+        for name, reason in list(self.not_compared.items()):
+            if reason == "the file drops it" and name in now:  # dropped and made again under its name
+                self.not_compared[name] = "the file rebuilds it (drops it and creates it again)"
         self.whole_after = after_whole
         between = self.since_last()
         verdict = {
