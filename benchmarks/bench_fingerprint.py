@@ -69,6 +69,9 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--files", default="small,backfill", help="which migrations: small, backfill or both")
     args = ap.parse_args()
+    unknown = [f for f in args.files.split(",") if f.strip() and f.strip() not in MIGRATIONS]
+    if unknown:
+        ap.error(f"--files: no file {', '.join(unknown)}; choose from {', '.join(MIGRATIONS)}")
     os.environ.setdefault("MIGRATION_WIZARD_DATA", tempfile.mkdtemp(prefix="mw-bench-fp-"))
 
     from wizard.catalog import read_only
