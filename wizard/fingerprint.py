@@ -7,8 +7,9 @@ with hashtextextended over the row's text (in one canonical output form). A tabl
 is the row count and the exact sum of the row hashes (sum(bigint) is numeric, accumulated in
 128 bits). Each row hash goes through hashint8extended before the sum: hash_record_extended
 combines a row's column hashes linearly (h*31 + next), so a plain sum would be a weighted sum of
-per-column sums, blind to values swapped between rows of one column (SCHEME 2; 1 was the plain sum). Row order and physical layout do not matter, nothing reaches the client but two
-numbers per column set, one row deleted, added or changed changes it, and the aggregate runs in
+per-column sums, blind to values swapped between rows of one column (SCHEME 2; 1 was the plain
+sum). Row order and physical layout do not matter, nothing reaches the client but two numbers per
+column set, one row deleted, added or changed changes it, and the aggregate runs in
 parallel workers where the server allows. Equal values hash equal: 1.0 becoming 1.00 is no change.
 """
 

@@ -336,6 +336,11 @@ def lost_tables(preview: dict[str, Any]) -> list[dict[str, Any]]:
     return [d for d in preview.get("drops", []) if d.get("exists", True) and not d.get("rebuilt")]
 
 
+def rebuilt_tables(preview: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tables the file drops and creates again (their rows go unless it copies them)."""
+    return [d for d in preview.get("drops", []) if d.get("rebuilt")]
+
+
 def drop_lines(preview: dict[str, Any]) -> list[str]:
     """The preview as lines of plain text (headless runs print them before asking)."""
     drops = preview.get("drops", [])
@@ -433,7 +438,7 @@ def takes_text(preview: dict[str, Any], *, names: bool = True) -> str:
     """What a migration takes, in a few words: "drop 9 tables (…)", "rebuild 1 table (…)", "rewrite data (…)"
     (without the names in brackets when a list beside it names them)."""
     lost = lost_tables(preview)
-    rebuilt = [d for d in preview.get("drops", []) if d.get("rebuilt")]
+    rebuilt = rebuilt_tables(preview)
     rw = rewrites(preview)
 
     def named(items: list[str], sep: str = ", ") -> str:
@@ -466,7 +471,7 @@ class DropGate:
             return
         preview = await preview_migration(step, engine, self.preview)
         lost = lost_tables(preview)
-        rebuilt = [d for d in preview.get("drops", []) if d.get("rebuilt")]
+        rebuilt = rebuilt_tables(preview)
         rewritten = rewrites(preview)
         if not (lost or rebuilt or rewritten):
             return

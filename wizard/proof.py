@@ -27,6 +27,8 @@ from wizard import catalog
 from wizard.fingerprint import Hasher, TablePrint, canonical_output, hasher, table_prints
 from wizard.statements import Statement
 
+DROPS_IT = "the file drops it"  # a not_compared reason; one the file made again is called rebuilt
+
 _STATE = """
 select format('%%I.%%I', n.nspname, c.relname), c.relfilenode,
        coalesce(pg_stat_get_xact_tuples_inserted(c.oid) + pg_stat_get_xact_tuples_updated(c.oid)
@@ -141,7 +143,7 @@ class MigrationProof:
         cur = await conn.execute(_STATE, (list(tables),))
         self.storage = {name: node for name, node, _ in await cur.fetchall()}
         for name in tables:
-            reason = ("the file drops it" if name in self.plan.dropped else
+            reason = (DROPS_IT if name in self.plan.dropped else
                       "the file renames it" if name in self.plan.renamed else
                       "the file inserts into, deletes from or truncates it" if name in self.plan.rows_written else "")
             if reason:
@@ -214,7 +216,7 @@ class MigrationProof:
             if name not in after_whole:
                 after_whole[name] = (await table_prints(conn, name, [None], how))[0]
         for name, reason in list(self.not_compared.items()):
-            if reason == "the file drops it" and name in now:  # dropped and made again under its name
+            if reason == DROPS_IT and name in now:  # dropped and made again under its name
                 self.not_compared[name] = "the file rebuilds it (drops it and creates it again)"
         self.whole_after = after_whole
         between = self.since_last()

@@ -495,8 +495,7 @@ class Fold:
         result = self.latest(step_id, env)
         if result is None or result.status not in OK_STATUSES:
             return None
-        path, sha = result.data.get("path"), result.data.get("sha256")
-        return (str(path), str(sha)) if path and sha else None
+        return hashed_file(result.data)
 
     def file_changed(self, step_id: str, env: str | None = None) -> str | None:
         """Why a passed step's file (a migration, a checked file) is not the one it passed with, or None."""
@@ -591,12 +590,16 @@ _HANDLERS = {
 }
 
 
+def hashed_file(data: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(path, sha256) of the file a result hashed (a migration, a checked file), or None."""
+    path, sha = data.get("path"), data.get("sha256")
+    return (str(path), str(sha)) if path and sha else None
+
+
 def changed_file(data: Mapping[str, Any]) -> str | None:
     """A result that hashed a file (sha256 and path): why the file there now differs, or None."""
-    sha, path = data.get("sha256"), data.get("path")
-    if not sha or not path:
-        return None
-    return file_change(str(path), str(sha))
+    hashed = hashed_file(data)
+    return file_change(*hashed) if hashed else None
 
 
 def file_change(path: str, sha: str, name: str | None = None) -> str | None:
