@@ -309,6 +309,7 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
                 problem = failure(data["data_loss"], p.between_migrations)
                 if problem:
                     data["rolled_back"] = True
+                    _compare(data)
                     raise StepFailure(problem, data)
                 if mode == "dry_run":
                     raise _DryRunRollback()
@@ -329,6 +330,14 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
         conn.remove_notice_handler(on_notice)
         if "since" in held:  # to the commit or rollback: how long other sessions were kept off those tables
             data["locks_held_s"] = round(time.monotonic() - held["since"], 3)
+    _compare(data)
+    data.setdefault("rolled_back", False)
+    return data
+
+
+def _compare(data: dict[str, Any]) -> None:
+    """What changed between the before and after snapshots. Also on a data-loss failure, whose
+    result keeps what the file did before it was rolled back."""
     before, after = data["before"], data["after"]
     # Every schema counts; names as wizard.analysis writes them (public's bare, others qualified).
     was, now = _names(before), _names(after)
@@ -339,5 +348,3 @@ async def run(step: "Step", ctx: StepContext) -> dict[str, Any]:
         data["tables_removed"] or data["tables_added"] or data["schema_changed"]
         or before["core_counts"] != after["core_counts"]
     )
-    data.setdefault("rolled_back", False)
-    return data
