@@ -41,11 +41,14 @@ async def test_week2_documents_name_week2_and_nothing_of_week1(week2_journal: Pa
     docs = render_all(week2_journal, runbook_path=WEEK2)
     assert sorted(docs) == ["MIGRATION_LOG_WEEK2.md", "MIGRATION_WEEK2_FINAL_REPORT.md", "TEAM_UPDATE_WEEK2.txt",
                             "VERIFICATION_RESULTS_WEEK2_FINAL.txt"]  # week2.toml names no next week: no checklist
+    # The sandbox's socket folder is this machine's (its name may be a hash holding "011"), not the documents' words.
+    socket = str(sandbox_environment("sandbox-staging").conninfo["host"])
     for name, text in docs.items():
         for word in WEEK1_NAMES:
             assert word not in text, f"{name} says {word!r}"
         # Week 1's migrations as numbers on their own (a server's random identifier may hold "011")
-        assert not re.search(r"(?<!\d)01[12](?!\d)", text), f"{name} names migration 011 or 012"
+        prose = text.replace(socket, "<socket folder>")
+        assert not re.search(r"(?<!\d)01[12](?!\d)", prose), f"{name} names migration 011 or 012"
         assert "Application" not in text, name  # Week 2 declares no application checks
     report = docs["MIGRATION_WEEK2_FINAL_REPORT.md"]
     assert report.startswith("# WEEK 2 MIGRATION - FINAL REPORT")
